@@ -1,0 +1,33 @@
+# Two entry points: `make demo` and `make test`. Each creates .venv when missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: install demo test clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# torch first: 2.13.0 is a CPU build on this machine's disk; any other spec pulls a CUDA build.
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/whyrec data info ml-100k
+	$(BIN)/whyrec train --data ml-100k --model ease --out runs/ease
+	$(BIN)/whyrec train --data ml-100k --model als --out runs/als
+	$(BIN)/whyrec compare runs/ease runs/als
+	$(BIN)/whyrec recommend runs/ease --user 196 --k 10
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

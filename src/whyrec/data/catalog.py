@@ -1,0 +1,161 @@
+"""Item and user attributes: categorical (possibly multi-valued) values, numbers, titles and texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from whyrec._types import FloatArray
+from whyrec.data.idmap import IdMap
+from whyrec.data.schema import MULTI_VALUE_SEPARATOR, TEXT_COLUMNS
+
+__all__ = ["AGE_BANDS", "AttributeTable", "Catalog", "age_band", "build_attribute_table", "build_catalog"]
+
+#: MovieLens-style age bands: (lower bound, label).
+AGE_BANDS = ((0, "under 18"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-49"), (50, "50-55"), (56, "56+"))
+_NUMERIC_SHARE = 0.95
+
+
+def age_band(age: float) -> str:
+    """The band label of an age in years.
+
+    Example:
+        >>> age_band(24), age_band(56)
+        ('18-24', '56+')
+    """
+    label = AGE_BANDS[0][1]
+    for lower, name in AGE_BANDS:
+        if age >= lower:
+            label = name
+    return label
+
+
+@dataclass(frozen=True, eq=False)
+class AttributeTable:
+    """Attributes of the entities of one IdMap (items or users).
+
+    Attributes:
+        ids: the entities, in index order.
+        categorical: name -> per-entity tuple of values (empty tuple = unknown); multi-valued cells are split.
+        numeric: name -> per-entity float32 values (NaN = unknown).
+    """
+
+    ids: IdMap
+    categorical: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    numeric: Mapping[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of all attributes, categorical first."""
+        return (*self.categorical, *self.numeric)
+
+    def values(self, name: str, index: int) -> tuple[str, ...]:
+        """Categorical values of entity `index` (a number is returned as its text)."""
+        if name in self.categorical:
+            return self.categorical[name][index]
+        value = float(self.numeric[name][index])
+        return () if np.isnan(value) else (f"{value:g}",)
+
+    def of(self, index: int) -> dict[str, tuple[str, ...]]:
+        """Every categorical attribute of entity `index`."""
+        return {name: values[index] for name, values in self.categorical.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Catalog:
+    """The items, with their attributes, display titles and texts for text models.
+
+    Attributes:
+        attributes: categorical and numeric attributes (``category``, ``brand``, ``price_band``, ``price``...).
+        titles: per-item display label (the title column, else the id).
+        texts: per-item text: title, attributes and description.
+    """
+
+    attributes: AttributeTable
+    titles: tuple[str, ...]
+    texts: tuple[str, ...]
+
+    @property
+    def items(self) -> IdMap:
+        """The item id map."""
+        return self.attributes.ids
+
+    def label(self, index: int) -> str:
+        """Display title of item `index`."""
+        return self.titles[index]
+
+
+def _split_multi(cell: object) -> tuple[str, ...]:
+    if cell is None or cell is pd.NA or (isinstance(cell, float) and np.isnan(cell)):
+        return ()
+    return tuple(v.strip() for v in str(cell).split(MULTI_VALUE_SEPARATOR) if v.strip())
+
+
+def build_attribute_table(ids: IdMap, table: pd.DataFrame | None, id_column: str,
+                          skip: tuple[str, ...] = ()) -> AttributeTable:
+    """Align the rows of `table` (string cells) with `ids`.
+
+    Columns whose non-empty cells are (almost) all numbers become numeric; ``price`` also yields a
+    ``price_band`` (low/mid/high by tertiles) and ``age`` an ``age_band``. Entities absent from the table get
+    empty values.
+    """
+    if table is None:
+        return AttributeTable(ids)
+    positions = ids.indices_of(table[id_column].tolist(), missing="mark")
+    present = positions >= 0
+    categorical: dict[str, tuple[tuple[str, ...], ...]] = {}
+    numeric: dict[str, FloatArray] = {}
+    for name in table.columns:
+        if name == id_column or name in skip:
+            continue
+        cells = table[name]
+        filled = cells.notna()
+        as_number = pd.to_numeric(cells, errors="coerce")
+        if filled.any() and as_number[filled].notna().mean() >= _NUMERIC_SHARE and name not in ("category", "brand"):
+            arr = np.full(len(ids), np.nan, dtype=np.float32)
+            arr[positions[present]] = as_number.to_numpy(dtype=np.float64, na_value=np.nan)[present]
+            numeric[name] = arr
+            continue
+        per_entity: list[tuple[str, ...]] = [()] * len(ids)
+        for pos, cell in zip(positions[present], cells.to_numpy()[present], strict=True):
+            per_entity[pos] = _split_multi(cell)
+        categorical[name] = tuple(per_entity)
+    if "price" in numeric and "price_band" not in categorical:
+        categorical["price_band"] = _bands(numeric["price"], ("low", "mid", "high"))
+    if "age" in numeric and "age_band" not in categorical:
+        categorical["age_band"] = tuple(() if np.isnan(a) else (age_band(float(a)),) for a in numeric["age"])
+    return AttributeTable(ids, categorical, numeric)
+
+
+def _bands(values: FloatArray, labels: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    known = values[~np.isnan(values)]
+    if len(known) == 0:
+        return tuple(() for _ in values)
+    cuts = np.quantile(known, np.linspace(0, 1, len(labels) + 1)[1:-1])
+    band = np.searchsorted(cuts, values, side="right")
+    return tuple(() if np.isnan(v) else (labels[b],) for v, b in zip(values, band, strict=True))
+
+
+def build_catalog(items: IdMap, table: pd.DataFrame | None, id_column: str) -> Catalog:
+    """Build the Catalog of `items` from a catalog table (or ids alone when `table` is None)."""
+    attributes = build_attribute_table(items, table, id_column, skip=TEXT_COLUMNS)
+    titles = list(items.ids)
+    descriptions = [""] * len(items)
+    if table is not None:
+        positions = items.indices_of(table[id_column].tolist(), missing="mark")
+        for column, target in (("title", titles), ("description", descriptions)):
+            if column in table.columns:
+                for pos, cell in zip(positions, table[column].to_numpy(), strict=True):
+                    if pos >= 0 and isinstance(cell, str) and cell.strip():
+                        target[pos] = cell.strip()
+    texts = []
+    for index in range(len(items)):
+        parts = [titles[index]]
+        parts += [f"{name}: {', '.join(vals)}" for name, vals in attributes.of(index).items() if vals]
+        if descriptions[index]:
+            parts.append(descriptions[index])
+        texts.append(". ".join(parts))
+    return Catalog(attributes, tuple(titles), tuple(texts))

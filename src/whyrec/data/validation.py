@@ -1,0 +1,269 @@
+"""Check and clean raw tables; every change is counted in a CleaningReport, none is silent."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from whyrec._types import EventKind
+from whyrec.data.schema import EVENT, ITEM_ID, REQUIRED_INTERACTION_COLUMNS, TIMESTAMP, USER_ID, VALUE, EventWeights
+from whyrec.errors import DataFileError, DataWarning, SchemaError
+
+__all__ = [
+    "CleaningReport",
+    "InvalidRows",
+    "UnknownItems",
+    "check_unique_ids",
+    "clean_interactions",
+    "require_columns",
+]
+
+InvalidRows = Literal["error", "drop"]
+UnknownItems = Literal["keep", "drop", "error"]
+_SHOWN_ROWS = 3
+
+
+@dataclass
+class CleaningReport:
+    """What loading did to the data: rows read, kept, dropped or filled, and why.
+
+    Attributes:
+        rows_read: data rows in the interactions file.
+        rows_kept: rows that made it into the dataset.
+        dropped: rows dropped, by reason.
+        filled: cells filled with a default, by reason.
+        notes: anything else worth saying (custom event names, items absent from the catalog).
+    """
+
+    rows_read: int = 0
+    rows_kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    filled: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def drop(self, reason: str, n: int) -> None:
+        """Record `n` rows dropped for `reason` (zero is not recorded)."""
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
+
+    def fill(self, reason: str, n: int) -> None:
+        """Record `n` cells filled with a default for `reason`."""
+        if n:
+            self.filled[reason] = self.filled.get(reason, 0) + int(n)
+
+    @property
+    def is_clean(self) -> bool:
+        """True when nothing was dropped or filled."""
+        return not self.dropped and not self.filled
+
+    def lines(self) -> list[str]:
+        """Human-readable summary, one line per fact."""
+        out = [f"{self.rows_read:,} rows read, {self.rows_kept:,} kept"]
+        out += [f"dropped {n:,} rows: {reason}" for reason, n in self.dropped.items()]
+        out += [f"filled {n:,} cells: {reason}" for reason, n in self.filled.items()]
+        return out + list(self.notes)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"rows_read": self.rows_read, "rows_kept": self.rows_kept, "dropped": dict(self.dropped),
+                "filled": dict(self.filled), "notes": list(self.notes)}
+
+
+def require_columns(table: pd.DataFrame, path: str | Path, required: tuple[str, ...], hint: str = "") -> None:
+    """Raise SchemaError when `table` lacks any of `required`."""
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise SchemaError(path, missing, list(table.columns), hint=hint)
+
+
+def _raise_rows(path: str | Path, bad: np.ndarray, column: str, values: pd.Series, message: str, expected: str,
+                hint: str = "") -> None:
+    """Raise DataFileError for the first row where `bad` is set, listing a few more."""
+    rows = np.flatnonzero(bad)
+    first = int(rows[0])
+    value = values.iloc[first]
+    shown = value if value is not pd.NA and not (isinstance(value, float) and np.isnan(value)) else None
+    raise DataFileError(
+        path, message.format(value=repr(shown) if shown is not None else "an empty cell"),
+        row=first + 1, column=column, value=shown, expected=expected,
+        more_rows=[int(r) + 1 for r in rows[1:1 + _SHOWN_ROWS]], n_more=len(rows) - 1, hint=hint,
+    )
+
+
+def parse_timestamps(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse epoch seconds or ISO 8601 text into int64 epoch seconds.
+
+    Returns:
+        (seconds, bad): int64 seconds (0 where bad) and a bool mask of unparseable or missing cells.
+    """
+    numeric = pd.to_numeric(values, errors="coerce")
+    ok = numeric.notna().to_numpy()
+    seconds = np.zeros(len(values), dtype=np.int64)
+    seconds[ok] = np.floor(numeric[ok].to_numpy(dtype=np.float64)).astype(np.int64)
+    rest = ~ok & values.notna().to_numpy()
+    if rest.any():
+        parsed = pd.to_datetime(values[rest], format="ISO8601", utc=True, errors="coerce")
+        good = parsed.notna().to_numpy()
+        idx = np.flatnonzero(rest)
+        stamps = parsed[good].to_numpy(dtype="datetime64[s]").astype(np.int64)
+        seconds[idx[good]] = stamps
+        ok[idx[good]] = True
+    return seconds, ~ok
+
+
+def clean_interactions(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    weights: EventWeights,
+    on_invalid: InvalidRows = "error",
+) -> tuple[pd.DataFrame, CleaningReport]:
+    """Validate an interactions table and turn it into typed columns.
+
+    Args:
+        table: string table from :func:`whyrec.data.readers.read_table`.
+        path: the file, for messages.
+        weights: event weights.
+        on_invalid: ``"error"`` raises on the first bad row; ``"drop"`` drops bad rows and counts them.
+
+    Returns:
+        A frame with ``user_id``, ``item_id`` (str), ``timestamp`` (int64 seconds, or the row number when the
+        file has no timestamps), ``event`` (str), ``value`` (float, NaN when absent), ``weight`` (float32) and
+        ``row`` (1-based data row), plus the report.
+
+    Raises:
+        SchemaError: a required column is missing.
+        DataFileError: a cell is empty or unparseable (with ``on_invalid="error"``).
+    """
+    require_columns(table, path, REQUIRED_INTERACTION_COLUMNS,
+                    hint="Interactions need user_id and item_id; timestamp, event and value are optional.")
+    report = CleaningReport(rows_read=len(table))
+    keep = np.ones(len(table), dtype=bool)
+
+    def check(bad: np.ndarray, column: str, message: str, expected: str, reason: str) -> None:
+        bad = bad & keep
+        if not bad.any():
+            return
+        if on_invalid == "error":
+            _raise_rows(path, bad, column, table[column], message, expected,
+                        hint="Fix them, or drop them with --drop-invalid (on_invalid='drop').")
+        report.drop(reason, int(bad.sum()))
+        keep[bad] = False
+
+    for column in (USER_ID, ITEM_ID):
+        ids = table[column].str.strip()
+        table[column] = ids
+        check((ids.isna() | (ids == "")).to_numpy(), column, "missing id ({value}).", f"a non-empty {column}",
+              f"missing {column}")
+
+    has_time = TIMESTAMP in table.columns
+    if has_time:
+        seconds, bad_time = parse_timestamps(table[TIMESTAMP])
+        check(bad_time, TIMESTAMP, "cannot read {value} as a time.",
+              "epoch seconds (e.g. 1714557600) or ISO 8601 (e.g. 2024-05-01T10:00:00Z)", "unreadable timestamp")
+    else:
+        seconds = np.arange(len(table), dtype=np.int64)
+        report.notes.append("no timestamp column: file order is used as time order")
+
+    if EVENT in table.columns:
+        events = table[EVENT].str.strip().str.lower()
+        missing_event = events.isna() | (events == "")
+        report.fill("event missing, counted as a plain interaction (weight %g)" % weights.default,
+                    int((missing_event.to_numpy() & keep).sum()))
+        events = events.where(~missing_event, "interaction")
+    else:
+        events = pd.Series(np.full(len(table), "interaction", dtype=object))
+
+    if VALUE in table.columns:
+        values = pd.to_numeric(table[VALUE], errors="coerce")
+        present = table[VALUE].notna().to_numpy()
+        check(present & values.isna().to_numpy(), VALUE, "cannot read {value} as a number.",
+              "a number (a rating or a quantity)", "value is not a number")
+        values_np = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values_np = np.full(len(table), np.nan)
+
+    is_rating = (events == EventKind.RATING).to_numpy()
+    rating_missing = is_rating & np.isnan(values_np)
+    check(rating_missing, VALUE if VALUE in table.columns else EVENT, "a rating event without a value ({value}).",
+          "a numeric value on every rating row", "rating without value")
+
+    weight_of = {name: weights.weight_of(name) for name in pd.unique(events[keep])}
+    weight = events.map(weight_of).to_numpy(dtype=np.float64, na_value=weights.default)
+    weight = np.where(is_rating, values_np, weight)
+    check(is_rating & (values_np <= 0), VALUE, "a rating of {value} cannot be a weight.",
+          "a positive rating", "non-positive rating")
+    custom = sorted(set(weight_of) - {k.value for k in EventKind} - {"interaction"})
+    if custom:
+        report.notes.append("event names without a built-in weight: " + ", ".join(custom)
+                            + " (weights: " + ", ".join(f"{c}={weight_of[c]:g}" for c in custom) + ")")
+
+    frame = pd.DataFrame({
+        USER_ID: table[USER_ID].to_numpy(),
+        ITEM_ID: table[ITEM_ID].to_numpy(),
+        TIMESTAMP: seconds,
+        EVENT: events.to_numpy(),
+        VALUE: values_np,
+        "weight": weight.astype(np.float32),
+        "row": np.arange(1, len(table) + 1),
+    })[keep]
+    duplicated = frame.duplicated(subset=[USER_ID, ITEM_ID, TIMESTAMP, EVENT, VALUE]).to_numpy()
+    if duplicated.any():
+        report.drop("exact duplicate of an earlier row (same user, item, time, event and value)",
+                    int(duplicated.sum()))
+        frame = frame[~duplicated]
+    if len(frame) == 0:
+        raise DataFileError(path, "no valid rows are left after cleaning.", hint="; ".join(report.lines()))
+    report.rows_kept = len(frame)
+    return frame.reset_index(drop=True), report
+
+
+def check_unique_ids(table: pd.DataFrame, path: str | Path, column: str) -> None:
+    """Raise DataFileError when `column` has an empty or a repeated value (catalog and user tables)."""
+    ids = table[column].str.strip()
+    table[column] = ids
+    empty = (ids.isna() | (ids == "")).to_numpy()
+    if empty.any():
+        _raise_rows(path, empty, column, ids, "missing id ({value}).", f"a non-empty {column} on every row")
+    dup = ids.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_row = int(np.flatnonzero(dup)[0])
+        earlier = int(np.flatnonzero((ids == ids.iloc[first_row]).to_numpy())[0]) + 1
+        _raise_rows(path, dup, column, ids, "duplicate id {value}" + f" (first seen on row {earlier}).",
+                    "each id once", hint="Merge or remove the repeated rows.")
+
+
+def split_unknown_items(frame: pd.DataFrame, known: pd.Index, path: str | Path, policy: UnknownItems,
+                        report: CleaningReport) -> pd.DataFrame:
+    """Apply `policy` to interactions whose item is not in the catalog."""
+    unknown = ~frame[ITEM_ID].isin(known).to_numpy()
+    n = int(unknown.sum())
+    if not n:
+        return frame
+    n_items = frame.loc[unknown, ITEM_ID].nunique()
+    examples = ", ".join(repr(i) for i in frame.loc[unknown, ITEM_ID].unique()[:3])
+    message = (f"{path}: {n:,} interactions name {n_items:,} items that are not in the catalog (e.g. {examples}).")
+    if policy == "error":
+        first = int(frame.loc[unknown, "row"].iloc[0])
+        raise DataFileError(path, f"item {frame.loc[unknown, ITEM_ID].iloc[0]!r} is not in the catalog "
+                            f"({n:,} rows, {n_items:,} items like this).", row=first, column=ITEM_ID,
+                            hint="Add them to the catalog or load with unknown_items='drop' (--drop-unknown-items).")
+    if policy == "drop":
+        report.drop("item not in the catalog", n)
+        warnings.warn(message + " They were dropped.", DataWarning, stacklevel=3)
+        return frame[~unknown]
+    report.notes.append(f"{n:,} interactions with {n_items:,} items that are not in the catalog (kept)")
+    warnings.warn(message + " They are kept; drop them with unknown_items='drop' (--drop-unknown-items).",
+                  DataWarning, stacklevel=3)
+    return frame
+
+
+def attribute_columns(table: pd.DataFrame, id_column: str) -> Mapping[str, pd.Series]:
+    """The non-id columns of a catalog or user table."""
+    return {c: table[c] for c in table.columns if c != id_column}

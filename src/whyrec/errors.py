@@ -1,0 +1,187 @@
+"""Every exception and warning whyrec raises.
+
+One tree, so callers can catch as broadly or as narrowly as they need::
+
+    WhyrecError(Exception)
+    ├── DataError(WhyrecError, ValueError)          the input data is wrong
+    │   ├── DataFileError                           .path .row .column .value .expected .more_rows
+    │   ├── SchemaError                             .path .missing .found
+    │   └── UnknownIdError(DataError, KeyError)     .kind ("user" | "item") .ids
+    ├── ConfigError(WhyrecError, ValueError)        .source .field .allowed
+    ├── NotFittedError(WhyrecError, RuntimeError)
+    └── IncompatibleRunError(WhyrecError)           .run_dir .expected_fingerprint .found_fingerprint
+    WhyrecWarning(UserWarning)
+    ├── DataWarning                                 rows dropped, unknown items
+    └── PerformanceWarning                          BLAS threads, dense fallbacks
+
+Messages follow one order: where, what was found, what was expected, what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DataFileError",
+    "DataWarning",
+    "IncompatibleRunError",
+    "NotFittedError",
+    "PerformanceWarning",
+    "SchemaError",
+    "UnknownIdError",
+    "WhyrecError",
+    "WhyrecWarning",
+]
+
+
+class WhyrecError(Exception):
+    """Base class of every error whyrec raises on purpose."""
+
+
+class DataError(WhyrecError, ValueError):
+    """The input data is wrong."""
+
+
+class DataFileError(DataError):
+    """A value in a data file cannot be used.
+
+    Attributes:
+        path: the file.
+        row: 1-based data row (the header is row 0), or None for file-level problems.
+        column: the column name, or None.
+        value: the offending value, or None.
+        expected: what would have been accepted.
+        more_rows: other data rows with the same problem (at most a few are listed).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        expected: str = "",
+        more_rows: Sequence[int] = (),
+        n_more: int = 0,
+        hint: str = "",
+    ) -> None:
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.expected = expected
+        self.more_rows = tuple(more_rows)
+        where = self.path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f', column "{column}"'
+        text = f"{where}: {message}"
+        if expected:
+            text += f" Expected {expected}."
+        if n_more:
+            listed = ", ".join(str(r) for r in self.more_rows)
+            text += f" {n_more} more row{'s' if n_more != 1 else ''} fail the same way (rows {listed}{', ...' if n_more > len(self.more_rows) else ''})."
+        if hint:
+            text += f" {hint}"
+        super().__init__(text)
+
+
+class SchemaError(DataError):
+    """A file lacks required columns.
+
+    Attributes:
+        path: the file.
+        missing: required columns that are absent.
+        found: the columns the file has.
+    """
+
+    def __init__(self, path: str | Path, missing: Sequence[str], found: Sequence[str], hint: str = "") -> None:
+        self.path = str(path)
+        self.missing = tuple(missing)
+        self.found = tuple(found)
+        names = ", ".join(f'"{m}"' for m in self.missing)
+        text = f"{self.path} has no column {names}; found: {list(self.found)}."
+        text += f" {hint}" if hint else " Rename a column to the required name."
+        super().__init__(text)
+
+
+class UnknownIdError(DataError, KeyError):
+    """Ids that the dataset or the model does not know.
+
+    Attributes:
+        kind: "user" or "item".
+        ids: the unknown ids (at most the first few).
+    """
+
+    def __init__(self, kind: str, ids: Sequence[str], *, where: str = "the dataset", n_known: int | None = None) -> None:
+        self.kind = kind
+        self.ids = tuple(ids)
+        shown = ", ".join(repr(i) for i in self.ids[:5])
+        more = f" and {len(self.ids) - 5} more" if len(self.ids) > 5 else ""
+        known = f" ({n_known:,} {kind}s)" if n_known is not None else ""
+        self.message = f"{kind.capitalize()} {shown}{more} not in {where}{known}."
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.message
+
+
+class ConfigError(WhyrecError, ValueError):
+    """A setting or parameter is invalid.
+
+    Attributes:
+        source: where the setting came from (a flag, a file).
+        field: the setting's name.
+        allowed: the accepted values, when they form a closed set.
+    """
+
+    def __init__(self, message: str, *, source: str = "", field: str = "", allowed: Sequence[str] = ()) -> None:
+        self.source = source
+        self.field = field
+        self.allowed = tuple(allowed)
+        super().__init__(message)
+
+
+class NotFittedError(WhyrecError, RuntimeError):
+    """A model was used before `fit`."""
+
+    def __init__(self, model_name: str) -> None:
+        super().__init__(f"This {model_name} model is not fitted yet. Call fit(dataset) first.")
+
+
+class IncompatibleRunError(WhyrecError):
+    """A saved run does not belong to the dataset it is loaded against.
+
+    Attributes:
+        run_dir: the run directory.
+        expected_fingerprint: the fingerprint recorded in the run.
+        found_fingerprint: the fingerprint of the dataset at hand.
+    """
+
+    def __init__(self, run_dir: str | Path, expected_fingerprint: str, found_fingerprint: str, detail: str = "") -> None:
+        self.run_dir = str(run_dir)
+        self.expected_fingerprint = expected_fingerprint
+        self.found_fingerprint = found_fingerprint
+        super().__init__(
+            f"Run {self.run_dir} was trained on dataset {expected_fingerprint[:12]}, "
+            f"but the dataset given has fingerprint {found_fingerprint[:12]}.{' ' + detail if detail else ''} "
+            "Load it with the data it was trained on, or train a new run."
+        )
+
+
+class WhyrecWarning(UserWarning):
+    """Base class of whyrec's warnings."""
+
+
+class DataWarning(WhyrecWarning):
+    """Something in the data was dropped, merged or is suspicious."""
+
+
+class PerformanceWarning(WhyrecWarning):
+    """A setting makes something much slower than it needs to be."""

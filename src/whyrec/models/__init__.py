@@ -1,0 +1,29 @@
+"""Recommendation models behind one contract: fit a Dataset, score any history."""
+
+from whyrec.models.base import BaseRecommender, ModelConfig, Recommendations, Recommender, top_k
+from whyrec.models.ease import EASE, EASEConfig
+from whyrec.models.implicit_mf import ALS, BPR, ALSConfig, BPRConfig
+from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
+from whyrec.models.popular import MostPopular, MostPopularConfig
+from whyrec.models.registry import MODELS, create_model, model_class
+
+__all__ = [
+    "ALS",
+    "BPR",
+    "EASE",
+    "MODELS",
+    "ALSConfig",
+    "BPRConfig",
+    "BaseRecommender",
+    "EASEConfig",
+    "ItemKNN",
+    "ItemKNNConfig",
+    "ModelConfig",
+    "MostPopular",
+    "MostPopularConfig",
+    "Recommendations",
+    "Recommender",
+    "create_model",
+    "model_class",
+    "top_k",
+]

@@ -1,0 +1,84 @@
+"""Item-based k-nearest-neighbours with shrunk cosine similarity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import Field, NonNegativeFloat
+
+from whyrec import progress
+from whyrec._types import FloatArray
+from whyrec.data.dataset import Dataset
+from whyrec.data.history import HistoryBatch
+from whyrec.models.base import BaseRecommender, ModelConfig
+
+__all__ = ["ItemKNN", "ItemKNNConfig"]
+
+_BLOCK = 2048
+
+
+class ItemKNNConfig(ModelConfig):
+    """ItemKNN hyperparameters (defaults tuned on ml-100k validation)."""
+
+    n_neighbors: int = Field(default=100, ge=1)
+    """Neighbours kept per item."""
+    shrinkage: NonNegativeFloat = 0.0
+    """Added to the cosine denominator: damps similarities built on few co-occurrences."""
+    use_weights: bool = False
+    """Use event weights instead of 1 per item."""
+
+
+class ItemKNN(BaseRecommender[ItemKNNConfig]):
+    """score_i = sum over history items j of w_j * S[j, i], S the top-k shrunk cosine similarity.
+
+    Hand-written rather than implicit's CosineRecommender, which has no shrinkage and hides the similarity
+    matrix that exact explanations need (Sarwar et al., WWW 2001; Deshpande & Karypis, TOIS 2004).
+    """
+
+    name = "itemknn"
+    config_class = ItemKNNConfig
+
+    def _fit(self, dataset: Dataset) -> None:
+        x = sp.csc_array(dataset.interactions, dtype=np.float32)
+        if not self.config.use_weights:
+            x.data[:] = 1.0
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(0))).ravel()
+        n_items = x.shape[1]
+        k = min(self.config.n_neighbors, max(1, n_items - 1))
+        rows, cols, vals = [], [], []
+        xt = x.T.tocsr()
+        with progress.task("ItemKNN neighbourhoods", total=n_items) as bar:
+            for lo in range(0, n_items, _BLOCK):
+                hi = min(n_items, lo + _BLOCK)
+                dot = (xt @ x[:, lo:hi]).toarray()  # (n_items, block): similarity of every item to the block
+                denom = np.outer(norms, norms[lo:hi]) + self.config.shrinkage
+                sim = np.divide(dot, denom, out=np.zeros_like(dot), where=denom > 0)
+                sim[lo + np.arange(hi - lo), np.arange(hi - lo)] = 0.0
+                top = np.argpartition(-sim, k - 1, axis=0)[:k]  # neighbours j of each target item i
+                top_vals = np.take_along_axis(sim, top, axis=0)
+                keep = top_vals > 0
+                rows.append(top[keep])
+                cols.append(np.broadcast_to(np.arange(lo, hi), top.shape)[keep])
+                vals.append(top_vals[keep])
+                bar.advance(hi - lo)
+        self.similarity_ = sp.csr_array(
+            (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n_items, n_items))
+
+    def history_matrix(self, histories: HistoryBatch) -> sp.csr_array:
+        """The (n_histories, n_items) input the scores are linear in."""
+        return histories.matrix if self.config.use_weights else histories.binary
+
+    def _score(self, histories: HistoryBatch) -> FloatArray:
+        return np.asarray((self.history_matrix(histories) @ self.similarity_).toarray())
+
+    def state(self) -> dict[str, np.ndarray]:
+        s = self.similarity_
+        return {"indptr": s.indptr, "indices": s.indices, "data": s.data,
+                "shape": np.asarray(s.shape, dtype=np.int64)}
+
+    def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
+        shape = tuple(int(v) for v in state["shape"])
+        self.similarity_ = sp.csr_array((state["data"], state["indices"], state["indptr"]), shape=shape)
