@@ -103,7 +103,7 @@ def parse_timestamps(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         (seconds, bad): int64 seconds (0 where bad) and a bool mask of unparseable or missing cells.
     """
     numeric = pd.to_numeric(values, errors="coerce")
-    ok = numeric.notna().to_numpy()
+    ok = numeric.notna().to_numpy().copy()  # pandas may hand back a read-only view
     seconds = np.zeros(len(values), dtype=np.int64)
     seconds[ok] = np.floor(numeric[ok].to_numpy(dtype=np.float64)).astype(np.int64)
     rest = ~ok & values.notna().to_numpy()

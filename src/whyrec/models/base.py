@@ -107,7 +107,7 @@ class BaseRecommender(ABC, Generic[C]):
             try:
                 config = self.config_class.model_validate(params)  # type: ignore[assignment]
             except ValidationError as e:
-                raise config_error(self.name, e) from None
+                raise config_error(self.name, self.config_class, e) from None
         self.config: C = config  # type: ignore[assignment]
         self.n_items_: int | None = None
 
@@ -190,9 +190,13 @@ class BaseRecommender(ABC, Generic[C]):
         return f"{type(self).__name__}({params})"
 
 
-def config_error(model: str, error: ValidationError) -> ConfigError:
+def config_error(model: str, config_class: type[ModelConfig], error: ValidationError) -> ConfigError:
     """Turn pydantic's error into one ConfigError that names the parameter and the valid ones."""
     first = error.errors()[0]
     field = ".".join(str(p) for p in first["loc"])
-    return ConfigError(f"{model}: parameter {field!r}: {first['msg']}. Got {first.get('input')!r} instead.",
-                       source="params", field=field)
+    valid = sorted({f.alias or name for name, f in config_class.model_fields.items()} | set(config_class.model_fields))
+    if first["type"] == "extra_forbidden":
+        message = f"{model}: unknown parameter {field!r}; valid parameters: {', '.join(valid)}."
+    else:
+        message = f"{model}: parameter {field!r}: {first['msg']}. Got {first.get('input')!r} instead."
+    return ConfigError(message, source="params", field=field, allowed=tuple(valid))

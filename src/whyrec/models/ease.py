@@ -23,9 +23,9 @@ _MAX_ITEMS = 40_000
 class EASEConfig(ModelConfig):
     """EASE hyperparameters (defaults tuned on ml-100k validation, see docs/concepts/tuning.md)."""
 
-    regularization: PositiveFloat = Field(default=250.0, alias="lambda")
+    regularization: PositiveFloat = Field(default=2000.0, alias="lambda")
     """L2 penalty on the item-item weights (the paper's lambda)."""
-    use_weights: bool = False
+    use_weights: bool = True
     """Use event weights (ratings, purchase > view) instead of 1 per item."""
 
 

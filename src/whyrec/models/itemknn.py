@@ -20,9 +20,9 @@ _BLOCK = 2048
 
 
 class ItemKNNConfig(ModelConfig):
-    """ItemKNN hyperparameters (defaults tuned on ml-100k validation)."""
+    """ItemKNN hyperparameters (defaults tuned on ml-100k validation, see docs/concepts/tuning.md)."""
 
-    n_neighbors: int = Field(default=100, ge=1)
+    n_neighbors: int = Field(default=800, ge=1)
     """Neighbours kept per item."""
     shrinkage: NonNegativeFloat = 0.0
     """Added to the cosine denominator: damps similarities built on few co-occurrences."""

@@ -1,0 +1,1 @@
+"""The ``whyrec`` command line (Typer)."""

@@ -1,0 +1,131 @@
+"""End-to-end CLI runs on ml-100k: train, evaluate, recommend, compare, data; errors are one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from whyrec.cli.main import app
+from whyrec.errors import ConfigError, UnknownIdError
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("runs")
+    out = {}
+    for model, params in (("ease", ["--param", "lambda=250", "--param", "use_weights=false"]), ("pop", [])):
+        out[model] = root / model
+        payload = json.loads(invoke("train", "--data", "ml-100k", "--model", model, "--out", str(out[model]),
+                                    *params, "--json"))
+        assert payload["protocol"] == "temporal-user-holdout/v1"
+        assert payload["split_sizes"] == {"train": 72755, "valid": 7612, "test": 19633}
+    return out
+
+
+def test_train_records_split_params_and_metrics(runs: dict[str, Path]) -> None:
+    meta = json.loads((runs["ease"] / "meta.json").read_text())
+    assert meta["model"] == "ease" and meta["params"]["regularization"] == 250
+    assert meta["fitted_on"] == "train+valid" and meta["data"]["source"] == "ml-100k"
+    assert meta["metrics"]["ndcg@10"] == pytest.approx(0.1916, abs=1e-4)  # cornac/recbole EASE lamb=250
+
+
+def test_evaluate_json_matches_reference_ease(runs: dict[str, Path]) -> None:
+    payload = json.loads(invoke("evaluate", str(runs["ease"]), "--k", "10", "--k", "20", "--json"))
+    metrics = payload["metrics"]
+    assert payload["users"] == 943
+    assert metrics["ndcg@10"] == pytest.approx(0.1916, abs=1e-4)
+    assert metrics["recall@20"] == pytest.approx(0.1961, abs=1e-4)
+    assert metrics["coverage@10"] == pytest.approx(0.2624, abs=1e-4)
+
+
+def test_evaluate_breakdowns(runs: dict[str, Path]) -> None:
+    payload = json.loads(invoke("evaluate", str(runs["ease"]), "--k", "10", "--by", "gender", "--by", "activity",
+                                "--exposure", "--json"))
+    gender = {row["gender"]: row for row in payload["breakdown"]["gender"]}
+    assert set(gender) == {"F", "M"} and gender["F"]["users"] + gender["M"]["users"] == 943
+    overall = payload["metrics"]["ndcg@10"]
+    weighted = sum(r["ndcg@10"] * r["users"] for r in gender.values()) / 943
+    assert weighted == pytest.approx(overall, abs=1e-9)
+    exposure = {row["bucket"]: row for row in payload["exposure"]}
+    assert sum(r["slot_share"] for r in exposure.values()) == pytest.approx(1.0)
+    assert exposure["head"]["slot_share"] > exposure["head"]["catalog_share"]  # EASE favours popular items
+
+
+def test_recommend_user_history_and_all_users(runs: dict[str, Path], tmp_path: Path, ml100k_split) -> None:
+    recs = json.loads(invoke("recommend", str(runs["ease"]), "--user", "196", "--k", "10", "--json"))
+    assert [r["rank"] for r in recs] == list(range(1, 11))
+    seen = set(ml100k_split.fit.items.ids_of(ml100k_split.fit.history("196").items))
+    assert not {r["item_id"] for r in recs} & seen
+    assert all(a["score"] >= b["score"] for a, b in zip(recs, recs[1:]))
+
+    new = json.loads(invoke("recommend", str(runs["ease"]), "--history", "50,172,181", "--k", "5", "--json"))
+    assert len(new) == 5 and not {"50", "172", "181"} & {r["item_id"] for r in new}
+
+    csv = tmp_path / "recs.csv"
+    invoke("recommend", str(runs["ease"]), "--all-users", "--k", "20", "--out", str(csv))
+    frame = pd.read_csv(csv, dtype={"user_id": str, "item_id": str})
+    assert list(frame.columns) == ["user_id", "item_id", "rank", "score"]
+    assert frame["user_id"].nunique() == 943 and (frame.groupby("user_id").size() == 20).all()
+    user_196 = frame[frame.user_id == "196"].sort_values("rank").head(10)
+    assert user_196["item_id"].tolist() == [r["item_id"] for r in recs]
+
+
+def test_compare_reports_significance(runs: dict[str, Path]) -> None:
+    payload = json.loads(invoke("compare", str(runs["pop"]), str(runs["ease"]), "--json"))
+    assert [r["model"] for r in payload["runs"]] == ["pop", "ease"]
+    ndcg = next(t for t in payload["paired_tests"] if t["metric"] == "ndcg@10")
+    assert ndcg["n_users"] == 943
+    assert ndcg["mean_difference"] == pytest.approx(0.1916 - 0.1111, abs=2e-3)
+    assert ndcg["wilcoxon_p"] < 1e-6 and ndcg["ttest_p"] < 1e-6
+
+
+def test_data_info_and_validate(tmp_path: Path) -> None:
+    info = json.loads(invoke("data", "info", "ml-100k", "--json"))
+    assert (info["events"], info["users"], info["items"]) == (100_000, 943, 1682)
+    assert "category" in info["item_attributes"] and "age_band" in info["user_attributes"]
+    good = tmp_path / "events.csv"
+    good.write_text("user_id,item_id,timestamp,event\nu1,p1,1700000000,view\nu1,p1,1700000000,view\n"
+                    "u1,p2,2024-05-01T10:00:00Z,purchase\n")
+    report = json.loads(invoke("data", "validate", str(good), "--json"))
+    assert report["valid"] and report["cleaning"]["rows_kept"] == 2
+    assert sum(report["cleaning"]["dropped"].values()) == 1
+
+
+def test_library_errors_reach_the_cli_boundary(runs: dict[str, Path]) -> None:
+    with pytest.raises(UnknownIdError, match="User 'nobody' not in run"):
+        runner.invoke(app, ["recommend", str(runs["ease"]), "--user", "nobody"], catch_exceptions=False)
+    with pytest.raises(ConfigError, match="exactly one of"):
+        runner.invoke(app, ["recommend", str(runs["ease"])], catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["recommend", "RUN", "--history", "50,nope"], "Item 'nope' not in run"),
+        (["train", "--data", "ml-100k", "--model", "svd", "--out", "x"], "unknown model 'svd'; valid models"),
+        (["evaluate", "/nonexistent/run"], "is not a run directory"),
+        (["data", "validate", "missing.csv"], "missing.csv: no such file"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(args: list[str], message: str, runs: dict[str, Path]) -> None:
+    args = [str(runs["ease"]) if a == "RUN" else a for a in args]
+    done = subprocess.run([sys.executable, "-m", "whyrec.cli.main", *args], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
