@@ -5,17 +5,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
-from whyrec.data.history import HistoryBatch
+from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError, NotFittedError
 
-__all__ = ["BaseRecommender", "ModelConfig", "Recommendations", "Recommender", "top_k"]
+if TYPE_CHECKING:
+    from whyrec.evaluate.validation import ValidationSet
+
+__all__ = [
+    "AdditiveScorer",
+    "BaseRecommender",
+    "Contributions",
+    "ModelConfig",
+    "Recommendations",
+    "Recommender",
+    "top_k",
+]
 
 
 class ModelConfig(BaseModel):
@@ -50,7 +61,7 @@ class Recommender(Protocol):
     @property
     def is_fitted(self) -> bool: ...
 
-    def fit(self, dataset: Dataset) -> Self: ...
+    def fit(self, dataset: Dataset, *, validation: ValidationSet | None = None) -> Self: ...
 
     def score(self, histories: HistoryBatch) -> FloatArray: ...
 
@@ -58,6 +69,28 @@ class Recommender(Protocol):
                   candidates: IndexArray | None = None) -> Recommendations: ...
 
     def state(self) -> dict[str, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """How each history item adds to the scores of some items: ``score = baseline + per_history.sum(1)``.
+
+    Attributes:
+        history_items: (m,) int32 distinct history items (the columns).
+        per_history: (n_items, m) float64 contribution of each history item to each explained item.
+        baseline: (n_items,) float64 part of the score owed to no history item.
+    """
+
+    history_items: IndexArray
+    per_history: np.ndarray
+    baseline: np.ndarray
+
+
+@runtime_checkable
+class AdditiveScorer(Protocol):
+    """A model whose score decomposes exactly over the history items (the exact explainer needs it)."""
+
+    def contributions(self, history: History, items: IndexArray) -> Contributions: ...
 
 
 def top_k(scores: FloatArray, k: int) -> Recommendations:
@@ -116,8 +149,14 @@ class BaseRecommender(ABC, Generic[C]):
         """Whether `fit` (or loading a saved state) has happened."""
         return self.n_items_ is not None
 
-    def fit(self, dataset: Dataset) -> Self:
-        """Learn from every event of `dataset`; returns self."""
+    def fit(self, dataset: Dataset, *, validation: ValidationSet | None = None) -> Self:
+        """Learn from every event of `dataset`; returns self.
+
+        Args:
+            dataset: the training data (every event counts).
+            validation: held-out users for early stopping; models that train in one step ignore it.
+        """
+        self.validation_ = validation
         self._fit(dataset)
         self.n_items_ = dataset.n_items
         return self

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 import numpy as np
 from pydantic import Field, PositiveFloat
 
-from whyrec._types import FloatArray
+from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
-from whyrec.data.history import HistoryBatch
+from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -60,6 +60,13 @@ class EASE(BaseRecommender[EASEConfig]):
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return np.asarray(self.history_matrix(histories) @ self.weights_)
+
+    def contributions(self, history: History, items: IndexArray) -> Contributions:
+        """Exact: item j of the history adds w_j * B[j, i] to the score of item i."""
+        row = self.history_matrix(HistoryBatch.from_histories([history], self.weights_.shape[0]))
+        hist, weight = row.indices.astype(np.int32), row.data.astype(np.float64)
+        per = (self.weights_[np.ix_(hist, items)].astype(np.float64) * weight[:, None]).T
+        return Contributions(hist, per, np.zeros(len(items)))
 
     def state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

@@ -9,10 +9,10 @@ import scipy.sparse as sp
 from pydantic import Field, NonNegativeFloat
 
 from whyrec import progress
-from whyrec._types import FloatArray
+from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
-from whyrec.data.history import HistoryBatch
-from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.data.history import History, HistoryBatch
+from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
 
 __all__ = ["ItemKNN", "ItemKNNConfig"]
 
@@ -66,19 +66,35 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         self.similarity_ = sp.csr_array(
             (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
             shape=(n_items, n_items))
+        self._sim64 = None
 
     def history_matrix(self, histories: HistoryBatch) -> sp.csr_array:
         """The (n_histories, n_items) input the scores are linear in."""
         return histories.matrix if self.config.use_weights else histories.binary
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
-        return np.asarray((self.history_matrix(histories) @ self.similarity_).toarray())
+        # float64 accumulation: hundreds of neighbours summed in float32 drift from the exact contributions
+        return np.asarray((self.history_matrix(histories).astype(np.float64) @ self._similarity64).toarray())
+
+    def contributions(self, history: History, items: IndexArray) -> Contributions:
+        """Exact: item j of the history adds w_j * S[j, i] to the score of item i."""
+        row = self.history_matrix(HistoryBatch.from_histories([history], self.similarity_.shape[0]))
+        hist, weight = row.indices.astype(np.int32), row.data.astype(np.float64)
+        sim = self.similarity_[hist][:, items].toarray().astype(np.float64)
+        return Contributions(hist, (sim * weight[:, None]).T, np.zeros(len(items)))
 
     def state(self) -> dict[str, np.ndarray]:
         s = self.similarity_
         return {"indptr": s.indptr, "indices": s.indices, "data": s.data,
                 "shape": np.asarray(s.shape, dtype=np.int64)}
 
+    @property
+    def _similarity64(self) -> sp.csr_array:
+        if getattr(self, "_sim64", None) is None:
+            self._sim64 = self.similarity_.astype(np.float64)
+        return self._sim64
+
     def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
         shape = tuple(int(v) for v in state["shape"])
         self.similarity_ = sp.csr_array((state["data"], state["indices"], state["indptr"]), shape=shape)
+        self._sim64 = None

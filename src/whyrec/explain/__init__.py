@@ -1,0 +1,19 @@
+"""Explanations: typed evidence, exact and model-agnostic explainers, verified counterfactuals."""
+
+from whyrec.explain.base import Explainer, ScoredHistory, UnsupportedModelError
+from whyrec.explain.counterfactual import CounterfactualExplainer
+from whyrec.explain.exact import ExactExplainer
+from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation
+
+__all__ = [
+    "Counterfactual",
+    "CounterfactualExplainer",
+    "Evidence",
+    "EvidenceKind",
+    "ExactExplainer",
+    "ExplainMethod",
+    "Explainer",
+    "Explanation",
+    "ScoredHistory",
+    "UnsupportedModelError",
+]

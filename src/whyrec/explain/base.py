@@ -1,0 +1,99 @@
+"""The Explainer protocol and the scoring context every explainer shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from whyrec._types import FloatArray, IndexArray
+from whyrec.data.dataset import Dataset
+from whyrec.data.history import History, HistoryBatch
+from whyrec.errors import WhyrecError
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
+from whyrec.models.base import Recommender
+
+__all__ = ["Explainer", "ScoredHistory", "UnsupportedModelError", "history_evidence", "rank_in"]
+
+
+class UnsupportedModelError(WhyrecError, TypeError):
+    """An explainer was asked to explain a model it cannot read.
+
+    Attributes:
+        method: the explainer's method.
+        model: the model's name.
+        needs: the capability the model lacks.
+    """
+
+    def __init__(self, method: str, model: str, needs: str) -> None:
+        self.method, self.model, self.needs = method, model, needs
+        super().__init__(f"the {method!r} explainer cannot explain {model!r}: it needs a model with {needs}. "
+                         "Use --method counterfactual, shap or lime, which work with any model.")
+
+
+class Explainer(Protocol):
+    """Explains why items were scored as they were for one history."""
+
+    method: ClassVar[ExplainMethod]
+
+    def supports(self, model: Recommender) -> bool: ...
+
+    def explain(self, model: Recommender, history: History, items: IndexArray) -> list[Explanation]: ...
+
+
+def rank_in(scores: FloatArray, item: int, excluded: np.ndarray) -> int | None:
+    """1-based rank of `item` among the items not `excluded` (ties: lower index first); None if excluded."""
+    if excluded[item] or not np.isfinite(scores[item]):
+        return None
+    own = scores[item]
+    better = (scores > own) | ((scores == own) & (np.arange(len(scores)) < item))
+    return int((better & ~excluded).sum()) + 1
+
+
+@dataclass
+class ScoredHistory:
+    """A history, the model's scores for it, and which items may be ranked."""
+
+    model: Recommender
+    history: History
+    n_items: int
+    candidates: IndexArray | None = None
+    scores: FloatArray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.scores = self.model.score(HistoryBatch.from_histories([self.history], self.n_items))[0]
+
+    @cached_property
+    def excluded(self) -> np.ndarray:
+        """Items that cannot be recommended: outside the candidates, or already in the history."""
+        return excluded_mask(self.n_items, self.history.items, self.candidates)
+
+    def rank(self, item: int) -> int:
+        """1-based rank of `item` (0 if it cannot be ranked)."""
+        return rank_in(self.scores, item, self.excluded) or 0
+
+
+def excluded_mask(n_items: int, history_items: np.ndarray, candidates: IndexArray | None) -> np.ndarray:
+    """True for items that cannot be recommended to this history."""
+    mask = np.zeros(n_items, dtype=bool)
+    if candidates is not None:
+        mask[:] = True
+        mask[candidates] = False
+    mask[history_items] = True
+    return mask
+
+
+def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, score: float,
+                     top_n: int | None) -> tuple[Evidence, ...]:
+    """Evidence entries for history items, largest |weight| first (the first `top_n`, or all)."""
+    order = np.argsort(-np.abs(weights), kind="stable")
+    if top_n is not None:
+        order = order[:top_n]
+    return tuple(
+        Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=dataset.items.id_of(int(items[j])),
+                 label=dataset.catalog.label(int(items[j])), weight=float(weights[j]),
+                 share=float(weights[j] / score) if score else 0.0)
+        for j in order
+    )

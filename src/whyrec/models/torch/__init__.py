@@ -1,0 +1,1 @@
+"""PyTorch models (CPU), sharing one small training loop. Importing whyrec never imports torch."""
