@@ -14,27 +14,7 @@ from typer.testing import CliRunner
 from whyrec.cli.main import app
 from whyrec.errors import ConfigError, UnknownIdError
 
-runner = CliRunner()
-
-
-def invoke(*args: str) -> str:
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("runs")
-    out = {}
-    for model, params in (("ease", ["--param", "lambda=250", "--param", "use_weights=false"]), ("pop", [])):
-        out[model] = root / model
-        payload = json.loads(invoke("train", "--data", "ml-100k", "--model", model, "--out", str(out[model]),
-                                    *params, "--json"))
-        assert payload["protocol"] == "temporal-user-holdout/v1"
-        assert payload["split_sizes"] == {"train": 72755, "valid": 7612, "test": 19633}
-    return out
-
+from tests.cli.conftest import invoke, runner
 
 def test_train_records_split_params_and_metrics(runs: dict[str, Path]) -> None:
     meta = json.loads((runs["ease"] / "meta.json").read_text())

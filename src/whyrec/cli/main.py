@@ -19,6 +19,7 @@ from whyrec import __version__, progress
 from whyrec.cli import data, output
 from whyrec.cli.compare import compare
 from whyrec.cli.evaluate import evaluate_run
+from whyrec.cli.explain import explain, explain_eval
 from whyrec.cli.recommend import recommend
 from whyrec.cli.train import train
 from whyrec.errors import WhyrecError
@@ -32,6 +33,8 @@ app.command()(train)
 app.command("evaluate")(evaluate_run)
 app.command()(recommend)
 app.command()(compare)
+app.command()(explain)
+app.command("explain-eval")(explain_eval)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,124 @@
+"""``whyrec explain`` and ``whyrec explain-eval``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from whyrec.cli.common import JsonOpt
+from whyrec.cli.output import out, print_json
+from whyrec.data.history import HistoryBatch
+from whyrec.errors import ConfigError, UnknownIdError
+from whyrec.explain.base import ScoredHistory
+from whyrec.explain.counterfactual import CounterfactualExplainer
+from whyrec.explain.evaluation import evaluate_explainers
+from whyrec.explain.explanation import Explanation
+from whyrec.explain.registry import EXPLAINERS, create_explainer
+from whyrec.models.persistence import load_run
+
+_BAR = 24
+
+
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
+    user: Annotated[str, typer.Option("--user", help="The user whose top-k is explained.")],
+    k: Annotated[int, typer.Option("--k", min=1, help="List length.")] = 10,
+    method: Annotated[str | None, typer.Option("--method", help=f"One of: {', '.join(EXPLAINERS)} (default: exact "
+                                                                "when the model supports it, else counterfactual).")]
+    = None,
+    evidence: Annotated[int, typer.Option("--evidence", min=1, help="Evidence entries shown per item.")] = 5,
+    json_output: JsonOpt = False,
+) -> None:
+    """Explain each recommended item: evidence with weights, and a verified counterfactual."""
+    run = load_run(run_dir)
+    fit = run.fit_data
+    if user not in fit.users:
+        raise UnknownIdError("user", [user], where=f"run {run_dir}", n_known=len(fit.active_users))
+    history = fit.history(user)
+    candidates = fit.active_items
+    items = run.model.recommend(HistoryBatch.from_histories([history], fit.n_items), k, candidates=candidates).items[0]
+    items = items[items >= 0]
+    default = create_explainer("exact", fit, candidates=candidates, top_n=evidence, k=k)
+    explainer = default if method is None and default.supports(run.model) else create_explainer(
+        method or "counterfactual", fit, candidates=candidates, top_n=evidence, k=k)
+    if not explainer.supports(run.model):
+        explainer.explain(run.model, history, items)  # raises UnsupportedModelError with the reason
+    scored = ScoredHistory(run.model, history, fit.n_items, candidates)
+    explanations = explainer.explain(run.model, history, items, scored)
+    if not isinstance(explainer, CounterfactualExplainer):
+        counterfactuals = CounterfactualExplainer(fit, k=k, candidates=candidates).explain(run.model, history, items,
+                                                                                           scored)
+        explanations = [e.model_copy(update={"counterfactual": c.counterfactual,
+                                             "elapsed_ms": e.elapsed_ms + c.elapsed_ms})
+                        for e, c in zip(explanations, counterfactuals, strict=True)]
+    if json_output:
+        print_json([e.to_json_dict() for e in explanations])
+        return
+    out.print(f"[bold]{run.meta.model}[/bold]: why these {len(explanations)} items for user {user} "
+              f"({len(history)} events; method: {explanations[0].method if explanations else '-'})")
+    def label(item_id: str) -> str:
+        return fit.catalog.label(fit.items.index_of(item_id))
+
+    for e in explanations:
+        _print_card(e, label)
+
+
+def _print_card(e: Explanation, label: Callable[[str], str]) -> None:
+    title = label(e.item_id)
+    out.print(f"\n[bold]{e.rank:>2}. {title}[/bold] (item {e.item_id}, score {e.score:.4f})")
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    biggest = max((abs(x.weight) for x in e.evidence), default=0.0) or 1.0
+    for x in e.evidence:
+        bar = "█" * max(1, round(_BAR * abs(x.weight) / biggest))
+        colour = "green" if x.weight >= 0 else "red"
+        table.add_row(f"  {x.label}", f"[{colour}]{bar}[/{colour}]", f"{x.weight:+.4f}", f"{x.share:6.1%}")
+    out.print(table)
+    cf = e.counterfactual
+    if cf is None:
+        return
+    removed = ", ".join(f"{label(i)} [{i}]" for i in cf.removed)
+    if cf.verified:
+        rank = f"rank {cf.new_rank}" if cf.new_rank else "no longer ranked"
+        out.print(f"  [cyan]counterfactual:[/cyan] without {removed} it falls to {rank} (verified by re-scoring)")
+    else:
+        out.print(f"  [yellow]counterfactual:[/yellow] no set of up to {len(cf.removed)} history items takes it out of "
+                  f"the list (tried {removed}); not claimed")
+
+
+def explain_eval(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
+    users: Annotated[int, typer.Option("--users", min=1, help="Users explained (the first N by id order).")] = 200,
+    k: Annotated[int, typer.Option("--k", min=1)] = 10,
+    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods.")]
+    = "exact,counterfactual,shap,lime,random,recent",
+    shared_users: Annotated[int, typer.Option("--shared-users", min=1, help="Users on which SHAP and LIME run "
+                                                                            "(thousands of model calls each).")] = 20,
+    stability_seed: Annotated[int | None, typer.Option("--stability-seed", help="Train a second model with this seed "
+                                                                               "to measure stability.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for explain_eval.md and .json.")] = Path("explain-eval"),
+    json_output: JsonOpt = False,
+) -> None:
+    """Measure every explanation method on the same pairs: deletion, insertion, sufficiency, validity, speed."""
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = [m for m in names if m not in EXPLAINERS]
+    if unknown:
+        raise ConfigError(f"unknown method {unknown[0]!r}; valid methods: {', '.join(EXPLAINERS)}.", field="methods",
+                          allowed=tuple(EXPLAINERS))
+    run = load_run(run_dir)
+    fit = run.fit_data
+    second = None
+    if stability_seed is not None:
+        second = type(run.model)(run.model.config.model_copy(update={"seed": stability_seed})).fit(fit)
+    user_ids = fit.users.ids_of(fit.active_users[:users])
+    report = evaluate_explainers(run.model, fit, user_ids, methods=names, k=k, shared_users=shared_users,
+                                 second_model=second)
+    report.write(out_dir)
+    if json_output:
+        print_json(report.to_dict())
+        return
+    out.print(report.to_markdown())
+    out.print(f"wrote {out_dir / 'explain_eval.md'} and {out_dir / 'explain_eval.json'}")

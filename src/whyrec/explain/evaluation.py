@@ -1,0 +1,173 @@
+"""``explain-eval``: every method on the same (user, item) pairs, measured by re-scoring with the model."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from whyrec import progress
+from whyrec.data.dataset import Dataset
+from whyrec.data.history import HistoryBatch
+from whyrec.explain.base import ScoredHistory
+from whyrec.explain.explanation import Explanation
+from whyrec.explain.fidelity import FidelityResult, measure_fidelity, top3_jaccard
+from whyrec.explain.registry import create_explainer
+from whyrec.models.base import Recommender
+
+__all__ = ["ExplainEvalReport", "MethodStats", "evaluate_explainers"]
+
+EXPENSIVE = ("shap", "lime")
+
+
+@dataclass
+class MethodStats:
+    """What one method achieved on its pairs."""
+
+    method: str
+    fidelity: list[FidelityResult] = field(default_factory=list)
+    elapsed_ms: list[float] = field(default_factory=list)
+    counterfactual_sizes: list[int] = field(default_factory=list)
+    counterfactual_total: int = 0
+    stability: list[float] = field(default_factory=list)
+    users: set[str] = field(default_factory=set)
+
+    def row(self) -> dict[str, float | int | str | None]:
+        """One table row."""
+        fid = self.fidelity
+        row: dict[str, float | int | str | None] = {
+            "method": self.method,
+            "pairs": len(fid),
+            "deletion_auc": float(np.mean([f.deletion_auc for f in fid])) if fid else None,
+            "deletion_rank_auc": float(np.mean([f.deletion_rank_auc for f in fid])) if fid else None,
+            "insertion_auc": float(np.mean([f.insertion_auc for f in fid])) if fid else None,
+            "sufficiency": float(np.mean([f.sufficient for f in fid])) if fid else None,
+            "ms_median": float(np.median(self.elapsed_ms)) if self.elapsed_ms else None,
+            "ms_p95": float(np.percentile(self.elapsed_ms, 95)) if self.elapsed_ms else None,
+        }
+        if self.counterfactual_total:
+            row["cf_validity"] = len(self.counterfactual_sizes) / self.counterfactual_total
+            row["cf_median_size"] = float(np.median(self.counterfactual_sizes)) if self.counterfactual_sizes else None
+        if self.stability:
+            row["stability_top3_jaccard"] = float(np.mean(self.stability))
+        return row
+
+
+@dataclass
+class ExplainEvalReport:
+    """Results per method, on all pairs and on the pairs where the expensive methods also ran."""
+
+    model: str
+    k: int
+    users: int
+    all_pairs: dict[str, MethodStats]
+    shared_pairs: dict[str, MethodStats]
+    shared_users: int
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"model": self.model, "k": self.k, "users": self.users, "shared_users": self.shared_users,
+                "all_pairs": [s.row() for s in self.all_pairs.values()],
+                "shared_pairs": [s.row() for s in self.shared_pairs.values()]}
+
+    def to_markdown(self) -> str:
+        """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
+        columns = ["method", "pairs", "deletion_auc", "deletion_rank_auc", "insertion_auc", "sufficiency",
+                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "ms_median", "ms_p95"]
+        lines = []
+        for title, stats in ((f"all pairs ({self.users} users x top {self.k})", self.all_pairs),
+                             (f"shared pairs ({self.shared_users} users x top {self.k}; every method)",
+                              self.shared_pairs)):
+            if not stats:
+                continue
+            lines += [f"#### {self.model}: {title}", "", "| " + " | ".join(columns) + " |",
+                      "|" + "---|" * len(columns)]
+            for s in stats.values():
+                row = s.row()
+                lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+            lines.append("")
+        return "\n".join(lines)
+
+    def write(self, out_dir: Path) -> None:
+        """Write ``explain_eval.md`` and ``explain_eval.json``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "explain_eval.md").write_text(self.to_markdown())
+        (out_dir / "explain_eval.json").write_text(json.dumps(self.to_dict(), indent=2))
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 100 else f"{value:.1f}"
+    return str(value)
+
+
+def evaluate_explainers(
+    model: Recommender,
+    fit: Dataset,
+    user_ids: Sequence[str],
+    *,
+    methods: Sequence[str] = ("exact", "counterfactual", "shap", "lime", "random", "recent"),
+    k: int = 10,
+    steps: int = 5,
+    shared_users: int = 20,
+    second_model: Recommender | None = None,
+) -> ExplainEvalReport:
+    """Run every method on each user's top-k and measure it.
+
+    Args:
+        model: the fitted model.
+        fit: its training data (histories, catalog).
+        user_ids: the users.
+        methods: method names (see ``whyrec.explain.registry``); unsupported ones are skipped.
+        k: list length.
+        steps: deletion / insertion steps.
+        shared_users: SHAP and LIME run only on the first `shared_users` users (they cost thousands of
+            model calls per user); every method is also reported on exactly those pairs.
+        second_model: the same model trained with another seed, for stability (None = not measured).
+    """
+    candidates = fit.active_items
+    explainers = {m: create_explainer(m, fit, candidates=candidates, k=k) for m in methods}
+    explainers = {m: e for m, e in explainers.items() if e.supports(model)}
+    all_stats = {m: MethodStats(m) for m in explainers}
+    shared = {m: MethodStats(m) for m in explainers}
+    with progress.task("Explaining", total=len(user_ids)) as bar:
+        for position, user in enumerate(user_ids):
+            history = fit.history(user)
+            items = model.recommend(HistoryBatch.from_histories([history], fit.n_items), k,
+                                    candidates=candidates).items[0]
+            items = items[items >= 0]
+            in_shared = position < shared_users
+            scored = ScoredHistory(model, history, fit.n_items, candidates)
+            for method, explainer in explainers.items():
+                if method in EXPENSIVE and not in_shared:
+                    continue
+                started = time.perf_counter()
+                explanations: list[Explanation] = explainer.explain(model, history, items, scored)
+                per_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
+                targets = [all_stats[method]] + ([shared[method]] if in_shared else [])
+                others = None
+                if second_model is not None:
+                    others = explainer.explain(second_model, history, items)
+                for row, explanation in enumerate(explanations):
+                    fidelity = measure_fidelity(model, fit, history, explanation, k=k, steps=steps,
+                                                candidates=candidates)
+                    for stats in targets:
+                        stats.fidelity.append(fidelity)
+                        stats.elapsed_ms.append(per_ms)
+                        stats.users.add(user)
+                        if explanation.counterfactual is not None:
+                            stats.counterfactual_total += 1
+                            if explanation.counterfactual.verified:
+                                stats.counterfactual_sizes.append(len(explanation.counterfactual.removed))
+                        if others is not None:
+                            stats.stability.append(top3_jaccard(explanation, others[row]))
+            bar.advance()
+    return ExplainEvalReport(model.name, k, len(user_ids), all_stats,
+                             shared if any(m in EXPENSIVE for m in explainers) else {},
+                             min(shared_users, len(user_ids)))

@@ -1,0 +1,103 @@
+"""How faithful an explanation is, measured by re-scoring edited histories with the model itself.
+
+- deletion: remove the top 1..n evidence items (cumulatively), re-score; a faithful explanation names the
+  items whose removal hurts most. Reported as the mean score drop (as a share of the original score) and
+  the mean rank drop at each step, and their mean over the steps (the area under the curve, "AUC").
+- insertion: start from the empty history and add the top 1..n evidence items; report the share of the
+  original score recovered and whether the item is back in the top k.
+- sufficiency: the top n evidence items alone keep the item in the top k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from whyrec.data.dataset import Dataset
+from whyrec.data.history import History, HistoryBatch
+from whyrec.explain.base import excluded_mask, rank_in
+from whyrec.explain.explanation import EvidenceKind, Explanation
+from whyrec.models.base import Recommender
+
+__all__ = ["FidelityResult", "measure_fidelity", "top3_jaccard"]
+
+
+@dataclass
+class FidelityResult:
+    """Fidelity of one explanation.
+
+    Attributes:
+        deletion_score_drop: per step s = 1..n, (score - score without top-s evidence) / |score|.
+        deletion_rank_drop: per step, new rank - old rank (the rank of an unrankable item counts as the
+            number of candidates).
+        insertion_score: per step, score with only the top-s evidence / score.
+        insertion_in_top_k: per step, whether the item is in the top k with only the top-s evidence.
+        sufficient: the top-n evidence alone keeps the item in the top k.
+    """
+
+    deletion_score_drop: list[float] = field(default_factory=list)
+    deletion_rank_drop: list[float] = field(default_factory=list)
+    insertion_score: list[float] = field(default_factory=list)
+    insertion_in_top_k: list[bool] = field(default_factory=list)
+    sufficient: bool = False
+
+    @property
+    def deletion_auc(self) -> float:
+        """Mean relative score drop over the deletion steps (higher = more faithful)."""
+        return float(np.mean(self.deletion_score_drop)) if self.deletion_score_drop else 0.0
+
+    @property
+    def deletion_rank_auc(self) -> float:
+        """Mean rank drop over the deletion steps (higher = more faithful)."""
+        return float(np.mean(self.deletion_rank_drop)) if self.deletion_rank_drop else 0.0
+
+    @property
+    def insertion_auc(self) -> float:
+        """Mean share of the score recovered over the insertion steps (higher = more faithful)."""
+        return float(np.mean(self.insertion_score)) if self.insertion_score else 0.0
+
+
+def measure_fidelity(model: Recommender, dataset: Dataset, history: History, explanation: Explanation, *,
+                     k: int = 10, steps: int = 5, candidates: np.ndarray | None = None) -> FidelityResult:
+    """Deletion, insertion and sufficiency of one explanation's history-item evidence."""
+    item = dataset.items.index_of(explanation.item_id)
+    refs = [e.ref for e in explanation.evidence if e.kind == EvidenceKind.HISTORY_ITEM][:steps]
+    evidence = [int(i) for i in dataset.items.indices_of(refs)]
+    result = FidelityResult()
+    if not evidence:
+        return result
+    n_candidates = dataset.n_items if candidates is None else len(candidates)
+    deleted = [history.without(evidence[: s + 1]) for s in range(len(evidence))]
+    keep_mask = [np.isin(history.items, evidence[: s + 1]) for s in range(len(evidence))]
+    inserted = [History(history.items[m], history.weights[m], None, history.user_id) for m in keep_mask]
+    edits = [history, *deleted, *inserted]
+    scores = model.score(HistoryBatch.from_histories(edits, dataset.n_items))
+    ranks = [rank_in(row, item, excluded_mask(dataset.n_items, h.items, candidates)) for row, h in zip(scores, edits,
+                                                                                                        strict=True)]
+    base_score = float(scores[0, item])
+    base_rank = ranks[0] or n_candidates
+    denom = abs(base_score) if base_score else 1.0
+    n = len(evidence)
+    for s in range(n):
+        result.deletion_score_drop.append((base_score - float(scores[1 + s, item])) / denom)
+        result.deletion_rank_drop.append(float((ranks[1 + s] or n_candidates) - base_rank))
+        result.insertion_score.append(float(scores[1 + n + s, item]) / denom)
+        rank = ranks[1 + n + s]
+        result.insertion_in_top_k.append(rank is not None and rank <= k)
+    result.sufficient = result.insertion_in_top_k[-1]
+    return result
+
+
+def top3_jaccard(a: Explanation, b: Explanation) -> float:
+    """Jaccard overlap of the top-3 evidence refs of two explanations of the same pair."""
+    sa = {e.ref for e in a.evidence[:3]}
+    sb = {e.ref for e in b.evidence[:3]}
+    return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
+
+
+def summarize(values: Sequence[float]) -> dict[str, float]:
+    """Median and p95 of timings."""
+    arr = np.asarray(values, dtype=np.float64)
+    return {"median": float(np.median(arr)), "p95": float(np.percentile(arr, 95))} if len(arr) else {}

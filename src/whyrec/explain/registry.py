@@ -1,0 +1,38 @@
+"""Explainer names -> classes: the only place where method names are strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whyrec._types import IndexArray
+from whyrec.data.dataset import Dataset
+from whyrec.errors import ConfigError
+from whyrec.explain.agnostic import KernelShapExplainer, LimeExplainer, RandomExplainer, RecentExplainer
+from whyrec.explain.counterfactual import CounterfactualExplainer
+from whyrec.explain.exact import ExactExplainer
+
+__all__ = ["EXPLAINERS", "create_explainer"]
+
+EXPLAINERS: dict[str, type[Any]] = {
+    "exact": ExactExplainer,
+    "counterfactual": CounterfactualExplainer,
+    "shap": KernelShapExplainer,
+    "lime": LimeExplainer,
+    "random": RandomExplainer,
+    "recent": RecentExplainer,
+}
+
+
+def create_explainer(method: str, dataset: Dataset, *, candidates: IndexArray | None = None,
+                     top_n: int | None = 5, k: int = 10) -> Any:
+    """A new explainer by method name.
+
+    Raises:
+        ConfigError: unknown method (the message lists the valid ones).
+    """
+    if method not in EXPLAINERS:
+        raise ConfigError(f"unknown explanation method {method!r}; valid methods: {', '.join(EXPLAINERS)}.",
+                          field="method", allowed=tuple(EXPLAINERS))
+    if method == "counterfactual":
+        return CounterfactualExplainer(dataset, k=k, candidates=candidates, top_n=top_n)
+    return EXPLAINERS[method](dataset, candidates=candidates, top_n=top_n)
