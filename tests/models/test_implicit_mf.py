@@ -27,3 +27,13 @@ def test_als_contributions_sum_to_score(blocks: Dataset) -> None:
     c = model.contributions(history, items)
     assert set(c.history_items.tolist()) == set(history.items.tolist())
     np.testing.assert_allclose(c.per_history.sum(1) + c.baseline, scores, atol=1e-5)
+
+
+def test_als_score_edits_equals_scoring_the_edited_histories(blocks: Dataset) -> None:
+    model = ALS(embedding_size=8, regularization=0.1, alpha=2.0, use_weights=True).fit(blocks)
+    history = blocks.history("u2")
+    distinct = np.unique(history.items)
+    removals = [set(), {int(distinct[0])}, {int(distinct[1]), int(distinct[3])}, set(distinct.tolist())]
+    fast = model.edits_of(history)(removals)
+    slow = model.score(HistoryBatch.from_histories([history.without(r) for r in removals], blocks.n_items))
+    np.testing.assert_allclose(fast, slow, atol=1e-5)

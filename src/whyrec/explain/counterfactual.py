@@ -16,7 +16,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import ScoredHistory, excluded_mask, history_evidence, rank_in
 from whyrec.explain.explanation import Counterfactual, ExplainMethod, Explanation
-from whyrec.models.base import AdditiveScorer, Recommender
+from whyrec.models.base import AdditiveScorer, EditScorer, Recommender
 
 __all__ = ["CounterfactualExplainer", "leave_one_out"]
 
@@ -120,13 +120,17 @@ class _EditCache:
     def __init__(self, model: Recommender, history: History, n_items: int, candidates: IndexArray | None) -> None:
         self.model, self.history, self.n_items, self.candidates = model, history, n_items, candidates
         self.scores: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
+        self.fast = model.edits_of(history) if isinstance(model, EditScorer) else None
 
     def rank(self, removals: list[frozenset[int]], item: int) -> list[tuple[int | None, float]]:
         """(rank, score) of `item` after each removal, re-scoring only removals not seen before."""
         missing = list(dict.fromkeys(r for r in removals if r not in self.scores))
         if missing:
             edited = [self.history.without(r) for r in missing]
-            scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
+            if self.fast is not None:
+                scores = self.fast(missing)
+            else:
+                scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
             for removal, hist, row in zip(missing, edited, scores, strict=True):
                 self.scores[removal] = (row, excluded_mask(self.n_items, hist.items, self.candidates))
         out = []

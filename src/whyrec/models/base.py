@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
@@ -22,6 +22,7 @@ __all__ = [
     "AdditiveScorer",
     "BaseRecommender",
     "Contributions",
+    "EditScorer",
     "ModelConfig",
     "Recommendations",
     "Recommender",
@@ -91,6 +92,18 @@ class AdditiveScorer(Protocol):
     """A model whose score decomposes exactly over the history items (the exact explainer needs it)."""
 
     def contributions(self, history: History, items: IndexArray) -> Contributions: ...
+
+
+@runtime_checkable
+class EditScorer(Protocol):
+    """A model that re-scores edited versions of one history faster than scoring them from scratch."""
+
+    def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+        """A function: removals -> (len(removals), n_items) scores of `history` without each set of items.
+
+        The returned function keeps whatever it precomputed for `history`, so call it many times.
+        """
+        ...
 
 
 def top_k(scores: FloatArray, k: int) -> Recommendations:
