@@ -8,8 +8,10 @@ from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.errors import ConfigError
 from whyrec.explain.agnostic import KernelShapExplainer, LimeExplainer, RandomExplainer, RecentExplainer
+from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
+from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 
 __all__ = ["EXPLAINERS", "create_explainer"]
 
@@ -20,6 +22,8 @@ EXPLAINERS: dict[str, type[Any]] = {
     "lime": LimeExplainer,
     "random": RandomExplainer,
     "recent": RecentExplainer,
+    "attribute": AttributeExplainer,
+    "kg": KGExplainer,
 }
 
 
@@ -33,6 +37,11 @@ def create_explainer(method: str, dataset: Dataset, *, candidates: IndexArray | 
     if method not in EXPLAINERS:
         raise ConfigError(f"unknown explanation method {method!r}; valid methods: {', '.join(EXPLAINERS)}.",
                           field="method", allowed=tuple(EXPLAINERS))
+    if method == "kg":
+        if not dataset.name.startswith("ml-100k"):
+            raise ConfigError(f"--method kg needs a knowledge graph; whyrec ships one for ml-100k only, not for "
+                              f"{dataset.name!r}.", field="method")
+        return KGExplainer(dataset, load_ml100k_kg(), candidates=candidates, top_n=top_n)
     if method == "counterfactual":
         return CounterfactualExplainer(dataset, k=k, candidates=candidates, top_n=top_n)
     return EXPLAINERS[method](dataset, candidates=candidates, top_n=top_n)
