@@ -223,16 +223,16 @@ def build_dataset(
         users: user table (``user_id`` + attribute columns), already validated.
         has_timestamps: whether ``timestamp`` holds real times.
     """
-    item_ids = events[ITEM_ID].tolist()
-    if catalog is not None:
-        item_ids += catalog[ITEM_ID].tolist()
-    items = IdMap.from_ids(item_ids, "item")
-    user_map = IdMap.from_ids(events[USER_ID].tolist(), "user")
-    user = user_map.indices_of(events[USER_ID].tolist())
-    item = items.indices_of(events[ITEM_ID].tolist())
+    user_codes, user_ids = _codes(events[USER_ID])
+    item_codes, event_item_ids = _codes(events[ITEM_ID])
+    catalog_ids = [str(i) for i in catalog[ITEM_ID]] if catalog is not None else []
+    items = IdMap.from_ids(event_item_ids + catalog_ids, "item")
+    user_map = IdMap.from_ids(user_ids, "user")
+    user = user_map.indices_of(user_ids)[user_codes]
+    item = items.indices_of(event_item_ids)[item_codes]
     stamps = events[TIMESTAMP].to_numpy(dtype=np.int64)
     order = np.lexsort((item, stamps, user))
-    codes, names = pd.factorize(events[EVENT], sort=True)
+    codes, names = _codes(events[EVENT], sort=True)
     log = EventLog(
         user=user[order], item=item[order], timestamp=stamps[order], event=codes.astype(np.int16)[order],
         event_names=tuple(str(n) for n in names), value=events[VALUE].to_numpy(dtype=np.float32)[order],
@@ -248,6 +248,21 @@ def build_dataset(
     for attr_name, values in user_table.categorical.items():
         h.update(attr_name.encode() + repr(values).encode())
     return Dataset(name, user_map, items, log, item_catalog, user_table, h.hexdigest())
+
+
+def _codes(column: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, list[str]]:
+    """(per-row codes, distinct values as str) of a column, through a categorical (no per-row Python objects).
+
+    With `sort`, the values are in sorted order (the codes follow).
+    """
+    categorical = column.astype("category").cat.remove_unused_categories()
+    codes, names = categorical.cat.codes.to_numpy(), [str(v) for v in categorical.cat.categories]
+    if sort:
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[order] = np.arange(len(names))
+        codes, names = rank[codes], [names[i] for i in order]
+    return codes, names
 
 
 def source_name(path: str | Path) -> str:

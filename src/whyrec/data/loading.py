@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from whyrec.data.builtin import BUILTIN_NAMES, ml100k_tables
 from whyrec.data.dataset import Dataset, build_dataset
 from whyrec.data.readers import read_table
-from whyrec.data.schema import ITEM_ID, TIMESTAMP, USER_ID, EventWeights
+from whyrec.data.schema import EVENT, ITEM_ID, TIMESTAMP, USER_ID, EventWeights
 from whyrec.data.validation import (
     CleaningReport,
     InvalidRows,
@@ -72,7 +72,7 @@ class DataSource(BaseModel):
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "
                               f"({', '.join(BUILTIN_NAMES)}).", field="data", allowed=BUILTIN_NAMES)
-        events = read_table(path)
+        events = read_table(path, categorical=(USER_ID, ITEM_ID, EVENT))
         catalog = read_table(self.catalog) if self.catalog else None
         users = read_table(self.users) if self.users else None
         return _assemble(events, catalog, users, self, name=path.stem,
