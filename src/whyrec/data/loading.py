@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,28 +63,32 @@ class DataSource(BaseModel):
     def load(self) -> tuple[Dataset, CleaningReport]:
         """Read, validate and build the dataset."""
         if self.source == "ml-100k":
-            events, catalog, users = ml100k_tables()
-            return _assemble(events, catalog, users, self, name="ml-100k", paths=("ml-100k",) * 3)
+            tables = ml100k_tables()
+            return _assemble(lambda: tables[0], tables[1], tables[2], self, name="ml-100k", paths=("ml-100k",) * 3)
         if self.source == "synthetic":
             from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 
             data = generate(SyntheticConfig(n_events=self.synthetic_events, seed=self.seed))
-            return _assemble(data.events, data.catalog, data.users, self, name="synthetic",
+            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic",
                              paths=("synthetic",) * 3)
         path = Path(self.source)
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "
                               f"({', '.join(BUILTIN_NAMES)}).", field="data", allowed=BUILTIN_NAMES)
-        events = read_table(path, categorical=(USER_ID, ITEM_ID, EVENT))
         catalog = read_table(self.catalog) if self.catalog else None
         users = read_table(self.users) if self.users else None
-        return _assemble(events, catalog, users, self, name=path.stem,
+        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT)), catalog, users, self,
+                         name=path.stem,
                          paths=(str(path), str(self.catalog), str(self.users)))
 
 
-def _assemble(events, catalog, users, spec: DataSource, *, name: str,  # type: ignore[no-untyped-def]
-              paths: tuple[str, str, str]) -> tuple[Dataset, CleaningReport]:
-    frame, report = clean_interactions(events, paths[0], weights=spec.weights, on_invalid=spec.on_invalid)
+def _assemble(read_events: Callable[[], pd.DataFrame], catalog: pd.DataFrame | None, users: pd.DataFrame | None,
+              spec: DataSource, *, name: str, paths: tuple[str, str, str]) -> tuple[Dataset, CleaningReport]:
+    # the raw table is read here and dropped as soon as it is cleaned: at 10M events it is the largest object
+    raw = read_events()
+    has_timestamps = TIMESTAMP in raw.columns
+    frame, report = clean_interactions(raw, paths[0], weights=spec.weights, on_invalid=spec.on_invalid)
+    del raw
     if catalog is not None:
         require_columns(catalog, paths[1], (ITEM_ID,), hint="A catalog needs an item_id column.")
         check_unique_ids(catalog, paths[1], ITEM_ID)
@@ -91,7 +98,7 @@ def _assemble(events, catalog, users, spec: DataSource, *, name: str,  # type: i
         require_columns(users, paths[2], (USER_ID,), hint="A user table needs a user_id column.")
         check_unique_ids(users, paths[2], USER_ID)
     dataset = build_dataset(frame, name=name, catalog=catalog, users=users,
-                            has_timestamps=TIMESTAMP in events.columns)
+                            has_timestamps=has_timestamps)
     logger.info("loaded %s: %d events, %d users, %d items", name, len(dataset.events), dataset.n_users,
                 dataset.n_items)
     return dataset, report

@@ -118,10 +118,11 @@ def parse_timestamps(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         (seconds, bad): int64 seconds (0 where bad) and a bool mask of unparseable or missing cells.
     """
-    numeric = to_float(values)
-    ok = numeric.notna().to_numpy().copy()  # pandas may hand back a read-only view
+    numeric = to_float(values).to_numpy(dtype=np.float64, na_value=np.nan)
+    # 'inf' and 1e30 parse as floats but are no time: casting them to int64 would give garbage silently
+    ok = np.isfinite(numeric) & (np.abs(numeric) < 2.0**63)
     seconds = np.zeros(len(values), dtype=np.int64)
-    seconds[ok] = np.floor(numeric[ok].to_numpy(dtype=np.float64)).astype(np.int64)
+    seconds[ok] = np.floor(numeric[ok]).astype(np.int64)
     rest = ~ok & values.notna().to_numpy()
     if rest.any():
         parsed = pd.to_datetime(values[rest], format="ISO8601", utc=True, errors="coerce")
@@ -231,11 +232,13 @@ def clean_interactions(
         ITEM_ID: ids[ITEM_ID],
         TIMESTAMP: seconds,
         EVENT: events,
-        VALUE: values_np,
+        VALUE: values_np.astype(np.float32),
         "weight": weight.astype(np.float32),
-        "row": np.arange(1, len(table) + 1),
-    })[keep]
-    duplicated = frame.duplicated(subset=[USER_ID, ITEM_ID, TIMESTAMP, EVENT, VALUE]).to_numpy()
+    })  # the index is the 0-based data row: errors add 1
+    del seconds, values_np, weight
+    if not keep.all():
+        frame = frame[keep]
+    duplicated = _exact_duplicates(frame)
     if duplicated.any():
         report.drop("exact duplicate of an earlier row (same user, item, time, event and value)",
                     int(duplicated.sum()))
@@ -243,7 +246,26 @@ def clean_interactions(
     if len(frame) == 0:
         raise DataFileError(path, "no valid rows are left after cleaning.", hint="; ".join(report.lines()))
     report.rows_kept = len(frame)
-    return frame.reset_index(drop=True), report
+    return frame, report
+
+
+def _exact_duplicates(frame: pd.DataFrame) -> np.ndarray:
+    """True for rows equal to an earlier row in every column (one lexsort over integer codes).
+
+    pandas' multi-column ``duplicated`` builds a hash table per column, several times the memory of the
+    frame itself at 10 million rows; sorting the codes once and comparing neighbours does the same job.
+    """
+    keys = [np.asarray(frame[USER_ID].cat.codes), np.asarray(frame[ITEM_ID].cat.codes),
+            frame[TIMESTAMP].to_numpy(), np.asarray(frame[EVENT].cat.codes),
+            np.nan_to_num(frame[VALUE].to_numpy(), nan=-np.inf)]
+    order = np.lexsort(keys[::-1])
+    same = np.ones(len(order) - 1, dtype=bool) if len(order) else np.zeros(0, dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    duplicated = np.zeros(len(frame), dtype=bool)
+    duplicated[order[1:][same]] = True  # lexsort is stable: the earliest row of each group stays
+    return duplicated
 
 
 def stripped_categorical(column: pd.Series, *, lower: bool = False) -> pd.Categorical:
@@ -302,9 +324,11 @@ def split_unknown_items(frame: pd.DataFrame, known: pd.Index, path: str | Path, 
     examples = ", ".join(repr(i) for i in frame.loc[unknown, ITEM_ID].unique()[:3])
     message = (f"{path}: {n:,} interactions name {n_items:,} items that are not in the catalog (e.g. {examples}).")
     if policy == "error":
-        first = int(frame.loc[unknown, "row"].iloc[0])
-        raise DataFileError(path, f"item {frame.loc[unknown, ITEM_ID].iloc[0]!r} is not in the catalog "
+        first = int(frame.index[unknown][0]) + 1
+        item = str(frame.loc[unknown, ITEM_ID].iloc[0])
+        raise DataFileError(path, f"item {item!r} is not in the catalog "
                             f"({n:,} rows, {n_items:,} items like this).", row=first, column=ITEM_ID,
+                            value=item, expected="an item_id listed in the catalog",
                             hint="Add them to the catalog or load with unknown_items='drop' (--drop-unknown-items).")
     if policy == "drop":
         report.drop("item not in the catalog", n)

@@ -116,7 +116,14 @@ def top_k(scores: FloatArray, k: int) -> Recommendations:
     n_rows, n_cols = scores.shape
     k_eff = min(k, n_cols)
     if k_eff < n_cols:
-        part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff]
+        # argpartition picks an arbitrary member of a tie at the k-th place: keep everything strictly
+        # better than the k-th best score, then the lowest-index items tied with it (NaN ranks last).
+        key = np.where(np.isnan(scores), -np.inf, scores)
+        kth = -np.partition(-key, k_eff - 1, axis=1)[:, k_eff - 1:k_eff]
+        better = key > kth
+        tied = key == kth
+        take = better | (tied & (np.cumsum(tied, axis=1) <= k_eff - better.sum(1, keepdims=True)))
+        part = np.nonzero(take)[1].reshape(n_rows, k_eff)
     else:
         part = np.tile(np.arange(n_cols), (n_rows, 1))
     part_scores = np.take_along_axis(scores, part, axis=1)
