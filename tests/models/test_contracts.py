@@ -135,3 +135,14 @@ def test_split_models_never_see_test_items(blocks: Dataset) -> None:
     test_users = split.test.active_users
     recs = model.recommend(split.fit.histories_of(test_users), k=3)
     assert recs.items.shape == (len(test_users), 3)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if hasattr(MODELS[n], "edits_of")])
+def test_fast_edit_scoring_equals_scoring_the_edited_history(name: str, blocks: Dataset) -> None:
+    model = fitted(name, blocks)
+    history = blocks.history("u3")
+    distinct = np.unique(history.items)
+    removals = [set(), {int(distinct[0])}, {int(distinct[1]), int(distinct[2])}, {999}]
+    fast = model.edits_of(history)(removals)
+    slow = model.score(HistoryBatch.from_histories([history.without(r) for r in removals], blocks.n_items))
+    np.testing.assert_allclose(fast, slow, atol=1e-5)

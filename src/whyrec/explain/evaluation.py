@@ -47,6 +47,7 @@ class MethodStats:
             "insertion_auc": float(np.mean([f.insertion_auc for f in fid])) if fid else None,
             "sufficiency": float(np.mean([f.sufficient for f in fid])) if fid else None,
             "ms_median": float(np.median(self.elapsed_ms)) if self.elapsed_ms else None,
+            "ms_mean": float(np.mean(self.elapsed_ms)) if self.elapsed_ms else None,
             "ms_p95": float(np.percentile(self.elapsed_ms, 95)) if self.elapsed_ms else None,
         }
         if self.counterfactual_total:
@@ -77,7 +78,7 @@ class ExplainEvalReport:
     def to_markdown(self) -> str:
         """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
         columns = ["method", "pairs", "deletion_auc", "deletion_rank_auc", "insertion_auc", "sufficiency",
-                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "ms_median", "ms_p95"]
+                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "ms_median", "ms_mean", "ms_p95"]
         lines = []
         for title, stats in ((f"all pairs ({self.users} users x top {self.k})", self.all_pairs),
                              (f"shared pairs ({self.shared_users} users x top {self.k}; every method)",

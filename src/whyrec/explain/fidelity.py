@@ -1,6 +1,6 @@
 """How faithful an explanation is, measured by re-scoring edited histories with the model itself.
 
-- deletion: remove the top 1..n evidence items (cumulatively), re-score; a faithful explanation names the
+- deletion: remove the top 1..n supporting evidence items (largest positive weight first, cumulatively), re-score; a faithful explanation names the
   items whose removal hurts most. Reported as the mean score drop (as a share of the original score) and
   the mean rank drop at each step, and their mean over the steps (the area under the curve, "AUC").
 - insertion: start from the empty history and add the top 1..n evidence items; report the share of the
@@ -63,7 +63,10 @@ def measure_fidelity(model: Recommender, dataset: Dataset, history: History, exp
                      k: int = 10, steps: int = 5, candidates: np.ndarray | None = None) -> FidelityResult:
     """Deletion, insertion and sufficiency of one explanation's history-item evidence."""
     item = dataset.items.index_of(explanation.item_id)
-    refs = [e.ref for e in explanation.evidence if e.kind == EvidenceKind.HISTORY_ITEM][:steps]
+    # the claim "these items support the recommendation": strongest positive evidence first
+    supporting = sorted((e for e in explanation.evidence if e.kind == EvidenceKind.HISTORY_ITEM and e.weight > 0),
+                        key=lambda e: -e.weight)
+    refs = [e.ref for e in supporting][:steps]
     evidence = [int(i) for i in dataset.items.indices_of(refs)]
     result = FidelityResult()
     if not evidence:

@@ -122,7 +122,11 @@ def top_k(scores: FloatArray, k: int) -> Recommendations:
         kth = -np.partition(-key, k_eff - 1, axis=1)[:, k_eff - 1:k_eff]
         better = key > kth
         tied = key == kth
-        take = better | (tied & (np.cumsum(tied, axis=1) <= k_eff - better.sum(1, keepdims=True)))
+        take = better | tied
+        over = np.flatnonzero(take.sum(1) > k_eff)  # rows whose ties spill past k: keep the first ones
+        if len(over):
+            t, b = tied[over], better[over]
+            take[over] = b | (t & (np.cumsum(t, axis=1) <= k_eff - b.sum(1, keepdims=True)))
         part = np.nonzero(take)[1].reshape(n_rows, k_eff)
     else:
         part = np.tile(np.arange(n_cols), (n_rows, 1))

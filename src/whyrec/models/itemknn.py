@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -82,6 +82,22 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         hist, weight = row.indices.astype(np.int32), row.data.astype(np.float64)
         sim = self.similarity_[hist][:, items].toarray().astype(np.float64)
         return Contributions(hist, (sim * weight[:, None]).T, np.zeros(len(items)))
+
+    def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+        """Scores without sets of history items: the full score minus the removed items' similarity rows."""
+        row = self.history_matrix(HistoryBatch.from_histories([history], self.similarity_.shape[0]))
+        base = np.asarray((row.astype(np.float64) @ self._similarity64).toarray()).ravel()
+        weight = dict(zip(row.indices.tolist(), row.data.astype(np.float64).tolist(), strict=True))
+
+        def score(removals: Sequence[Iterable[int]]) -> FloatArray:
+            out = np.tile(base, (len(removals), 1))
+            for e, removal in enumerate(removals):
+                present = [j for j in set(int(i) for i in removal) if j in weight]
+                if present:
+                    out[e] -= np.asarray([weight[j] for j in present]) @ self._similarity64[present].toarray()
+            return out.astype(np.float32)
+
+        return score
 
     def state(self) -> dict[str, np.ndarray]:
         s = self.similarity_
