@@ -393,7 +393,8 @@ def test_event_weights_are_validated() -> None:
 
 
 def test_clean_interactions_types_the_columns() -> None:
-    table = pd.DataFrame({"user_id": [" u1", "u2"], "item_id": ["a", "b "], "timestamp": ["1714557600", "2024-05-01T10:00:01Z"],
+    table = pd.DataFrame({"user_id": [" u1", "u2"], "item_id": ["a", "b "],
+                          "timestamp": ["1714557600", "2024-05-01T10:00:01Z"],
                           "event": ["rating", "Cart"], "value": ["4", None]}, dtype="string")
     frame, report = clean_interactions(table, "e.csv", weights=EventWeights())
     assert [str(u) for u in frame["user_id"]] == ["u1", "u2"]

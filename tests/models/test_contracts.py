@@ -8,19 +8,24 @@ import pytest
 from whyrec.data import Dataset, HistoryBatch, History
 from whyrec.errors import ConfigError, IncompatibleRunError, NotFittedError
 from whyrec.evaluate import split_dataset
-from whyrec.models import MODELS, create_model
+from whyrec.models import MODEL_NAMES, create_model, model_class
 from whyrec.models.persistence import RunMeta, load_run, save_run
 from whyrec.data.loading import DataSource
 
 from tests.conftest import block_events
 from whyrec.data import build_dataset
 
-NAMES = sorted(MODELS)
+NAMES = sorted(MODEL_NAMES)
 # small, fast settings for the 40 x 20 block data; defaults are tuned for ml-100k
-FAST = {"als": {"embedding_size": 8, "regularization": 0.1, "alpha": 5.0},
-        "bpr": {"embedding_size": 8, "epochs": 60, "learning_rate": 0.05, "fold_in_regularization": 1.0,
-                "fold_in_alpha": 10.0},
-        "itemknn": {"n_neighbors": 10}, "ease": {"regularization": 5.0}}
+FAST: dict[str, dict[str, object]] = {
+    "als": {"embedding_size": 8, "regularization": 0.1, "alpha": 5.0},
+    "bpr": {"embedding_size": 8, "epochs": 60, "learning_rate": 0.05, "fold_in_regularization": 1.0,
+            "fold_in_alpha": 10.0},
+    "itemknn": {"n_neighbors": 10},
+    "ease": {"regularization": 5.0},
+    "multvae": {"embedding_size": 8, "hidden_size": 32, "epochs": 60, "batch_size": 8, "anneal_steps": 50},
+    "sasrec": {"embedding_size": 16, "epochs": 40, "max_length": 8, "batch_size": 8, "dropout": 0.1},
+}
 
 
 def fitted(name: str, data: Dataset, seed: int = 0):
@@ -125,7 +130,7 @@ def test_unknown_parameter_names_the_valid_ones() -> None:
 
 
 def test_unknown_model_lists_the_registry() -> None:
-    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr"):
+    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr, multvae"):
         create_model("svd")
 
 
@@ -137,7 +142,7 @@ def test_split_models_never_see_test_items(blocks: Dataset) -> None:
     assert recs.items.shape == (len(test_users), 3)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if hasattr(MODELS[n], "edits_of")])
+@pytest.mark.parametrize("name", [n for n in NAMES if hasattr(model_class(n), "edits_of")])
 def test_fast_edit_scoring_equals_scoring_the_edited_history(name: str, blocks: Dataset) -> None:
     model = fitted(name, blocks)
     history = blocks.history("u3")

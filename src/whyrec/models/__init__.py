@@ -5,13 +5,14 @@ from whyrec.models.ease import EASE, EASEConfig
 from whyrec.models.implicit_mf import ALS, BPR, ALSConfig, BPRConfig
 from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
 from whyrec.models.popular import MostPopular, MostPopularConfig
-from whyrec.models.registry import MODELS, create_model, model_class
+from whyrec.models.registry import MODEL_NAMES, MODELS, create_model, model_class
 
 __all__ = [
     "ALS",
     "BPR",
     "EASE",
     "MODELS",
+    "MODEL_NAMES",
     "ALSConfig",
     "BPRConfig",
     "BaseRecommender",

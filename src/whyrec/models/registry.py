@@ -1,7 +1,11 @@
-"""Model names -> classes: the only place where model names are strings."""
+"""Model names -> classes: the only place where model names are strings.
+
+PyTorch models are imported on first use, so ``import whyrec`` never imports torch.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from whyrec.errors import ConfigError
@@ -11,9 +15,16 @@ from whyrec.models.implicit_mf import ALS, BPR
 from whyrec.models.itemknn import ItemKNN
 from whyrec.models.popular import MostPopular
 
-__all__ = ["MODELS", "create_model", "model_class"]
+__all__ = ["MODEL_NAMES", "MODELS", "create_model", "model_class"]
 
+#: Models without heavy dependencies, imported eagerly.
 MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostPopular, ItemKNN, EASE, ALS, BPR)}
+#: PyTorch models: name -> (module, class), imported when first asked for.
+_TORCH_MODELS: dict[str, tuple[str, str]] = {
+    "multvae": ("whyrec.models.torch.multvae", "MultVAE"),
+}
+#: Every model name, in the order the CLI lists them.
+MODEL_NAMES: tuple[str, ...] = (*MODELS, *_TORCH_MODELS)
 
 
 def model_class(name: str) -> type[BaseRecommender[Any]]:
@@ -22,11 +33,14 @@ def model_class(name: str) -> type[BaseRecommender[Any]]:
     Raises:
         ConfigError: unknown name (the message lists the valid ones).
     """
-    try:
+    if name in MODELS:
         return MODELS[name]
-    except KeyError:
-        raise ConfigError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}.", field="model",
-                          allowed=tuple(MODELS)) from None
+    if name in _TORCH_MODELS:
+        module, attribute = _TORCH_MODELS[name]
+        cls: type[BaseRecommender[Any]] = getattr(importlib.import_module(module), attribute)
+        return cls
+    raise ConfigError(f"unknown model {name!r}; valid models: {', '.join(MODEL_NAMES)}.", field="model",
+                      allowed=MODEL_NAMES)
 
 
 def create_model(name: str, **params: Any) -> BaseRecommender[Any]:

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from whyrec import progress
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["TrainingLog", "fit_epochs", "seeded", "torch_threads"]
+__all__ = ["TrainingLog", "fit_epochs", "module_state", "seeded", "torch_threads"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +104,8 @@ def fit_epochs(
         module.load_state_dict(best_state)
     module.eval()
     return log
+
+
+def module_state(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """A module's parameters and buffers as numpy arrays (for ``arrays.npz``)."""
+    return {name: tensor.detach().cpu().numpy().copy() for name, tensor in module.state_dict().items()}
