@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
+# small models gain nothing from two OpenMP threads on two cores shared with BLAS; they lose a lot
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: install demo test clean
 

@@ -26,6 +26,10 @@ GRIDS: dict[str, dict[str, list[object]]] = {
             "use_weights": [False, True]},
     "bpr": {"embedding_size": [128], "learning_rate": [0.005, 0.01], "regularization": [0.01, 0.03],
             "epochs": [100, 200], "fold_in_regularization": [100.0], "fold_in_alpha": [100.0]},
+    "text": {"recency_decay": [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]},
+    # hybrid learns text_weight on validation itself (TEXT_WEIGHT_GRID); this grid sets its fallback default.
+    # Its text part keeps the text model's tuned recency_decay: tune the part, then the blend.
+    "hybrid": {"text_weight": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0]},
 }
 
 
@@ -68,8 +72,24 @@ def main() -> None:
             lines.append("")
     out = Path("docs/concepts/tuning.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    if out.exists() and set(only) != set(GRIDS):  # a partial run keeps the other models' sections
+        text = _merge(out.read_text(), text, GRIDS)
+    out.write_text(text)
     print("wrote", out)
+
+
+def _merge(old: str, new: str, order: dict[str, object]) -> str:
+    """`old` with the model sections of `new` replacing (or added to) its own, in GRIDS order."""
+
+    def sections(doc: str) -> tuple[str, dict[str, str]]:
+        head, *parts = doc.split("\n## `")
+        return head, {p.split("`", 1)[0]: "## `" + p.rstrip("\n") + "\n" for p in parts}
+
+    head, merged = sections(old)
+    merged.update(sections(new)[1])
+    names = [n for n in order if n in merged] + [n for n in merged if n not in order]
+    return head.rstrip("\n") + "\n\n" + "\n".join(merged[n] for n in names)
 
 
 if __name__ == "__main__":

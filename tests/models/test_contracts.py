@@ -23,8 +23,16 @@ FAST: dict[str, dict[str, object]] = {
             "fold_in_alpha": 10.0},
     "itemknn": {"n_neighbors": 10},
     "ease": {"regularization": 5.0},
+    "lightgcn": {"embedding_size": 8, "n_layers": 2, "epochs": 40, "batch_size": 32, "learning_rate": 0.01},
+    "gru4rec": {"embedding_size": 16, "hidden_size": 16, "max_length": 8, "epochs": 40, "batch_size": 8, "dropout": 0.0,
+                "learning_rate": 0.01},
     "multvae": {"embedding_size": 8, "hidden_size": 32, "epochs": 60, "batch_size": 8, "anneal_steps": 50},
-    "sasrec": {"embedding_size": 16, "epochs": 40, "max_length": 8, "batch_size": 8, "dropout": 0.1},
+    "deepfm": {"embedding_size": 8, "hidden_size": 16, "epochs": 30, "batch_size": 32, "learning_rate": 0.01},
+    "sasrec": {"embedding_size": 16, "epochs": 40, "max_length": 8, "batch_size": 8, "dropout": 0.1, "learning_rate": 0.01},
+    # blocks has no catalog text, so the text model embeds the ids "0".."19"; MiniLM puts the one-digit ids
+    # near each other, which is enough for test_learns_the_taste_groups (checked, not assumed)
+    "text": {"recency_decay": 0.9},
+    "hybrid": {"collaborative_params": {"regularization": 5.0}, "text_weight": 0.2},
 }
 
 

@@ -23,9 +23,17 @@ def evaluate_run(
                                                               "age_band, occupation) or 'activity'.")] = None,
     exposure: Annotated[bool, typer.Option("--exposure", help="Show exposure by item popularity bucket.")] = False,
     per_user: Annotated[Path | None, typer.Option("--per-user", help="Write per-user metrics to this CSV.")] = None,
+    cold_items: Annotated[bool, typer.Option("--cold-items", help="Cold-start items instead (PROTOCOL.md): refit "
+                                                                  "without ~20% of the items, rank only those.")] = False,
+    new_users: Annotated[bool, typer.Option("--new-users", help="New users instead (PROTOCOL.md): refit without ~20% "
+                                                                "of the users, score them from 1, 3, 5 and all "
+                                                                "interactions.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Score the run's test part with full ranking (PROTOCOL.md metrics)."""
+    if cold_items or new_users:
+        evaluate_cold_start(run_dir, cold_items=cold_items, new_users=new_users, json_output=json_output)
+        return
     ks = sorted(set(k or [10, 20]))
     if ks[0] < 1:
         from whyrec.errors import ConfigError
@@ -62,3 +70,41 @@ def evaluate_run(
         rows = [{"bucket": b, **r.to_dict()} for b, r in exposure_table.iterrows()]
         out.print(metrics_table("exposure by item popularity (head = top third of interactions)", rows,
                                 ["bucket", *exposure_table.columns]))
+
+
+def evaluate_cold_start(run_dir: Path, *, cold_items: bool, new_users: bool, json_output: bool) -> None:
+    """Refit the run's model type and config under PROTOCOL.md's cold-start rules and report the numbers."""
+    from whyrec.evaluate.coldstart import evaluate_cold_items, evaluate_new_users
+    from whyrec.models.registry import model_class
+
+    run = load_run(run_dir)
+    cls, config = type(run.model), run.model.config
+    payload: dict[str, object] = {"run": str(run_dir), "model": run.meta.model, "protocol": run.split.protocol}
+    recorded: dict[str, float] = {}
+    if cold_items:
+        text = model_class("text")
+        baselines = {} if run.meta.model == "text" else {"text": lambda: text(seed=config.seed)}
+        cold = evaluate_cold_items(lambda: cls(config), run.split, k=20, baselines=baselines)
+        payload["cold_items"] = {"users": cold.users, "cold_items": cold.n_cold_items, "metrics": cold.metrics,
+                                 "random_expected": cold.random, "baselines": cold.baselines,
+                                 "elapsed_s": round(cold.elapsed_s, 2)}
+        recorded.update({f"cold_items/{m}": v for m, v in cold.metrics.items()})
+        if not json_output:
+            rows = [{"model": run.meta.model, **cold.metrics},
+                    *({"model": f"{name} (baseline)", **m} for name, m in cold.baselines.items()),
+                    {"model": "random (expected)", **cold.random}]
+            out.print(metrics_table(f"cold items: {cold.users:,} users, {cold.n_cold_items:,} cold candidates "
+                                    f"({run.split.protocol})", rows, ["model", "recall@20", "ndcg@20"]))
+    if new_users:
+        new = evaluate_new_users(lambda: cls(config), run.split, k=10)
+        payload["new_users"] = {"users": new.users, "metrics": new.metrics, "popularity": new.popularity,
+                                "elapsed_s": round(new.elapsed_s, 2)}
+        recorded.update({f"new_users/{n}/{m}": v for n, ms in new.metrics.items() for m, v in ms.items()})
+        if not json_output:
+            rows = [{"history": n, "model": run.meta.model, **new.metrics[n]} for n in new.metrics]
+            rows += [{"history": n, "model": "pop", **new.popularity[n]} for n in new.popularity]
+            out.print(metrics_table(f"new users: {new.users:,} users, last N fit interactions as history "
+                                    f"({run.split.protocol})", rows, ["history", "model", "ndcg@10", "recall@10"]))
+    update_metrics(run_dir, recorded)
+    if json_output:
+        print_json(payload)

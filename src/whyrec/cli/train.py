@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from whyrec import progress
 from whyrec.cli.common import CatalogOpt, DropInvalidOpt, DropUnknownOpt, JsonOpt, UsersOpt, data_source, load_source, parse_params
 from whyrec.cli.output import metrics_table, out, print_json
-from whyrec.evaluate import Split, evaluate, make_splitter, split_dataset
-from whyrec.evaluate.validation import ValidationSet
-from whyrec.models import MODEL_NAMES, BaseRecommender, create_model
+from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.evaluate.fitting import fit_on_split
+from whyrec.models import MODEL_NAMES, create_model
 from whyrec.models.persistence import RunMeta, save_run
-
-
-def fit_with_early_stopping(recommender: BaseRecommender[Any], parts: Split) -> BaseRecommender[Any]:
-    """Fit on train + valid, as PROTOCOL.md says.
-
-    A model that trains for epochs and has ``patience`` first trains on train alone, stopping when validation
-    NDCG@10 stops improving; the number of epochs is then a tuned hyperparameter, and the final model is refit
-    on train + valid for exactly that many epochs (validation data never guides the final fit).
-    """
-    fields = type(recommender.config).model_fields
-    if "epochs" not in fields or "patience" not in fields:
-        return recommender.fit(parts.fit)
-    recommender.fit(parts.train, validation=ValidationSet.from_split(parts))
-    best = max(1, int(recommender.training_log_.best_epoch))  # type: ignore[attr-defined]
-    final = type(recommender)(recommender.config.model_copy(update={"epochs": best}))
-    return final.fit(parts.fit)
 
 
 def train(
@@ -58,7 +42,7 @@ def train(
     splitter = make_splitter(split)
     parts = split_dataset(dataset, splitter)
     with progress.Stopwatch() as watch, progress.task(f"Fitting {model}"):
-        recommender = fit_with_early_stopping(recommender, parts)
+        recommender = fit_on_split(recommender, parts)
     meta = RunMeta(model=model, params=recommender.config.model_dump(), data=spec,
                    dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, split=splitter,  # type: ignore[arg-type]
                    protocol=parts.protocol, fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3),

@@ -119,15 +119,29 @@ def build_attribute_table(ids: IdMap, table: pd.DataFrame | None, id_column: str
             arr[positions[present]] = as_number.to_numpy(dtype=np.float64, na_value=np.nan)[present]
             numeric[name] = arr
             continue
-        per_entity: list[tuple[str, ...]] = [()] * len(ids)
-        for pos, cell in zip(positions[present], cells.to_numpy()[present], strict=True):
-            per_entity[pos] = _split_multi(cell)
+        # split each distinct cell once, then spread the results to the entities (few distinct values, many rows)
+        cell_codes, distinct = pd.factorize(cells.to_numpy()[present], use_na_sentinel=True)
+        split = np.empty(len(distinct) + 1, dtype=object)
+        for code, cell in enumerate(distinct):
+            split[code] = _split_multi(cell)
+        split[-1] = ()  # code -1: a missing cell
+        per_entity = np.empty(len(ids), dtype=object)
+        per_entity.fill(())
+        per_entity[positions[present]] = split[cell_codes]
         categorical[name] = tuple(per_entity)
     if "price" in numeric and "price_band" not in categorical:
         categorical["price_band"] = _bands(numeric["price"], ("low", "mid", "high"))
     if "age" in numeric and "age_band" not in categorical:
-        categorical["age_band"] = tuple(() if np.isnan(a) else (age_band(float(a)),) for a in numeric["age"])
+        categorical["age_band"] = _age_bands(numeric["age"])
     return AttributeTable(ids, categorical, numeric)
+
+
+def _age_bands(ages: FloatArray) -> tuple[tuple[str, ...], ...]:
+    """``(age_band(a),)`` per age, ``()`` where unknown, in one searchsorted."""
+    lower = np.array([bound for bound, _ in AGE_BANDS], dtype=np.float64)
+    band = np.maximum(np.searchsorted(lower, ages, side="right") - 1, 0)
+    labels = [(name,) for _, name in AGE_BANDS]
+    return tuple(() if np.isnan(a) else labels[b] for a, b in zip(ages.tolist(), band.tolist(), strict=True))
 
 
 def _bands(values: FloatArray, labels: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

@@ -231,13 +231,15 @@ def build_dataset(
     user = user_map.indices_of(user_ids)[user_codes]
     item = items.indices_of(event_item_ids)[item_codes]
     stamps = events[TIMESTAMP].to_numpy(dtype=np.int64)
-    order = np.lexsort((item, stamps, user))
+    order = _event_order(user, stamps, item, len(user_map), len(items))
+    user, item, stamps = user[order], item[order], stamps[order]  # rebinding frees each unsorted copy
     codes, names = _codes(events[EVENT], sort=True)
     log = EventLog(
-        user=user[order], item=item[order], timestamp=stamps[order], event=codes.astype(np.int16)[order],
+        user=user, item=item, timestamp=stamps, event=codes.astype(np.int16)[order],
         event_names=tuple(str(n) for n in names), value=events[VALUE].to_numpy(dtype=np.float32)[order],
         weight=events["weight"].to_numpy(dtype=np.float32)[order], has_timestamps=has_timestamps,
     )
+    del user, item, stamps, codes, order
     item_catalog = build_catalog(items, catalog, ITEM_ID)
     user_table = build_attribute_table(user_map, users, USER_ID)
     h = hashlib.sha256()
@@ -255,14 +257,39 @@ def _codes(column: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, list[s
 
     With `sort`, the values are in sorted order (the codes follow).
     """
-    categorical = column.astype("category").cat.remove_unused_categories()
-    codes, names = categorical.cat.codes.to_numpy(), [str(v) for v in categorical.cat.categories]
+    categorical = column.astype("category")
+    codes, categories = np.asarray(categorical.cat.codes), categorical.cat.categories
+    # drop unused categories with one counting pass (pandas' remove_unused_categories sorts every code)
+    used = np.bincount(codes + 1, minlength=len(categories) + 1)[1:] > 0
+    if not used.all():
+        new_code = np.cumsum(used) - 1
+        codes = np.where(codes >= 0, new_code[np.maximum(codes, 0)], -1)
+        categories = categories[used]
+    names = [str(v) for v in categories]
     if sort:
         order = sorted(range(len(names)), key=names.__getitem__)
         rank = np.empty(len(names), dtype=np.int64)
         rank[order] = np.arange(len(names))
         codes, names = rank[codes], [names[i] for i in order]
     return codes, names
+
+
+def _event_order(user: IndexArray, stamps: Int64Array, item: IndexArray, n_users: int, n_items: int) -> np.ndarray:
+    """The stable order by user, then time, then item: ``np.lexsort((item, stamps, user))``.
+
+    When the three fit in 63 bits (user index, seconds since the first event, item index), one argsort of
+    a packed int64 key gives the same order several times faster than a three-key lexsort.
+    """
+    if len(stamps):
+        first, last = int(stamps.min()), int(stamps.max())
+        span_bits = (last - first).bit_length()
+        item_bits = max(1, (n_items - 1).bit_length())
+        if max(1, (n_users - 1).bit_length()) + span_bits + item_bits <= 63:
+            key = user.astype(np.int64) << (span_bits + item_bits)
+            key |= (stamps - first) << item_bits
+            key |= item
+            return np.argsort(key, kind="stable")
+    return np.lexsort((item, stamps, user))
 
 
 def source_name(path: str | Path) -> str:

@@ -126,6 +126,8 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Collection[str]) ->
                 return None
             values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
         out[name] = values.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    del arrow, values
+    pa.default_memory_pool().release_unused()  # the parser's buffers: hundreds of MB at 10 million rows
     return pd.DataFrame(out)
 
 

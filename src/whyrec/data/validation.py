@@ -205,6 +205,7 @@ def clean_interactions(
         check(present & values.isna().to_numpy(), VALUE, "cannot read {value} as a number.",
               "a number (a rating or a quantity)", "value is not a number")
         values_np = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        del values, present
     else:
         values_np = np.full(len(table), np.nan)
 
@@ -234,8 +235,9 @@ def clean_interactions(
         EVENT: events,
         VALUE: values_np.astype(np.float32),
         "weight": weight.astype(np.float32),
-    })  # the index is the 0-based data row: errors add 1
-    del seconds, values_np, weight
+    }, copy=False)  # the index is the 0-based data row: errors add 1
+    del seconds, values_np, weight, ids, events, event_codes, is_rating, rating_missing
+    _release_arrow_memory()
     if not keep.all():
         frame = frame[keep]
     duplicated = _exact_duplicates(frame)
@@ -250,22 +252,44 @@ def clean_interactions(
 
 
 def _exact_duplicates(frame: pd.DataFrame) -> np.ndarray:
-    """True for rows equal to an earlier row in every column (one lexsort over integer codes).
+    """True for rows equal to an earlier row in every column.
 
-    pandas' multi-column ``duplicated`` builds a hash table per column, several times the memory of the
-    frame itself at 10 million rows; sorting the codes once and comparing neighbours does the same job.
+    A 64-bit hash of the five keys, sorted once, finds the candidates (true duplicates plus rare hash
+    collisions); only those rows are then compared exactly. At 10 million rows this is several times faster
+    than a lexsort on five keys, and far leaner than pandas' multi-column ``duplicated``.
     """
     keys = [np.asarray(frame[USER_ID].cat.codes), np.asarray(frame[ITEM_ID].cat.codes),
             frame[TIMESTAMP].to_numpy(), np.asarray(frame[EVENT].cat.codes),
-            np.nan_to_num(frame[VALUE].to_numpy(), nan=-np.inf)]
-    order = np.lexsort(keys[::-1])
-    same = np.ones(len(order) - 1, dtype=bool) if len(order) else np.zeros(0, dtype=bool)
-    for key in keys:
-        ordered = key[order]
-        same &= ordered[1:] == ordered[:-1]
+            np.nan_to_num(frame[VALUE].to_numpy(), nan=-np.inf) + 0.0]  # + 0.0 turns -0.0 into 0.0 (same bits)
+    mixed = np.zeros(len(frame), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for key in keys:
+            mixed ^= key.view(f"u{key.dtype.itemsize}").astype(np.uint64, copy=False)
+            mixed *= np.uint64(0x9E3779B97F4A7C15)  # wraps: a multiplicative hash step
+            mixed ^= mixed >> np.uint64(29)
+    # rows whose hash occurs more than once, by one sort (a hash table of 10M keys costs several times more)
+    ordered = np.sort(mixed)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    del ordered
+    if len(repeated):
+        repeated = np.unique(repeated)
+        where = np.minimum(np.searchsorted(repeated, mixed), len(repeated) - 1)
+        candidates = np.flatnonzero(repeated[where] == mixed)
+        del where
+    else:
+        candidates = np.zeros(0, dtype=np.int64)
     duplicated = np.zeros(len(frame), dtype=bool)
-    duplicated[order[1:][same]] = True  # lexsort is stable: the earliest row of each group stays
+    if len(candidates):
+        exact = pd.DataFrame({str(i): key[candidates] for i, key in enumerate(keys)})
+        duplicated[candidates[exact.duplicated(keep="first").to_numpy()]] = True  # the earliest row stays
     return duplicated
+
+
+def _release_arrow_memory() -> None:
+    """Hand Arrow's freed buffers (text columns, numeric casts) back to the system."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def stripped_categorical(column: pd.Series, *, lower: bool = False) -> pd.Categorical:

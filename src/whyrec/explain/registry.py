@@ -8,9 +8,11 @@ from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.errors import ConfigError
 from whyrec.explain.agnostic import KernelShapExplainer, LimeExplainer, RandomExplainer, RecentExplainer
+from whyrec.explain.attention import AttentionExplainer
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
+from whyrec.explain.gradients import IntegratedGradientsExplainer
 from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 
 __all__ = ["EXPLAINERS", "create_explainer"]
@@ -22,6 +24,8 @@ EXPLAINERS: dict[str, type[Any]] = {
     "lime": LimeExplainer,
     "random": RandomExplainer,
     "recent": RecentExplainer,
+    "attention": AttentionExplainer,
+    "ig": IntegratedGradientsExplainer,
     "attribute": AttributeExplainer,
     "kg": KGExplainer,
 }

@@ -26,6 +26,7 @@ __all__ = [
     "ModelConfig",
     "Recommendations",
     "Recommender",
+    "ValidationTuned",
     "top_k",
 ]
 
@@ -103,6 +104,22 @@ class EditScorer(Protocol):
 
         The returned function keeps whatever it precomputed for `history`, so call it many times.
         """
+        ...
+
+
+@runtime_checkable
+class ValidationTuned(Protocol):
+    """A model that learns some hyperparameters from the validation data passed to ``fit`` (hybrid's weight).
+
+    Training fits it on train with validation, then refits ``tuned_config()`` on train + valid without it.
+    """
+
+    def needs_validation(self) -> bool:
+        """Whether this config leaves something to learn on validation data."""
+        ...
+
+    def tuned_config(self) -> ModelConfig:
+        """After ``fit`` with validation: the config with the learned values fixed."""
         ...
 
 

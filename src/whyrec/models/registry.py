@@ -22,6 +22,13 @@ MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostP
 #: PyTorch models: name -> (module, class), imported when first asked for.
 _TORCH_MODELS: dict[str, tuple[str, str]] = {
     "multvae": ("whyrec.models.torch.multvae", "MultVAE"),
+    "lightgcn": ("whyrec.models.torch.lightgcn", "LightGCN"),
+    "gru4rec": ("whyrec.models.torch.gru4rec", "GRU4Rec"),
+    "deepfm": ("whyrec.models.torch.deepfm", "DeepFM"),
+    "sasrec": ("whyrec.models.torch.sasrec", "SASRec"),
+    # sentence-transformers (hence torch) is imported only when the text model embeds a catalog
+    "text": ("whyrec.models.text", "TextModel"),
+    "hybrid": ("whyrec.models.hybrid", "Hybrid"),
 }
 #: Every model name, in the order the CLI lists them.
 MODEL_NAMES: tuple[str, ...] = (*MODELS, *_TORCH_MODELS)

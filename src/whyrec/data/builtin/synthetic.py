@@ -56,7 +56,8 @@ _ADJECTIVES = ("Trail", "Ultra", "Classic", "Pro", "Lite", "Everyday", "Urban", 
                "Travel", "Smart", "Summit", "Breeze", "Nova", "Prime", "Flex", "Aero", "Terra")
 
 _BRAND_MODE, _CATEGORY_MODE = 0.35, 0.45  # the rest (0.20) comes from the whole catalog, by popularity
-_CART_RATE, _PURCHASE_RATE, _BUY_NOW_RATE = 0.30, 0.50, 0.02  # P(cart | view), P(purchase | cart), P(purchase | no cart)
+# P(cart | view), P(purchase | cart), P(purchase | no cart)
+_CART_RATE, _PURCHASE_RATE, _BUY_NOW_RATE = 0.30, 0.50, 0.02
 _NEW_SESSION_RATE = 0.3  # P(an interaction starts a new session)
 _START = 1_700_000_000  # 2023-11-14, epoch seconds
 _CHUNK = 65_536  # users per chunk where a per-user matrix is built
@@ -87,13 +88,17 @@ class SyntheticConfig(BaseModel):
 
     @model_validator(mode="after")
     def _sizes_fit(self) -> Self:
-        cfg = self.resolved() if self.n_users is None or self.n_items is None or self.n_brands is None else self
-        n_categories = int(cfg.n_categories or 0) if cfg.n_categories else _default_categories(self.n_events)
-        if cfg.n_brands is not None and cfg.n_brands < n_categories:
-            raise ValueError(f"n_brands ({cfg.n_brands}) must be at least n_categories ({n_categories}), "
+        sizes = self.resolved()
+        n_users, n_items = int(sizes.n_users or 0), int(sizes.n_items or 0)
+        n_categories, n_brands = int(sizes.n_categories or 0), int(sizes.n_brands or 0)
+        if n_brands < n_categories:
+            raise ValueError(f"n_brands ({n_brands}) must be at least n_categories ({n_categories}), "
                              "so that every category has a brand")
-        if cfg.n_items is not None and cfg.n_brands is not None and cfg.n_items < cfg.n_brands:
-            raise ValueError(f"n_items ({cfg.n_items}) must be at least n_brands ({cfg.n_brands})")
+        if n_items < n_brands:
+            raise ValueError(f"n_items ({n_items}) must be at least n_brands ({n_brands}), "
+                             "so that every brand has a product")
+        if n_users > self.n_events:
+            raise ValueError(f"n_users ({n_users}) must be at most n_events ({self.n_events})")
         return self
 
     def resolved(self) -> SyntheticConfig:
@@ -247,7 +252,8 @@ def _catalog(rng: np.random.Generator, n_items: int, n_cat: int, n_brands: int) 
     titles, descriptions = [], []
     for b, a, c, m in zip(brand_names[item_brand], adjective, item_category, model, strict=True):
         titles.append(f"{b} {_ADJECTIVES[a]} {nouns[c]} {m}")
-        descriptions.append(f"The {_ADJECTIVES[a].lower()} {nouns[c].lower()} from {b}, for {categories[c].lower()} fans.")
+        descriptions.append(f"The {_ADJECTIVES[a].lower()} {nouns[c].lower()} from {b}, "
+                            f"for {categories[c].lower()} fans.")
     catalog = pd.DataFrame({
         "item_id": _ids("p", n_items),
         "title": titles,

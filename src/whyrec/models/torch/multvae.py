@@ -114,11 +114,26 @@ class MultVAE(BaseRecommender[MultVAEConfig]):
             self.module_, run_epoch, epochs=cfg.epochs, patience=cfg.patience, description="Mult-VAE epochs",
             validate=(lambda: validation.ndcg(self)) if validation is not None else None)
 
+    def torch_input(self, dense: Any) -> Any:
+        """The representation integrated gradients walks along: the L2-normalised history.
+
+        The network is scale-invariant in the raw history (it normalises first), so a straight path from
+        the empty history would leave every score constant and every gradient along it zero.
+        """
+        import torch
+
+        return torch.nn.functional.normalize(dense, dim=1)
+
     def torch_scorer(self) -> Any:
-        """A differentiable function: dense (n, n_items) history tensor -> (n, n_items) scores (for captum)."""
+        """f(normalised (n, n_items) history) -> (n, n_items) scores, differentiable (for captum)."""
         module = self.module_
         module.eval()
-        return lambda x: module(x)[0]
+
+        def forward(normalised: Any) -> Any:
+            mu, _ = module.encoder(normalised).chunk(2, dim=1)
+            return module.decoder(mu)
+
+        return forward
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
         import torch

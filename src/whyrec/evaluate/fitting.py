@@ -1,0 +1,34 @@
+"""Fitting a model on a split as PROTOCOL.md says: tune on train against valid, refit on train + valid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whyrec.evaluate.splits import Split
+from whyrec.evaluate.validation import ValidationSet
+from whyrec.models.base import BaseRecommender, ValidationTuned
+
+__all__ = ["fit_on_split"]
+
+
+def fit_on_split(recommender: BaseRecommender[Any], parts: Split) -> BaseRecommender[Any]:
+    """Fit on train + valid; what a model tunes on validation is tuned on train first.
+
+    A model that trains for epochs and has ``patience`` first trains on train alone, stopping when validation
+    NDCG@10 stops improving; the number of epochs is then a tuned hyperparameter, and the final model is refit
+    on train + valid for exactly that many epochs. A :class:`ValidationTuned` model (hybrid's text weight)
+    does the same with what it learns. Validation data never guides the final fit.
+
+    Returns:
+        the fitted model: `recommender` itself, or a new one built from the tuned config.
+    """
+    fields = type(recommender.config).model_fields
+    if "epochs" in fields and "patience" in fields:
+        recommender.fit(parts.train, validation=ValidationSet.from_split(parts))
+        best = max(1, int(recommender.training_log_.best_epoch))  # type: ignore[attr-defined]
+        final = type(recommender)(recommender.config.model_copy(update={"epochs": best}))
+        return final.fit(parts.fit)
+    if isinstance(recommender, ValidationTuned) and recommender.needs_validation():
+        recommender.fit(parts.train, validation=ValidationSet.from_split(parts))
+        return type(recommender)(recommender.tuned_config()).fit(parts.fit)
+    return recommender.fit(parts.fit)
