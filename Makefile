@@ -16,7 +16,7 @@ $(BIN)/python:
 # torch first: 2.13.0 is a CPU build on this machine's disk; any other spec pulls a CUDA build.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,torch,text]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -7,6 +7,7 @@ value means and can name the row that is wrong.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def read_table(path: str | Path, *, categorical: Collection[str] = ()) -> pd.Dat
         elif suffix in (".parquet", ".pq"):
             table = _stringify(pd.read_parquet(path))
         else:
-            table = _stringify(pd.read_json(path, lines=suffix != ".json", dtype=False, convert_dates=False))
+            table = _stringify(_read_json(path, lines=suffix != ".json"))
     except DataFileError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as e:
@@ -136,6 +137,21 @@ def _lstrip_spaces(values: pd.Categorical) -> pd.Categorical:
     if not values.categories.astype(str).str.startswith(" ").any():
         return values
     return recode_categorical(values, lambda text: text.str.lstrip(" "))
+
+
+def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
+    """JSON (Lines) without date guessing: a column named ``timestamp`` must stay the numbers it holds.
+
+    pandas 3 deprecates ``convert_dates`` and will drop it; until then it is the only switch that stops the
+    guessing, so it is passed while it exists and its deprecation warning is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return pd.read_json(path, lines=lines, dtype=False, convert_dates=False)
+        except TypeError:  # a pandas that no longer knows the keyword no longer guesses dates either
+            return pd.read_json(path, lines=lines, dtype=False)
 
 
 def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
