@@ -13,9 +13,9 @@ from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.explain.base import ScoredHistory
-from whyrec.explain.counterfactual import leave_one_out
+from whyrec.explain.counterfactual import history_attribution
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
-from whyrec.models.base import AdditiveScorer, Recommender
+from whyrec.models.base import Recommender
 
 __all__ = ["AttributeExplainer"]
 
@@ -55,12 +55,7 @@ class AttributeExplainer:
         scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
         items = np.asarray(items, dtype=np.int32)
         started = time.perf_counter()
-        if isinstance(model, AdditiveScorer):
-            c = model.contributions(history, items)
-            hist_items, per_history, baselines = c.history_items, c.per_history, c.baseline
-        else:
-            hist_items, per_history = leave_one_out(model, history, items, self.dataset.n_items)
-            baselines = np.zeros(len(items))
+        hist_items, per_history, baselines = history_attribution(model, history, items, self.dataset.n_items)
         table = self.dataset.catalog.attributes.categorical
         carriers: dict[tuple[str, str], list[int]] = defaultdict(list)
         for column, item in enumerate(hist_items):

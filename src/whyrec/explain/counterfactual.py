@@ -18,7 +18,7 @@ from whyrec.explain.base import ScoredHistory, excluded_mask, history_evidence, 
 from whyrec.explain.explanation import Counterfactual, ExplainMethod, Explanation
 from whyrec.models.base import AdditiveScorer, EditScorer, Recommender
 
-__all__ = ["CounterfactualExplainer", "leave_one_out"]
+__all__ = ["CounterfactualExplainer", "history_attribution", "leave_one_out"]
 
 
 def leave_one_out(model: Recommender, history: History, items: IndexArray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +31,20 @@ def leave_one_out(model: Recommender, history: History, items: IndexArray, n_ite
     batch = HistoryBatch.from_histories([history, *(history.without([int(j)]) for j in unique)], n_items)
     scores = model.score(batch)[:, items].astype(np.float64)
     return unique.astype(np.int32), (scores[0][None, :] - scores[1:]).T
+
+
+def history_attribution(model: Recommender, history: History, items: IndexArray,
+                        n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(history_items (m,), weights (len(items), m), baselines (len(items),)) for any model.
+
+    Exact contributions when the model has them (they sum to the score with the baseline), else leave-one-out
+    score drops with a zero baseline.
+    """
+    if isinstance(model, AdditiveScorer):
+        c = model.contributions(history, items)
+        return c.history_items, c.per_history, c.baseline
+    hist_items, drops = leave_one_out(model, history, items, n_items)
+    return hist_items, drops, np.zeros(len(items))
 
 
 class CounterfactualExplainer:
@@ -60,10 +74,8 @@ class CounterfactualExplainer:
 
     def attribution(self, model: Recommender, history: History, items: IndexArray) -> tuple[np.ndarray, np.ndarray]:
         """(history_items, weights (len(items), m)) guiding the search."""
-        if isinstance(model, AdditiveScorer):
-            c = model.contributions(history, items)
-            return c.history_items, c.per_history
-        return leave_one_out(model, history, items, self.dataset.n_items)
+        hist_items, weights, _ = history_attribution(model, history, items, self.dataset.n_items)
+        return hist_items, weights
 
     def explain(self, model: Recommender, history: History, items: IndexArray,
                 scored: ScoredHistory | None = None) -> list[Explanation]:

@@ -21,9 +21,9 @@ from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.explain.base import ScoredHistory
-from whyrec.explain.counterfactual import leave_one_out
+from whyrec.explain.counterfactual import history_attribution
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
-from whyrec.models.base import AdditiveScorer, Recommender
+from whyrec.models.base import Recommender
 
 __all__ = ["KGExplainer", "KnowledgeGraph", "load_kg", "load_ml100k_kg"]
 
@@ -104,11 +104,7 @@ class KGExplainer:
         scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
         items = np.asarray(items, dtype=np.int32)
         started = time.perf_counter()
-        if isinstance(model, AdditiveScorer):
-            c = model.contributions(history, items)
-            hist_items, per_history = c.history_items, c.per_history
-        else:
-            hist_items, per_history = leave_one_out(model, history, items, self.dataset.n_items)
+        hist_items, per_history, _ = history_attribution(model, history, items, self.dataset.n_items)
         ids = self.dataset.items
         hist_neighbours = {int(j): {(r, e) for r, e in self.graph.neighbours(ids.id_of(int(j)))
                                     if self.graph.degree.get(e, 0) <= _MAX_ENTITY_DEGREE} for j in hist_items}

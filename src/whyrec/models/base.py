@@ -27,6 +27,7 @@ __all__ = [
     "Recommendations",
     "Recommender",
     "ValidationTuned",
+    "linear_edits",
     "top_k",
 ]
 
@@ -121,6 +122,31 @@ class ValidationTuned(Protocol):
     def tuned_config(self) -> ModelConfig:
         """After ``fit`` with validation: the config with the learned values fixed."""
         ...
+
+
+def linear_edits(history_row: Any, base: np.ndarray,
+                 item_rows: Callable[[list[int]], np.ndarray]) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+    """Edited-history scores of a model linear in its history row (EASE, ItemKNN).
+
+    Removing items R from the history subtracts sum_{j in R} w_j * row_j from the full score, so each edit
+    costs |R| rows instead of a fresh matrix product.
+
+    Args:
+        history_row: (1, n_items) CSR of the history's input weights w.
+        base: (n_items,) the full history's scores.
+        item_rows: item indices -> (len, n_items) dense rows of the model's item-item matrix.
+    """
+    weight = dict(zip(history_row.indices.tolist(), history_row.data.astype(np.float64).tolist(), strict=True))
+
+    def score(removals: Sequence[Iterable[int]]) -> FloatArray:
+        out = np.tile(np.asarray(base, dtype=np.float64), (len(removals), 1))
+        for e, removal in enumerate(removals):
+            present = [j for j in {int(i) for i in removal} if j in weight]
+            if present:
+                out[e] -= np.asarray([weight[j] for j in present]) @ item_rows(present)
+        return out.astype(np.float32)
+
+    return score
 
 
 def top_k(scores: FloatArray, k: int) -> Recommendations:

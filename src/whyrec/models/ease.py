@@ -12,7 +12,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
+from whyrec.models.base import BaseRecommender, Contributions, ModelConfig, linear_edits
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -72,17 +72,7 @@ class EASE(BaseRecommender[EASEConfig]):
         """Scores without sets of history items: the full score minus the removed items' rows of B (linear)."""
         row = self.history_matrix(HistoryBatch.from_histories([history], self.weights_.shape[0]))
         base = np.asarray(row @ self.weights_, dtype=np.float64).ravel()
-        weight = dict(zip(row.indices.tolist(), row.data.astype(np.float64).tolist(), strict=True))
-
-        def score(removals: Sequence[Iterable[int]]) -> FloatArray:
-            out = np.tile(base, (len(removals), 1))
-            for e, removal in enumerate(removals):
-                present = [j for j in set(int(i) for i in removal) if j in weight]
-                if present:
-                    out[e] -= np.asarray([weight[j] for j in present]) @ self.weights_[present]
-            return out.astype(np.float32)
-
-        return score
+        return linear_edits(row, base, lambda idx: self.weights_[idx])
 
     def state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

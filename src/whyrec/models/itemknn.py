@@ -12,7 +12,7 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
+from whyrec.models.base import BaseRecommender, Contributions, ModelConfig, linear_edits
 
 __all__ = ["ItemKNN", "ItemKNNConfig"]
 
@@ -87,17 +87,7 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         """Scores without sets of history items: the full score minus the removed items' similarity rows."""
         row = self.history_matrix(HistoryBatch.from_histories([history], self.similarity_.shape[0]))
         base = np.asarray((row.astype(np.float64) @ self._similarity64).toarray()).ravel()
-        weight = dict(zip(row.indices.tolist(), row.data.astype(np.float64).tolist(), strict=True))
-
-        def score(removals: Sequence[Iterable[int]]) -> FloatArray:
-            out = np.tile(base, (len(removals), 1))
-            for e, removal in enumerate(removals):
-                present = [j for j in set(int(i) for i in removal) if j in weight]
-                if present:
-                    out[e] -= np.asarray([weight[j] for j in present]) @ self._similarity64[present].toarray()
-            return out.astype(np.float32)
-
-        return score
+        return linear_edits(row, base, lambda idx: self._similarity64[idx].toarray())
 
     def state(self) -> dict[str, np.ndarray]:
         s = self.similarity_
