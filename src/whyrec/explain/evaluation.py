@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from whyrec import progress
 from whyrec.data.dataset import Dataset
@@ -19,7 +20,13 @@ from whyrec.explain.fidelity import FidelityResult, measure_fidelity, top3_jacca
 from whyrec.explain.registry import create_explainer
 from whyrec.models.base import Recommender
 
-__all__ = ["ExplainEvalReport", "MethodStats", "evaluate_explainers"]
+__all__ = [
+    "ExplainEvalReport",
+    "MethodStats",
+    "evaluate_explainers",
+    "matches_preference",
+    "planted_preferences",
+]
 
 EXPENSIVE = ("shap", "lime")
 
@@ -34,6 +41,7 @@ class MethodStats:
     counterfactual_sizes: list[int] = field(default_factory=list)
     counterfactual_total: int = 0
     stability: list[float] = field(default_factory=list)
+    correct: list[bool] = field(default_factory=list)
     users: set[str] = field(default_factory=set)
 
     def row(self) -> dict[str, float | int | str | None]:
@@ -55,6 +63,8 @@ class MethodStats:
             row["cf_median_size"] = float(np.median(self.counterfactual_sizes)) if self.counterfactual_sizes else None
         if self.stability:
             row["stability_top3_jaccard"] = float(np.mean(self.stability))
+        if self.correct:
+            row["correctness"] = float(np.mean(self.correct))
         return row
 
 
@@ -78,7 +88,7 @@ class ExplainEvalReport:
     def to_markdown(self) -> str:
         """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
         columns = ["method", "pairs", "deletion_auc", "deletion_rank_auc", "insertion_auc", "sufficiency",
-                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "ms_median", "ms_mean", "ms_p95"]
+                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "correctness", "ms_median", "ms_mean", "ms_p95"]
         lines = []
         for title, stats in ((f"all pairs ({self.users} users x top {self.k})", self.all_pairs),
                              (f"shared pairs ({self.shared_users} users x top {self.k}; every method)",
@@ -100,6 +110,22 @@ class ExplainEvalReport:
         (out_dir / "explain_eval.json").write_text(json.dumps(self.to_dict(), indent=2))
 
 
+def matches_preference(fit: Dataset, explanation: Explanation, planted: set[tuple[str, str]]) -> bool:
+    """Whether the top history-item evidence carries one of the user's planted (attribute, value) pairs."""
+    top = max(explanation.evidence, key=lambda e: e.weight)
+    item = fit.items.index_of(top.ref)
+    attributes = fit.catalog.attributes.categorical
+    return any(value in attributes[name][item] for name, value in planted if name in attributes)
+
+
+def planted_preferences(preferences: pd.DataFrame) -> dict[str, set[tuple[str, str]]]:
+    """The synthetic generator's ``preferences`` table as user id -> {(attribute, value)}."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for user, attribute, value in preferences[["user_id", "attribute", "value"]].itertuples(index=False):
+        out.setdefault(str(user), set()).add((str(attribute), str(value)))
+    return out
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return "-"
@@ -118,6 +144,7 @@ def evaluate_explainers(
     steps: int = 5,
     shared_users: int = 20,
     second_model: Recommender | None = None,
+    preferences: Mapping[str, set[tuple[str, str]]] | None = None,
 ) -> ExplainEvalReport:
     """Run every method on each user's top-k and measure it.
 
@@ -131,6 +158,9 @@ def evaluate_explainers(
         shared_users: SHAP and LIME run only on the first `shared_users` users (they cost thousands of
             model calls per user); every method is also reported on exactly those pairs.
         second_model: the same model trained with another seed, for stability (None = not measured).
+        preferences: the planted truth of a synthetic dataset, user id -> {(attribute, value)}; when given,
+            ``correctness`` is the share of explanations whose top history-item evidence carries one of the
+            user's planted categories or brands.
     """
     candidates = fit.active_items
     explainers = {m: create_explainer(m, fit, candidates=candidates, k=k) for m in methods}
@@ -168,6 +198,8 @@ def evaluate_explainers(
                                 stats.counterfactual_sizes.append(len(explanation.counterfactual.removed))
                         if others is not None:
                             stats.stability.append(top3_jaccard(explanation, others[row]))
+                        if preferences is not None and explanation.evidence:
+                            stats.correct.append(matches_preference(fit, explanation, preferences.get(user, set())))
             bar.advance()
     return ExplainEvalReport(model.name, k, len(user_ids), all_stats,
                              shared if any(m in EXPENSIVE for m in explainers) else {},
