@@ -27,6 +27,7 @@ demo: $(STAMP)
 	$(BIN)/whyrec train --data ml-100k --model als --out runs/als
 	$(BIN)/whyrec compare runs/ease runs/als
 	$(BIN)/whyrec recommend runs/ease --user 196 --k 10
+	$(BIN)/whyrec explain runs/ease --user 196 --k 3
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
