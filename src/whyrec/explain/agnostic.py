@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -23,7 +24,7 @@ from whyrec.models.base import Recommender
 __all__ = ["KernelShapExplainer", "LimeExplainer", "RecentExplainer", "RandomExplainer"]
 
 
-class _HistoryExplainer:
+class _HistoryExplainer(ABC):
     """Shared plumbing: score once, compute (len(items), n_features) weights, wrap them as evidence."""
 
     method: ClassVar[ExplainMethod]
@@ -37,9 +38,9 @@ class _HistoryExplainer:
         """Works with any model."""
         return True
 
+    @abstractmethod
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         """((len(items), n_features) weights, (len(items),) baselines)."""
-        raise NotImplementedError  # each subclass defines its attribution
 
     def explain(self, model: Recommender, history: History, items: IndexArray,
                 scored: ScoredHistory | None = None) -> list[Explanation]:
