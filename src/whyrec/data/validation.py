@@ -108,7 +108,7 @@ def to_float(values: pd.Series) -> pd.Series:
     try:
         cast = pc.cast(pa.array(values, from_pandas=True), pa.float64())
         return pd.Series(cast.to_numpy(zero_copy_only=False), index=values.index, dtype=np.float64)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError, ValueError):
+    except (pa.ArrowException, TypeError, ValueError):
         return pd.to_numeric(values, errors="coerce").astype(np.float64)
 
 
