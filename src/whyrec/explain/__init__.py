@@ -3,7 +3,17 @@
 from whyrec.explain.base import Explainer, ScoredHistory, UnsupportedModelError
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
-from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation
+from whyrec.explain.explanation import (
+    Counterfactual,
+    Evidence,
+    EvidenceKind,
+    ExplainMethod,
+    Explanation,
+    Lang,
+    Reason,
+    TextSource,
+    Trust,
+)
 
 __all__ = [
     "Counterfactual",
@@ -14,6 +24,10 @@ __all__ = [
     "ExplainMethod",
     "Explainer",
     "Explanation",
+    "Lang",
+    "Reason",
     "ScoredHistory",
+    "TextSource",
+    "Trust",
     "UnsupportedModelError",
 ]

@@ -9,7 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation"]
+__all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation", "Lang", "Reason", "TextSource",
+           "Trust"]
 
 
 class EvidenceKind(StrEnum):
@@ -79,6 +80,56 @@ class Counterfactual(BaseModel):
     verified: bool
 
 
+class Lang(StrEnum):
+    """Languages the reasons are written in."""
+
+    EN = "en"
+    ZH = "zh"
+
+
+class TextSource(StrEnum):
+    """Which path produced a reason's sentence."""
+
+    TEMPLATE = "template"
+    LLM = "llm"
+
+
+class Reason(BaseModel):
+    """The sentence people read, rendered from the evidence (never parsed back).
+
+    Attributes:
+        text: one or two sentences.
+        lang: their language.
+        source: the template realizer, or an LLM rewrite that passed the faithfulness guard.
+        llm_model: the LLM asked, when one was asked (also when its text was rejected).
+        rejected: why the LLM's text was rejected (then ``source`` is the template), else None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    lang: Lang
+    source: TextSource = TextSource.TEMPLATE
+    llm_model: str | None = None
+    rejected: str | None = None
+
+
+class Trust(BaseModel):
+    """How much to trust one recommendation.
+
+    Attributes:
+        confidence: calibrated probability that the item is relevant (None when the run has no calibrator).
+        evidence_strength: share of the score covered by the top-3 evidence, in [0, 1].
+        counterfactual_verified: whether a counterfactual was verified by re-scoring (None when not asked).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    confidence: float | None
+    evidence_strength: float
+    counterfactual_verified: bool | None = None
+
+
 class Explanation(BaseModel):
     """Why one item was recommended to one history.
 
@@ -100,6 +151,10 @@ class Explanation(BaseModel):
     elapsed_ms: float = 0.0
     complete: bool = False
     """Whether `evidence` lists every contribution (so that the sum identity holds), not only the top ones."""
+    reason: Reason | None = None
+    """The readable sentence, once rendered (see `whyrec.explain.text`)."""
+    trust: Trust | None = None
+    """The trust line, once computed (see `whyrec.explain.trust`)."""
 
     def to_json_dict(self) -> dict[str, object]:
         """The documented JSON form (ids as strings)."""
