@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # small models gain nothing from two OpenMP threads on two cores shared with BLAS; they lose a lot
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install demo test clean
+.PHONY: install demo test clean ci-postgres
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,8 +31,20 @@ demo: $(STAMP)
 	$(BIN)/whyrec recommend runs/ease --user 196 --k 10
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3
 
-test: $(STAMP)
+test: $(STAMP) ci-postgres
 	$(BIN)/python -m pytest -q
+
+# The service's storage tests start a real PostgreSQL server (tests/serve/conftest.py) and, with CI=true,
+# fail without one. A clean CI machine (Debian) lacks the server binaries, so this installs them there;
+# elsewhere it does nothing. The lookup matches the conftest's: pg_config --bindir, /usr/lib/postgresql/*/bin, PATH.
+ci-postgres:
+	@if [ "$$CI" = "true" ] \
+	   && ! [ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] \
+	   && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	   && ! command -v initdb >/dev/null 2>&1; then \
+		echo "CI: installing the PostgreSQL server for the storage tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	fi
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
