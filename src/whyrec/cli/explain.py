@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -13,11 +14,14 @@ from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import out, print_json
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError, UnknownIdError
+from whyrec.evaluate.calibration import load_calibration
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.evaluation import evaluate_explainers
-from whyrec.explain.explanation import Explanation
+from whyrec.explain.explanation import Explanation, Lang, Trust
 from whyrec.explain.registry import EXPLAINERS, create_explainer
+from whyrec.explain.text import realize
+from whyrec.explain.trust import POPULAR_SHARE, ListTrust, list_trust, with_trust
 from whyrec.models.persistence import load_run
 
 _BAR = 24
@@ -31,10 +35,13 @@ def explain(
                                                                 "when the model supports it, else counterfactual).")]
     = None,
     evidence: Annotated[int, typer.Option("--evidence", min=1, help="Evidence entries shown per item.")] = 5,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh (Simplified Chinese).")]
+    = Lang.EN,
     json_output: JsonOpt = False,
 ) -> None:
-    """Explain each recommended item: evidence with weights, and a verified counterfactual."""
+    """Explain each recommended item: a reason, evidence with weights, a verified counterfactual and trust."""
     run = load_run(run_dir)
+    calibration = load_calibration(run_dir, run_created=run.meta.created)
     fit = run.fit_data
     if user not in fit.users:
         raise UnknownIdError("user", [user], where=f"run {run_dir}", n_known=len(fit.active_users))
@@ -55,6 +62,10 @@ def explain(
         explanations = [e.model_copy(update={"counterfactual": c.counterfactual,
                                              "elapsed_ms": e.elapsed_ms + c.elapsed_ms})
                         for e, c in zip(explanations, counterfactuals, strict=True)]
+    horizon = calibration.horizon if calibration else 0
+    explanations = with_trust(explanations, calibration.calibrator if calibration else None, horizon=horizon,
+                              history_size=len(np.unique(history.items)))
+    explanations = [e.model_copy(update={"reason": realize(e, fit.catalog, lang)}) for e in explanations]
     if json_output:
         print_json([e.to_json_dict() for e in explanations])
         return
@@ -64,12 +75,15 @@ def explain(
         return fit.catalog.label(fit.items.index_of(item_id))
 
     for e in explanations:
-        _print_card(e, label)
+        _print_card(e, label, run_dir, horizon)
+    _print_list_trust(list_trust(items, fit))
 
 
-def _print_card(e: Explanation, label: Callable[[str], str]) -> None:
+def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int) -> None:
     title = label(e.item_id)
     out.print(f"\n[bold]{e.rank:>2}. {title}[/bold] (item {e.item_id}, score {e.score:.4f})")
+    if e.reason is not None:
+        out.print(f"  {e.reason.text}", markup=False)
     table = Table(show_header=False, box=None, padding=(0, 1))
     biggest = max((abs(x.weight) for x in e.evidence), default=0.0) or 1.0
     for x in e.evidence:
@@ -78,15 +92,33 @@ def _print_card(e: Explanation, label: Callable[[str], str]) -> None:
         table.add_row(f"  {x.label}", f"[{colour}]{bar}[/{colour}]", f"{x.weight:+.4f}", f"{x.share:6.1%}")
     out.print(table)
     cf = e.counterfactual
-    if cf is None:
-        return
-    removed = ", ".join(f"{label(i)} [{i}]" for i in cf.removed)
-    if cf.verified:
-        rank = f"rank {cf.new_rank}" if cf.new_rank else "no longer ranked"
-        out.print(f"  [cyan]counterfactual:[/cyan] without {removed} it falls to {rank} (verified by re-scoring)")
+    if cf is not None:
+        removed = ", ".join(f"{label(i)} [{i}]" for i in cf.removed)
+        if cf.verified:
+            rank = f"rank {cf.new_rank}" if cf.new_rank else "no longer ranked"
+            out.print(f"  [cyan]counterfactual:[/cyan] without {removed} it falls to {rank} (verified by re-scoring)")
+        else:
+            out.print(f"  [yellow]counterfactual:[/yellow] no set of up to {len(cf.removed)} history items takes it "
+                      f"out of the list (tried {removed}); not claimed")
+    if e.trust is not None:
+        out.print(f"  [magenta]trust:[/magenta] {_trust_line(e.trust, run_dir, horizon)}")
+
+
+def _trust_line(trust: Trust, run_dir: Path, horizon: int) -> str:
+    if trust.confidence is None:
+        confidence = f"confidence not calibrated (run `whyrec calibrate {run_dir}`)"
     else:
-        out.print(f"  [yellow]counterfactual:[/yellow] no set of up to {len(cf.removed)} history items takes it out of "
-                  f"the list (tried {removed}); not claimed")
+        confidence = f"confidence {trust.confidence:.0%} (relevant within the next {horizon} picks)"
+    verified = {True: "yes", False: "no", None: "not asked"}[trust.counterfactual_verified]
+    return (f"{confidence}; evidence strength {trust.evidence_strength:.0%} (top 3 of the score); "
+            f"counterfactual verified: {verified}")
+
+
+def _print_list_trust(trust: ListTrust) -> None:
+    diversity = "-" if trust.diversity is None else f"{trust.diversity:.2f} (by {trust.attribute})"
+    out.print(f"\n[bold]list:[/bold] diversity {diversity}; novelty {trust.novelty:.2f} bits; "
+              f"popular items {trust.popular_share:.0%} (popular = top {POPULAR_SHARE:.0%} of items, at least "
+              f"{trust.popular_min_users} users)")
 
 
 def explain_eval(
@@ -94,7 +126,7 @@ def explain_eval(
     users: Annotated[int, typer.Option("--users", min=1, help="Users explained (the first N by id order).")] = 200,
     k: Annotated[int, typer.Option("--k", min=1)] = 10,
     methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods.")]
-    = "exact,counterfactual,shap,lime,random,recent",
+    = "exact,counterfactual,shap,lime,random,recent,text_similarity",
     shared_users: Annotated[int, typer.Option("--shared-users", min=1, help="Users on which SHAP and LIME run "
                                                                             "(thousands of model calls each).")] = 20,
     stability_seed: Annotated[int | None, typer.Option("--stability-seed", help="Train a second model with this seed "

@@ -21,10 +21,10 @@ from whyrec.explain.explanation import ExplainMethod, Explanation
 from whyrec.explain.masking import MaskedScorer
 from whyrec.models.base import Recommender
 
-__all__ = ["KernelShapExplainer", "LimeExplainer", "RecentExplainer", "RandomExplainer"]
+__all__ = ["HistoryExplainer", "KernelShapExplainer", "LimeExplainer", "RecentExplainer", "RandomExplainer"]
 
 
-class _HistoryExplainer(ABC):
+class HistoryExplainer(ABC):
     """Shared plumbing: score once, compute (len(items), n_features) weights, wrap them as evidence."""
 
     method: ClassVar[ExplainMethod]
@@ -62,7 +62,7 @@ class _HistoryExplainer(ABC):
         return out
 
 
-class KernelShapExplainer(_HistoryExplainer):
+class KernelShapExplainer(HistoryExplainer):
     """KernelSHAP (Lundberg & Lee, 2017) over history items, via the `shap` library.
 
     Background: the empty history. Args beyond the base: ``n_samples`` (None = shap's default,
@@ -92,7 +92,7 @@ class KernelShapExplainer(_HistoryExplainer):
         return per_item, np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64))
 
 
-class LimeExplainer(_HistoryExplainer):
+class LimeExplainer(HistoryExplainer):
     """LIME (Ribeiro et al., 2016) over history items, via the `lime` library's weighted linear fit.
 
     One neighbourhood of random masks (lime's default size, 5000) is scored once and shared by all explained
@@ -133,7 +133,7 @@ class LimeExplainer(_HistoryExplainer):
         return weights, intercepts
 
 
-class RandomExplainer(_HistoryExplainer):
+class RandomExplainer(HistoryExplainer):
     """Baseline: random history items with equal weight (a fidelity floor)."""
 
     method: ClassVar[ExplainMethod] = ExplainMethod.RANDOM
@@ -148,7 +148,7 @@ class RandomExplainer(_HistoryExplainer):
         return self.rng.random((len(scorer.items), m)), np.zeros(len(scorer.items))
 
 
-class RecentExplainer(_HistoryExplainer):
+class RecentExplainer(HistoryExplainer):
     """Baseline: the most recent history items first ("because you just looked at...")."""
 
     method: ClassVar[ExplainMethod] = ExplainMethod.RECENT

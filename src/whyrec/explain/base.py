@@ -87,8 +87,12 @@ def excluded_mask(n_items: int, history_items: np.ndarray, candidates: IndexArra
 
 def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, score: float,
                      top_n: int | None) -> tuple[Evidence, ...]:
-    """Evidence entries for history items, largest |weight| first (the first `top_n`, or all)."""
-    order = np.argsort(-np.abs(weights), kind="stable")
+    """Evidence entries for history items, the strongest support first (the first `top_n`, or all).
+
+    Ordered by signed weight, so a truncated list keeps the items that push the score up most (the reasons
+    people are shown and the deletion test removes) and items that push it down come last.
+    """
+    order = np.argsort(-np.asarray(weights), kind="stable")
     if top_n is not None:
         order = order[:top_n]
     return tuple(

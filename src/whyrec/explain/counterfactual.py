@@ -86,44 +86,84 @@ class CounterfactualExplainer:
         hist_items, weights = self.attribution(model, history, items)
         shared_ms = (time.perf_counter() - t0) * 1000 / max(1, len(items))
         edits = _EditCache(model, history, self.dataset.n_items, self.candidates)
+        t1 = time.perf_counter()
+        found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))])
+        search_ms = (time.perf_counter() - t1) * 1000 / max(1, len(items))
         out = []
         for row, item in enumerate(items):
-            t1 = time.perf_counter()
-            found = self.search(edits, int(item), hist_items, weights[row])
+            t2 = time.perf_counter()
             score = float(scored.scores[item])
             out.append(Explanation(
                 user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
                 rank=scored.rank(int(item)), model=model.name, method=self.method,
                 evidence=history_evidence(self.dataset, hist_items, weights[row], score, self.top_n),
-                counterfactual=found, elapsed_ms=shared_ms + (time.perf_counter() - t1) * 1000,
+                counterfactual=found[row], elapsed_ms=shared_ms + search_ms + (time.perf_counter() - t2) * 1000,
             ))
         return out
 
-    def search(self, edits: _EditCache, item: int, hist_items: np.ndarray, weights: np.ndarray) -> Counterfactual:
-        """Greedy search over the top-weighted history items, then pruning; verified by re-scoring."""
-        order = [int(j) for j in hist_items[np.argsort(-weights, kind="stable")][: self.max_size]]
-        if not order:
-            return Counterfactual(removed=(), new_rank=None, new_score=float("nan"), verified=False)
-        prefixes = [frozenset(order[: s + 1]) for s in range(len(order))]
-        results = edits.rank(prefixes, item)
-        hit = next((s for s, (r, _) in enumerate(results) if r is None or r > self.k), None)
-        if hit is None:
-            rank, score = results[-1]
-            return Counterfactual(removed=tuple(self.dataset.items.ids_of(order)), new_rank=rank, new_score=score,
-                                  verified=False)
-        chosen = order[: hit + 1]
-        rank, score = results[hit]
-        # the greedy order can over-shoot: drop members the set does not need, checking all at once
-        if len(chosen) > 1:
-            trials = [frozenset(j for j in chosen if j != member) for member in chosen[:-1]]
-            for member, (r, s) in zip(chosen[:-1], edits.rank(trials, item), strict=True):
-                if (r is None or r > self.k) and member in chosen:
-                    reduced = [j for j in chosen if j != member]
-                    ((r2, s2),) = edits.rank([frozenset(reduced)], item)
-                    if r2 is None or r2 > self.k:
-                        chosen, rank, score = reduced, r2, s2
-        return Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank, new_score=score,
-                              verified=True)
+    def order(self, hist_items: np.ndarray, weights: np.ndarray) -> list[int]:
+        """History items in the order the greedy search removes them (largest weight first)."""
+        return [int(j) for j in hist_items[np.argsort(-weights, kind="stable")][: self.max_size]]
+
+    def search(self, edits: _EditCache, items: IndexArray, orders: list[list[int]]) -> list[Counterfactual]:
+        """Greedy search along each item's `order`, then pruning; every claim verified by re-scoring.
+
+        The steps run for all items at once, so a fast model is called a few times per history, not per item.
+        """
+        prefixes = [[frozenset(order[: s + 1]) for s in range(len(order))] for order in orders]
+        rows = [row for row, order in enumerate(orders) if order]
+        # most counterfactuals need one item: try every item's first step, then the rest only where needed
+        results = {row: [r] for row, r in zip(rows, edits.rank_pairs([(prefixes[row][0], int(items[row]))
+                                                                        for row in rows]), strict=True)}
+        later = [row for row in rows if not _drops_out(results[row][0], self.k)]
+        pairs = [(p, int(items[row])) for row in later for p in prefixes[row][1:]]
+        more = iter(edits.rank_pairs(pairs))
+        for row in later:
+            results[row] += [next(more) for _ in prefixes[row][1:]]
+        hits = {row: next((s for s, result in enumerate(results[row]) if _drops_out(result, self.k)), None)
+                for row in rows}
+        edits.prefetch([trial for row, hit in hits.items() if hit is not None
+                        for trial in _trials(orders[row][: hit + 1])])
+        out = []
+        for row, order in enumerate(orders):
+            if not order:
+                out.append(Counterfactual(removed=(), new_rank=None, new_score=float("nan"), verified=False))
+                continue
+            hit = hits[row]
+            if hit is None:
+                rank, score = results[row][-1]
+                out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(order)), new_rank=rank,
+                                          new_score=score, verified=False))
+                continue
+            chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit])
+            out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank,
+                                      new_score=score, verified=True))
+        return out
+
+    def prune(self, edits: _EditCache, item: int, chosen: list[int],
+              result: tuple[int | None, float]) -> tuple[list[int], tuple[int | None, float]]:
+        """Drop members a working set does not need (the greedy order can over-shoot), re-verifying each drop."""
+        if len(chosen) < 2:
+            return chosen, result
+        original = chosen
+        for member, trial in zip(original[:-1], edits.rank(_trials(original), item), strict=True):
+            if _drops_out(trial, self.k) and member in chosen:
+                reduced = [j for j in chosen if j != member]
+                # while nothing was dropped yet, the trial itself is the re-scored reduced set
+                (verified,) = [trial] if chosen is original else edits.rank([frozenset(reduced)], item)
+                if _drops_out(verified, self.k):
+                    chosen, result = reduced, verified
+        return chosen, result
+
+
+def _trials(chosen: list[int]) -> list[frozenset[int]]:
+    """The set without each member but the last (the greedy step that made it work)."""
+    return [frozenset(j for j in chosen if j != member) for member in chosen[:-1]]
+
+
+def _drops_out(result: tuple[int | None, float], k: int) -> bool:
+    rank, _ = result
+    return rank is None or rank > k
 
 
 class _EditCache:
@@ -133,20 +173,45 @@ class _EditCache:
         self.model, self.history, self.n_items, self.candidates = model, history, n_items, candidates
         self.scores: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
         self.fast = model.edits_of(history) if isinstance(model, EditScorer) else None
+        self.not_candidate = excluded_mask(n_items, np.empty(0, dtype=np.int32), candidates)
+        self.excluded = excluded_mask(n_items, history.items, candidates)
+
+    def _excluded_without(self, removal: frozenset[int]) -> np.ndarray:
+        # removed items become rankable again unless they are outside the candidates
+        mask = self.excluded.copy()
+        index = np.fromiter(removal, dtype=np.int64, count=len(removal))
+        mask[index] = self.not_candidate[index]
+        return mask
+
+    def prefetch(self, removals: list[frozenset[int]]) -> None:
+        """Score these removals now, in one batch."""
+        missing = list(dict.fromkeys(r for r in removals if r not in self.scores))
+        if not missing:
+            return
+        if self.fast is not None:
+            scores = self.fast(missing)
+        else:
+            edited = [self.history.without(r) for r in missing]
+            scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
+        for removal, row in zip(missing, scores, strict=True):
+            self.scores[removal] = (row, self._excluded_without(removal))
 
     def rank(self, removals: list[frozenset[int]], item: int) -> list[tuple[int | None, float]]:
         """(rank, score) of `item` after each removal, re-scoring only removals not seen before."""
-        missing = list(dict.fromkeys(r for r in removals if r not in self.scores))
-        if missing:
-            edited = [self.history.without(r) for r in missing]
-            if self.fast is not None:
-                scores = self.fast(missing)
-            else:
-                scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
-            for removal, hist, row in zip(missing, edited, scores, strict=True):
-                self.scores[removal] = (row, excluded_mask(self.n_items, hist.items, self.candidates))
-        out = []
-        for removal in removals:
-            row, excluded = self.scores[removal]
-            out.append((rank_in(row, item, excluded), float(row[item])))
-        return out
+        return self.rank_pairs([(removal, item) for removal in removals])
+
+    def rank_pairs(self, pairs: list[tuple[frozenset[int], int]]) -> list[tuple[int | None, float]]:
+        """(rank, score) of each (removal, item) pair, all in one vectorised step."""
+        if not pairs:
+            return []
+        self.prefetch([removal for removal, _ in pairs])
+        rows = np.stack([self.scores[removal][0] for removal, _ in pairs])
+        excluded = np.stack([self.scores[removal][1] for removal, _ in pairs])
+        items = np.fromiter((item for _, item in pairs), dtype=np.int64, count=len(pairs))
+        own = rows[np.arange(len(pairs)), items]
+        # the same rule as rank_in (ties go to the lower index)
+        allowed = ~excluded
+        ranks = ((rows > own[:, None]) & allowed).sum(axis=1) + 1
+        ranks += ((rows == own[:, None]) & allowed & (np.arange(rows.shape[1]) < items[:, None])).sum(axis=1)
+        unrankable = excluded[np.arange(len(pairs)), items] | ~np.isfinite(own)
+        return [(None if bad else int(r), float(s)) for r, s, bad in zip(ranks, own, unrankable, strict=True)]

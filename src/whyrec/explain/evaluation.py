@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import wilcoxon
 
 from whyrec import progress
 from whyrec.data.dataset import Dataset
@@ -79,11 +80,35 @@ class ExplainEvalReport:
     shared_pairs: dict[str, MethodStats]
     shared_users: int
 
+    def paired_deletion(self, reference: str = "exact") -> list[dict[str, float | int | str]]:
+        """`reference` against every other method on the same pairs: deletion AUC difference and its Wilcoxon p.
+
+        Uses the shared pairs when the expensive methods ran, else all pairs. Every method sees the pairs in
+        the same order, so the per-pair AUCs are paired samples.
+        """
+        stats = self.shared_pairs or self.all_pairs
+        if reference not in stats:
+            return []
+        base = np.array([f.deletion_auc for f in stats[reference].fidelity])
+        rows: list[dict[str, float | int | str]] = []
+        for method, other in stats.items():
+            values = np.array([f.deletion_auc for f in other.fidelity])
+            if method == reference or len(values) != len(base):
+                continue
+            diff = base - values
+            p = float(wilcoxon(base, values).pvalue) if np.any(diff != 0) else 1.0
+            rows.append({"reference": reference, "method": method, "pairs": len(base),
+                         "reference_auc": float(base.mean()), "method_auc": float(values.mean()),
+                         "difference": float(diff.mean()), "wins": int((diff > 0).sum()), "ties": int((diff == 0).sum()),
+                         "losses": int((diff < 0).sum()), "wilcoxon_p": p})
+        return rows
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {"model": self.model, "k": self.k, "users": self.users, "shared_users": self.shared_users,
                 "all_pairs": [s.row() for s in self.all_pairs.values()],
-                "shared_pairs": [s.row() for s in self.shared_pairs.values()]}
+                "shared_pairs": [s.row() for s in self.shared_pairs.values()],
+                "paired_deletion": self.paired_deletion()}
 
     def to_markdown(self) -> str:
         """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
@@ -100,6 +125,16 @@ class ExplainEvalReport:
             for s in stats.values():
                 row = s.row()
                 lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
+            lines.append("")
+        paired = self.paired_deletion()
+        if paired:
+            lines += [f"#### {self.model}: exact against each method, deletion AUC on the same pairs", "",
+                      "| method | pairs | exact | method | difference | exact wins / ties / losses | Wilcoxon p |",
+                      "|---|---|---|---|---|---|---|"]
+            for r in paired:
+                lines.append(f"| {r['method']} | {r['pairs']} | {r['reference_auc']:.4f} | {r['method_auc']:.4f} | "
+                             f"{r['difference']:+.4f} | {r['wins']} / {r['ties']} / {r['losses']} | "
+                             f"{r['wilcoxon_p']:.3g} |")
             lines.append("")
         return "\n".join(lines)
 
@@ -139,7 +174,7 @@ def evaluate_explainers(
     fit: Dataset,
     user_ids: Sequence[str],
     *,
-    methods: Sequence[str] = ("exact", "counterfactual", "shap", "lime", "random", "recent"),
+    methods: Sequence[str] = ("exact", "counterfactual", "shap", "lime", "random", "recent", "text_similarity"),
     k: int = 10,
     steps: int = 5,
     shared_users: int = 20,

@@ -40,6 +40,7 @@ class ExplainMethod(StrEnum):
     RANDOM = "random"
     RECENT = "recent"
     POPULARITY = "popularity"
+    TEXT_SIMILARITY = "text_similarity"
 
 
 class Evidence(BaseModel):

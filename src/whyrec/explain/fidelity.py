@@ -1,7 +1,8 @@
 """How faithful an explanation is, measured by re-scoring edited histories with the model itself.
 
-- deletion: remove the top 1..n supporting evidence items (largest positive weight first, cumulatively), re-score; a faithful explanation names the
-  items whose removal hurts most. Reported as the mean score drop (as a share of the original score) and
+- deletion: remove the top 1..n supporting evidence items (largest positive weight first, cumulatively), re-score;
+  a faithful explanation names the items whose removal hurts most. When an explanation has fewer than n
+  supporting items, its curves stay flat after the last one. Reported as the mean score drop (as a share of the original score) and
   the mean rank drop at each step, and their mean over the steps (the area under the curve, "AUC").
 - insertion: start from the empty history and add the top 1..n evidence items; report the share of the
   original score recovered and whether the item is back in the top k.
@@ -89,6 +90,11 @@ def measure_fidelity(model: Recommender, dataset: Dataset, history: History, exp
         result.insertion_score.append(float(scores[1 + n + s, item]) / denom)
         rank = ranks[1 + n + s]
         result.insertion_in_top_k.append(rank is not None and rank <= k)
+    # an explanation with fewer supporting items than steps has nothing more to remove: its curve stays flat,
+    # so every method is averaged over the same number of steps
+    for curve in (result.deletion_score_drop, result.deletion_rank_drop, result.insertion_score,
+                  result.insertion_in_top_k):
+        curve.extend([curve[-1]] * (steps - n))
     result.sufficient = result.insertion_in_top_k[-1]
     return result
 

@@ -14,6 +14,7 @@ from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
 from whyrec.explain.gradients import IntegratedGradientsExplainer
 from whyrec.explain.kg import KGExplainer, load_ml100k_kg
+from whyrec.explain.similarity import TextSimilarityExplainer
 
 __all__ = ["EXPLAINERS", "create_explainer"]
 
@@ -24,6 +25,7 @@ EXPLAINERS: dict[str, type[Any]] = {
     "lime": LimeExplainer,
     "random": RandomExplainer,
     "recent": RecentExplainer,
+    "text_similarity": TextSimilarityExplainer,
     "attention": AttentionExplainer,
     "ig": IntegratedGradientsExplainer,
     "attribute": AttributeExplainer,

@@ -136,14 +136,25 @@ def linear_edits(history_row: Any, base: np.ndarray,
         base: (n_items,) the full history's scores.
         item_rows: item indices -> (len, n_items) dense rows of the model's item-item matrix.
     """
-    weight = dict(zip(history_row.indices.tolist(), history_row.data.astype(np.float64).tolist(), strict=True))
+    weight = np.zeros(history_row.shape[1], dtype=np.float64)
+    weight[history_row.indices] = history_row.data
+    base = np.asarray(base, dtype=np.float64)
 
     def score(removals: Sequence[Iterable[int]]) -> FloatArray:
-        out = np.tile(np.asarray(base, dtype=np.float64), (len(removals), 1))
-        for e, removal in enumerate(removals):
-            present = [j for j in {int(i) for i in removal} if j in weight]
-            if present:
-                out[e] -= np.asarray([weight[j] for j in present]) @ item_rows(present)
+        # one product for the whole batch: (removals x removed items) weights @ their rows
+        sets = [np.fromiter({int(i) for i in removal}, dtype=np.int64) for removal in removals]
+        flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.int64)
+        flat_rows = np.repeat(np.arange(len(sets)), [len(r) for r in sets])
+        in_range = (flat >= 0) & (flat < len(weight))
+        flat, flat_rows = flat[in_range], flat_rows[in_range]
+        present = weight[flat] != 0  # items not in the history change nothing
+        flat, flat_rows = flat[present], flat_rows[present]
+        out = np.tile(base, (len(sets), 1))
+        if len(flat):
+            removed, column = np.unique(flat, return_inverse=True)
+            coef = np.zeros((len(sets), len(removed)))
+            coef[flat_rows, column] = weight[flat]
+            out -= coef @ item_rows(removed.tolist())
         return out.astype(np.float32)
 
     return score

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from pydantic import Field, PositiveFloat
 
 from whyrec._types import FloatArray, IndexArray
@@ -61,16 +62,26 @@ class EASE(BaseRecommender[EASEConfig]):
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return np.asarray(self.history_matrix(histories) @ self.weights_)
 
+    def history_row(self, history: History) -> sp.csr_array:
+        """One history's (1, n_items) input row, built directly (explanations need it per request)."""
+        items, inverse = np.unique(history.items, return_inverse=True)
+        if self.config.use_weights:
+            data = np.bincount(inverse, weights=history.weights, minlength=len(items))
+        else:
+            data = np.ones(len(items))
+        return sp.csr_array((data.astype(np.float32), items, np.array([0, len(items)])),
+                            shape=(1, self.weights_.shape[0]))
+
     def contributions(self, history: History, items: IndexArray) -> Contributions:
         """Exact: item j of the history adds w_j * B[j, i] to the score of item i."""
-        row = self.history_matrix(HistoryBatch.from_histories([history], self.weights_.shape[0]))
+        row = self.history_row(history)
         hist, weight = row.indices.astype(np.int32), row.data.astype(np.float64)
         per = (self.weights_[np.ix_(hist, items)].astype(np.float64) * weight[:, None]).T
         return Contributions(hist, per, np.zeros(len(items)))
 
     def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
         """Scores without sets of history items: the full score minus the removed items' rows of B (linear)."""
-        row = self.history_matrix(HistoryBatch.from_histories([history], self.weights_.shape[0]))
+        row = self.history_row(history)
         base = np.asarray(row @ self.weights_, dtype=np.float64).ravel()
         return linear_edits(row, base, lambda idx: self.weights_[idx])
 
