@@ -17,11 +17,13 @@ from rich.logging import RichHandler
 
 from whyrec import __version__, progress
 from whyrec.cli import data, output
+from whyrec.cli.calibrate import calibrate_run
 from whyrec.cli.compare import compare
 from whyrec.cli.evaluate import evaluate_run
 from whyrec.cli.explain import explain, explain_eval
 from whyrec.cli.recommend import recommend
 from whyrec.cli.train import train
+from whyrec.cli.tune import tune_model
 from whyrec.errors import WhyrecError
 
 __all__ = ["app", "main"]
@@ -35,6 +37,8 @@ app.command()(recommend)
 app.command()(compare)
 app.command()(explain)
 app.command("explain-eval")(explain_eval)
+app.command("calibrate")(calibrate_run)
+app.command("tune")(tune_model)
 
 
 def _version(value: bool) -> None:

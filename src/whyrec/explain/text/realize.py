@@ -1,0 +1,212 @@
+"""Explanation -> one or two sentences, from templates filled only with the explanation's own evidence.
+
+The first sentence says why (the kind of the leading supporting evidence picks the template); the second,
+present only when the model verified it by re-scoring, says what would happen without the decisive items.
+Every title, attribute value and number in the text comes from the evidence, the counterfactual or the
+recommended item; :mod:`whyrec.explain.text.mentions` checks that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TypeVar
+
+from whyrec.data.catalog import Catalog
+from whyrec.errors import ConfigError
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang, Reason, TextSource
+from whyrec.explain.text import en, zh
+from whyrec.explain.text.templates import Domain, Templates
+
+__all__ = ["ATTRIBUTE_COUNT", "TEMPLATES", "attribute_counts", "infer_domain", "kg_parts", "realize"]
+
+TEMPLATES: dict[Lang, Templates] = {Lang.EN: en.TEMPLATES, Lang.ZH: zh.TEMPLATES}
+"""The template table of each language."""
+
+#: The count that :class:`~whyrec.explain.attributes.AttributeExplainer` writes into each label.
+ATTRIBUTE_COUNT = re.compile(r"\((\d+) of your (\d+) items\)$")
+_YEAR_TITLE = re.compile(r"\(\d{4}\)$")
+_MAX_ITEMS = 2  # titles named in the first sentence
+_MAX_ATTRIBUTES = 2
+_MAX_LINKS = 2
+_SKIPPED_VALUES = frozenset({"unknown", ""})  # placeholders in catalogs, not tastes
+_E = TypeVar("_E", Lang, Domain)
+# BCP 47 tags people pass for the two languages (Traditional Chinese is not Simplified: zh-TW is refused)
+_LANG_TAGS = {"en-us": "en", "en-gb": "en", "zh-cn": "zh", "zh-hans": "zh", "zh-sg": "zh", "zh-hans-cn": "zh"}
+
+
+def realize(explanation: Explanation, catalog: Catalog, lang: Lang | str = "en", *,
+            domain: Domain | str | None = None) -> Reason:
+    """Render an explanation as one or two sentences.
+
+    Args:
+        explanation: what to render; only its evidence, counterfactual and item are used.
+        catalog: titles of the items the evidence and the counterfactual refer to.
+        lang: ``"en"`` or ``"zh"`` (Simplified Chinese; titles stay as in the catalog, inside 《》); the tags
+            ``en-US``, ``en-GB``, ``zh-CN`` and ``zh-Hans`` are accepted too.
+        domain: ``"films"`` ("Because you watched...") or ``"products"`` ("...showed interest in...");
+            default: inferred from the catalog (see :func:`infer_domain`).
+
+    Returns:
+        A Reason with ``source=TextSource.TEMPLATE``.
+
+    Raises:
+        ConfigError: unknown language or domain.
+
+    Example:
+        >>> realize(fargo_for_user_196, dataset.catalog, "en").text  # doctest: +SKIP
+        'Because you watched Secrets & Lies (1996) and English Patient, The (1996). Without Secrets & Lies (1996)
+        in your history, it would not be recommended.'
+        >>> realize(fargo_for_user_196, dataset.catalog, "zh").text  # doctest: +SKIP
+        '因为你看过《Secrets & Lies (1996)》和《English Patient, The (1996)》。如果你的记录中没有《Secrets & Lies
+        (1996)》，就不会推荐它。'
+    """
+    language = _enum(Lang, lang, "lang")
+    kind = infer_domain(catalog) if domain is None else _enum(Domain, domain, "domain")
+    table = TEMPLATES[language]
+    why, named = _why(explanation, catalog, table, kind)
+    sentences = [why]
+    cf = explanation.counterfactual
+    if cf is not None and cf.verified and cf.removed:
+        if set(cf.removed) == set(named):
+            sentences.append(table.counterfactual_them if len(named) > 1 else table.counterfactual_that)
+        else:
+            removed = [_quote(table, _title(catalog, item)) for item in cf.removed]
+            sentences.append(table.counterfactual.format(items=table.join(removed)))
+    return Reason(text=table.sentence_sep.join(sentences), lang=language, source=TextSource.TEMPLATE)
+
+
+@lru_cache(maxsize=8)
+def infer_domain(catalog: Catalog) -> Domain:
+    """FILMS when the catalog has a ``year`` attribute or most titles end in ``(YYYY)``, else PRODUCTS."""
+    if "year" in catalog.attributes.numeric:
+        return Domain.FILMS
+    dated = sum(1 for t in catalog.titles if _YEAR_TITLE.search(t))
+    return Domain.FILMS if catalog.titles and dated > len(catalog.titles) / 2 else Domain.PRODUCTS
+
+
+def attribute_counts(evidence: Evidence) -> tuple[int, int] | None:
+    """(history items with the value, history size) from an attribute evidence label, when it says so."""
+    found = ATTRIBUTE_COUNT.search(evidence.label)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def kg_parts(evidence: Evidence) -> tuple[str, str, str, str] | None:
+    """(item, relation, entity, history item) of a KG path ref ``item|relation|entity|relation|history item``."""
+    parts = evidence.ref.split("|")
+    return (parts[0], parts[1], parts[2], parts[4]) if len(parts) == 5 else None
+
+
+def _enum(cls: type[_E], value: _E | str, name: str) -> _E:
+    if cls is Lang and isinstance(value, str):
+        value = _LANG_TAGS.get(value.lower().replace("_", "-"), value)
+    try:
+        return cls(value)
+    except ValueError:
+        valid = ", ".join(repr(v.value) for v in cls)
+        raise ConfigError(f"unknown {name} {value!r} for reasons; expected one of {valid}.", field=name,
+                          allowed=tuple(v.value for v in cls)) from None
+
+
+def _why(e: Explanation, catalog: Catalog, t: Templates, domain: Domain) -> tuple[str, list[str]]:
+    """The first sentence, and the ids of the history items it names."""
+    support = [x for x in e.evidence if x.weight > 0]
+    if not support:
+        if e.method == ExplainMethod.POPULARITY or e.model == "pop" or any(
+                x.kind == EvidenceKind.POPULARITY for x in e.evidence):
+            return t.popularity[domain], []
+        return (t.no_history if not e.evidence else t.no_support), []
+    lead = support[0].kind
+    same = [x for x in support if x.kind == lead]
+    if lead == EvidenceKind.HISTORY_ITEM:
+        named = same[:_MAX_ITEMS]
+        items = [_quote(t, x.label) for x in named]
+        if e.method == ExplainMethod.ATTENTION:
+            pattern = t.sequence if len(items) > 1 else t.sequence_one
+            return pattern[domain].format(items=t.join(items)), [x.ref for x in named]
+        return t.because[domain].format(items=t.join(items)), [x.ref for x in named]
+    return _other(lead, same, catalog, t, domain), []
+
+
+def _other(lead: EvidenceKind, same: list[Evidence], catalog: Catalog, t: Templates, domain: Domain) -> str:
+    if lead == EvidenceKind.ATTRIBUTE:
+        return _attributes(same, t, domain)
+    if lead == EvidenceKind.KG_PATH:
+        return _kg(same, catalog, t)
+    if lead == EvidenceKind.SEQUENCE_POSITION:
+        items = [_quote(t, x.label) for x in same[:_MAX_ITEMS]]
+        pattern = t.sequence if len(items) > 1 else t.sequence_one
+        return pattern[domain].format(items=t.join(items))
+    if lead == EvidenceKind.TEXT_SIMILARITY:
+        return t.text_similarity.format(items=t.join([_quote(t, x.label) for x in same[:_MAX_ITEMS]]))
+    if lead == EvidenceKind.USER_ATTRIBUTE:
+        return t.user_attribute.format(labels=t.list_sep.join(x.label for x in same[:_MAX_ATTRIBUTES]))
+    if lead == EvidenceKind.POPULARITY:
+        return t.popularity[domain]
+    return t.feature.format(labels=t.join([x.label for x in same[:_MAX_ATTRIBUTES]]))
+
+
+def _attributes(evidence: Sequence[Evidence], t: Templates, domain: Domain) -> str:
+    shown: list[tuple[str, tuple[int, int] | None]] = []
+    for x in evidence:
+        attribute, _, value = x.ref.partition("=")
+        if value in _SKIPPED_VALUES:
+            continue
+        shown.append((_value(t, attribute, value, domain), attribute_counts(x)))
+        if len(shown) == _MAX_ATTRIBUTES:
+            break
+    if not shown:
+        return t.no_support
+    counted = [(value, counts) for value, counts in shown if counts is not None]
+    if len(counted) == len(shown) and len({total for _, (_, total) in counted}) == 1:
+        (value, (count, total)), rest = counted[0], counted[1:]
+        measure = t.measure[domain]
+        first = t.attribute_part_first_one if count == 1 else t.attribute_part_first
+        parts = [first.format(count=count, total=total, noun=t.noun[domain], measure=measure, value=value)]
+        parts += [(t.attribute_part_more_one if n == 1 else t.attribute_part_more).format(
+            count=n, measure=measure, value=v) for v, (n, _) in rest]
+        return t.attribute_counted.format(parts=t.join(parts, clauses=True))
+    return t.attribute_plain.format(values=t.join([value for value, _ in shown]))
+
+
+def _value(t: Templates, attribute: str, value: str, domain: Domain) -> str:
+    if attribute == "category":
+        return t.values.get(value) or t.untranslated_value.format(value=value)
+    shown = t.values.get(value, value)
+    name = t.attributes.get(attribute, attribute.replace("_", " "))
+    return t.attribute_named_value.format(attribute=name, value=shown, noun_short=t.noun_short[domain])
+
+
+def _kg(evidence: Sequence[Evidence], catalog: Catalog, t: Templates) -> str:
+    relations: dict[str, list[str]] = {}
+    for x in evidence:
+        parts = kg_parts(x)
+        if parts is None:
+            continue
+        _, relation, _, history_item = parts
+        if history_item not in relations and len(relations) == _MAX_LINKS:
+            continue
+        names = relations.setdefault(history_item, [])
+        shown = t.relations.get(relation, relation)
+        if shown not in names and len(names) < _MAX_LINKS:
+            names.append(shown)
+    if not relations:
+        return t.no_support
+    # history items that share the same relations are named together ("the same actor as A and B")
+    grouped: dict[tuple[str, ...], list[str]] = {}
+    for item, names in relations.items():
+        grouped.setdefault(tuple(names), []).append(_quote(t, _title(catalog, item)))
+    links = [t.kg_link.format(relations=t.kg_relations_sep.join(names), item=t.join(items))
+             for names, items in grouped.items()]
+    return t.kg.format(links=t.kg_link_sep.join(links))
+
+
+def _quote(t: Templates, title: str) -> str:
+    return t.title.format(title=title)
+
+
+def _title(catalog: Catalog, item_id: str) -> str:
+    if item_id in catalog.items:
+        return catalog.label(catalog.items.index_of(item_id))
+    return item_id
