@@ -70,6 +70,8 @@ class RunMeta(BaseModel):
     split_sizes: dict[str, int] = Field(default_factory=dict)
     metrics: dict[str, float] = Field(default_factory=dict)
     """Test metrics measured right after training."""
+    tuning: dict[str, Any] | None = None
+    """What ``whyrec tune`` searched and found (`whyrec.evaluate.tuning.TuningResult`), when the run was tuned."""
 
 
 @dataclass

@@ -1,0 +1,68 @@
+"""``whyrec tune``: search hyperparameters on validation, refit the best on train + valid, save the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from whyrec import progress
+from whyrec.cli.common import CatalogOpt, DropInvalidOpt, DropUnknownOpt, JsonOpt, UsersOpt, data_source, load_source, parse_params
+from whyrec.cli.output import metrics_table, out, print_json
+from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.evaluate.fitting import fit_on_split
+from whyrec.evaluate.tuning import SEARCH_SPACES, tune
+from whyrec.models import create_model
+from whyrec.models.persistence import RunMeta, save_run
+
+
+def tune_model(
+    data: Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic).")],
+    model: Annotated[str, typer.Option("--model", help=f"One of: {', '.join(SEARCH_SPACES)}.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to write (default runs/<model>-tuned).")]
+    = None,
+    trials: Annotated[int, typer.Option("--trials", min=1, help="Number of trials.")] = 20,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="Start no trial after this many seconds.")]
+    = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="Hyperparameter held fixed, name=value "
+                                                                    "(repeatable).")] = None,
+    catalog: CatalogOpt = None,
+    users: UsersOpt = None,
+    split: Annotated[str, typer.Option(help="temporal-user (PROTOCOL.md), leave-last-out, global-time or random.")]
+    = "temporal-user",
+    seed: Annotated[int, typer.Option(help="Seed of the sampler and of every model.")] = 0,
+    synthetic_events: Annotated[int | None, typer.Option(help="Size of the synthetic dataset.")] = None,
+    drop_invalid: DropInvalidOpt = False,
+    drop_unknown_items: DropUnknownOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
+    fixed = parse_params(param)
+    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed)
+    dataset, _ = load_source(spec)
+    splitter = make_splitter(split)
+    parts = split_dataset(dataset, splitter)
+    result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
+    with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
+        final = create_model(model, **result.best_params, seed=seed)
+        # the best epoch was found on train/valid: refit for exactly that many epochs, as fit_on_split does
+        final = final.fit(parts.fit) if "epochs" in result.best_params and "patience" in type(
+            final.config).model_fields else fit_on_split(final, parts)
+    target = out_dir or Path("runs") / f"{model}-tuned"
+    meta = RunMeta(model=model, params=final.config.model_dump(), data=spec, dataset_fingerprint=dataset.fingerprint,
+                   n_items=dataset.n_items, split=splitter, protocol=parts.protocol,  # type: ignore[arg-type]
+                   fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3), split_sizes=parts.sizes(),
+                   tuning=result.model_dump(mode="json"))
+    meta.metrics = evaluate(final, parts).summary
+    save_run(target, final, meta)
+    if json_output:
+        print_json({"run": str(target), **meta.model_dump(mode="json")})
+        return
+    rows = [{"trial": t.number, "ndcg@10 (valid)": t.value, **t.params,
+             **({"best epoch": t.best_epoch} if t.best_epoch is not None else {}), "seconds": t.seconds}
+            for t in sorted(result.trials, key=lambda t: -t.value)[:10]]
+    out.print(metrics_table(f"{model}: best trials of {len(result.trials)} (validation)", rows, list(rows[0])))
+    out.print(f"best: {result.best_params} (validation ndcg@10 {result.best_value:.4f}) -> {target}")
+    keys = ["recall@10", "ndcg@10", "recall@20", "ndcg@20", "coverage@10"]
+    out.print(metrics_table(f"test ({parts.protocol})", [{"model": model, **meta.metrics}], ["model", *keys]))
