@@ -73,3 +73,11 @@ def test_cli_tune_writes_the_best_parameters_into_the_run(tmp_path: Path) -> Non
     for name, value in tuning["best_params"].items():
         assert meta["params"][name] == value  # the saved model is the best configuration, refit
     assert meta["fitted_on"] == "train+valid" and 0.0 < meta["metrics"]["ndcg@10"] < 1.0
+
+
+def test_the_documented_search_spaces_are_the_declared_ones() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "concepts" / "search-spaces.md").read_text()
+    rows = {line for line in doc.splitlines() if line.startswith("| `")}
+    declared = {f"| `{model}` | `{name}` | {dim.describe()} |"
+                for model, space in SEARCH_SPACES.items() for name, dim in space.items()}
+    assert rows == declared
