@@ -66,3 +66,29 @@ def test_models_without_gradients_or_attention_are_refused(blocks: Dataset) -> N
         assert not explainer.supports(model)
         with pytest.raises(UnsupportedModelError):
             explainer.explain(model, history, items)
+
+
+def test_integrated_gradients_over_deepfm_fields(ml100k_split) -> None:
+    """DeepFM is explained by its input fields: the item, its genres, the user's attributes, the history."""
+    import torch
+
+    fit = ml100k_split.fit
+    model = create_model("deepfm", embedding_size=8, hidden_size=16, epochs=1, n_negatives=1, batch_size=4096).fit(fit)
+    history, items = top(model, fit, "196")
+    explanations = IntegratedGradientsExplainer(fit, n_steps=64, top_n=None).explain(model, history, items)
+    fields = model.feature_scorer(history, items)
+    with torch.no_grad():
+        empty = fields.forward(torch.zeros_like(fields.inputs)).numpy()
+    user = fit.users.index_of("196")
+    for e, item, zero in zip(explanations, items, empty, strict=True):
+        kinds = {x.kind for x in e.evidence}
+        assert {"attribute", "user_attribute", "feature"} <= kinds
+        assert len(e.evidence) == len(fields.fields)
+        # completeness: the fields add up to score - score(no field at all), up to the integration error
+        total = sum(x.weight for x in e.evidence)
+        assert total == pytest.approx(e.score - float(zero), abs=0.05 * abs(e.score - float(zero)) + 1e-3)
+        genre = next(x for x in e.evidence if x.ref.startswith("category="))  # ml-100k's genres
+        assert genre.ref == "category=" + "|".join(fit.catalog.attributes.values("category", int(item)))
+        gender = next(x for x in e.evidence if x.ref.startswith("gender="))
+        assert gender.ref == "gender=" + "|".join(fit.user_attributes.values("gender", user))
+        assert [x.weight for x in e.evidence] == sorted((x.weight for x in e.evidence), reverse=True)

@@ -8,6 +8,9 @@ Two kinds of input, by what the model exposes:
 - ``embedding_scorer()`` + ``embed(ids)`` + ``sequence_inputs(history)`` (SASRec): attributions to the item
   embeddings at each position, summed over the embedding; the baseline is all-zero embeddings with the same
   padding mask.
+- ``feature_scorer(history, items)`` (DeepFM): attributions to each input field (the item, its attributes,
+  the user's attributes, the history as a whole), summed over the field's vector; the baseline is "no field
+  at all" (zeros). The evidence is then features and user attributes, not history items.
 
 Completeness makes the attributions sum to score(history) - score(baseline) up to the integration error,
 which is reported as the explanation's ``baseline`` term plus the residual.
@@ -24,10 +27,10 @@ from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import ScoredHistory, UnsupportedModelError, history_evidence
-from whyrec.explain.explanation import ExplainMethod, Explanation
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
 from whyrec.models.base import Recommender
 
-__all__ = ["DifferentiableScorer", "IntegratedGradientsExplainer", "SequenceDifferentiable"]
+__all__ = ["DifferentiableScorer", "FieldDifferentiable", "IntegratedGradientsExplainer", "SequenceDifferentiable"]
 
 
 @runtime_checkable
@@ -46,6 +49,13 @@ class SequenceDifferentiable(Protocol):
     def embed(self, ids: Any) -> Any: ...
 
     def embedding_scorer(self) -> Any: ...
+
+
+@runtime_checkable
+class FieldDifferentiable(Protocol):
+    """Scores as a differentiable function of input field vectors (see DeepFM's ``FieldScorer``)."""
+
+    def feature_scorer(self, history: History, items: IndexArray) -> Any: ...
 
 
 class IntegratedGradientsExplainer:
@@ -69,7 +79,7 @@ class IntegratedGradientsExplainer:
 
     def supports(self, model: Recommender) -> bool:
         """True for models that expose a differentiable scorer."""
-        return isinstance(model, (DifferentiableScorer, SequenceDifferentiable))
+        return isinstance(model, (DifferentiableScorer, SequenceDifferentiable, FieldDifferentiable))
 
     def attributions(self, model: Recommender, history: History, items: IndexArray) -> tuple[np.ndarray, np.ndarray,
                                                                                               np.ndarray]:
@@ -127,6 +137,9 @@ class IntegratedGradientsExplainer:
             raise UnsupportedModelError(self.method, model.name, "a differentiable scorer (torch_scorer or "
                                                                  "sequence_scorer)")
         scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
+        if isinstance(model, FieldDifferentiable) and not isinstance(model, (DifferentiableScorer,
+                                                                             SequenceDifferentiable)):
+            return self.explain_fields(model, history, np.asarray(items, dtype=np.int32), scored)
         started = time.perf_counter()
         distinct, weights, _ = self.attributions(model, history, np.asarray(items, dtype=np.int32))
         per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
@@ -140,3 +153,51 @@ class IntegratedGradientsExplainer:
                 baseline=score - float(weights[row].sum()), elapsed_ms=per_item_ms,
             ))
         return out
+
+    def explain_fields(self, model: Any, history: History, items: IndexArray,
+                       scored: ScoredHistory) -> list[Explanation]:
+        """Per-field attributions: the item, its attributes, the user's attributes and the history."""
+        import torch
+        from captum.attr import IntegratedGradients
+
+        started = time.perf_counter()
+        fields = model.feature_scorer(history, items)
+        ig = IntegratedGradients(fields.forward)
+        zeros = torch.zeros_like(fields.inputs)
+        attr = ig.attribute(fields.inputs, baselines=zeros, n_steps=self.n_steps)
+        weights = attr.sum(-1).detach().numpy().astype(np.float64)  # (len(items), n_fields)
+        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
+        out = []
+        for row, item in enumerate(items):
+            score = float(scored.scores[item])
+            evidence = [self._field_evidence(name, int(item), history, float(w), score)
+                        for name, w in zip(fields.fields, weights[row], strict=True)]
+            evidence.sort(key=lambda e: -e.weight)
+            out.append(Explanation(
+                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
+                rank=scored.rank(int(item)), model=model.name, method=self.method,
+                evidence=tuple(evidence[: self.top_n] if self.top_n is not None else evidence),
+                baseline=score - float(weights[row].sum()), elapsed_ms=per_item_ms,
+                complete=self.top_n is None or self.top_n >= len(evidence),
+            ))
+        return out
+
+    def _field_evidence(self, field: str, item: int, history: History, weight: float, score: float) -> Evidence:
+        share = weight / score if score else 0.0
+        side, _, name = field.partition(":")
+        if side == "item" and name:
+            values = self.dataset.catalog.attributes.values(name, item)
+            return Evidence(kind=EvidenceKind.ATTRIBUTE, ref=f"{name}={'|'.join(values)}",
+                            label=f"{name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
+        if side == "user":
+            table = self.dataset.user_attributes
+            values: tuple[str, ...] = ()
+            if history.user_id is not None and history.user_id in self.dataset.users:
+                values = table.values(name, self.dataset.users.index_of(history.user_id))
+            return Evidence(kind=EvidenceKind.USER_ATTRIBUTE, ref=f"{name}={'|'.join(values)}",
+                            label=f"your {name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
+        if field == "item":
+            return Evidence(kind=EvidenceKind.FEATURE, ref="item", label=self.dataset.catalog.label(item),
+                            weight=weight, share=share)
+        return Evidence(kind=EvidenceKind.FEATURE, ref=field, label=f"your {len(np.unique(history.items))} past items "
+                        "as a whole", weight=weight, share=share)
