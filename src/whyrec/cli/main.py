@@ -22,6 +22,7 @@ from whyrec.cli.compare import compare
 from whyrec.cli.evaluate import evaluate_run
 from whyrec.cli.explain import explain, explain_eval
 from whyrec.cli.recommend import recommend
+from whyrec.cli.serve import serve
 from whyrec.cli.train import train
 from whyrec.cli.tune import tune_model
 from whyrec.errors import WhyrecError
@@ -37,6 +38,7 @@ app.command()(recommend)
 app.command()(compare)
 app.command()(explain)
 app.command("explain-eval")(explain_eval)
+app.command()(serve)
 app.command("calibrate")(calibrate_run)
 app.command("tune")(tune_model)
 

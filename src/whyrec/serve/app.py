@@ -1,0 +1,119 @@
+"""The FastAPI app: ``create_app(settings)`` builds one; nothing is created at import time.
+
+The lifespan opens the store and loads the run; ``create_app_from_env`` is the factory uvicorn calls in each
+worker process when ``whyrec serve --workers N`` runs several.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from whyrec import __version__
+from whyrec.serve.errors import error_response, install_error_handlers
+from whyrec.serve.metrics import Metrics, MetricsMiddleware
+from whyrec.serve.routes import admin, events, health, items, recommendations, users
+from whyrec.serve.service import RecommendationService
+from whyrec.serve.settings import ServeSettings
+from whyrec.serve.storage import Storage
+
+__all__ = ["create_app", "create_app_from_env"]
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: ServeSettings) -> FastAPI:
+    """A new app serving ``settings.run_dir`` with the store at ``settings.db_url``.
+
+    The run is loaded and the store opened when the app starts (its lifespan), so use
+    ``with TestClient(create_app(settings)) as client:`` in tests.
+
+    Example:
+        >>> app = create_app(ServeSettings(run_dir="runs/ease"))  # doctest: +SKIP
+    """
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        storage = await run_in_threadpool(Storage.open, settings.db_url)
+        try:
+            service = RecommendationService(settings, storage)
+            await run_in_threadpool(service.start)
+            app.state.service = service
+            yield
+        finally:
+            app.state.service = None
+            storage.close()
+
+    app = FastAPI(title="whyrec", version=__version__, lifespan=lifespan,
+                  description="Explainable recommendations with a live feedback loop. Errors read "
+                              '`{"error": {"code", "message", "loc"}}`.')
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.service = None
+    metrics.watch(lambda: app.state.service)
+    install_error_handlers(app)
+    for module in (recommendations, users, events, items, admin, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app described by the ``WHYREC_*`` environment (uvicorn's factory for worker processes)."""
+    return create_app(ServeSettings.from_env())
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a request body over `max_bytes`, before anything parses it.
+
+    The Content-Length header is checked first; a chunked body is counted as it arrives.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    await self._reject(scope, receive, send)
+                    return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(413, "batch_too_large", f"The request body is over {self.max_bytes:,} bytes; "
+                                  "send fewer events per request.")
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

@@ -1,0 +1,123 @@
+"""whyrec errors -> HTTP status codes and one body shape: ``{"error": {"code", "message", "loc"}}``.
+
+=============================  ======  =====================
+error                          status  code
+=============================  ======  =====================
+ItemNotFoundError              404     unknown_item
+UnknownIdError (tag)           404     unknown_tag
+request validation             422     invalid_request
+ConfigError, DataError         422     invalid_setting / invalid_data
+UnsupportedModelError          422     unsupported_method
+BatchTooLargeError             413     batch_too_large
+AdminAuthError                 401/403 unauthorized / forbidden
+other WhyrecError (storage)    503     unavailable
+anything else                  500     internal_error (a bug: logged with its traceback)
+=============================  ======  =====================
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from whyrec.errors import ConfigError, DataError, UnknownIdError, WhyrecError
+from whyrec.explain.base import UnsupportedModelError
+
+__all__ = ["AdminAuthError", "BatchTooLargeError", "error_response", "install_error_handlers"]
+
+logger = logging.getLogger(__name__)
+
+
+class BatchTooLargeError(WhyrecError):
+    """A request carries more than the service accepts at once.
+
+    Attributes:
+        size: what was sent (events, or bytes).
+        limit: the most accepted.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(message)
+
+
+class AdminAuthError(WhyrecError, PermissionError):
+    """An admin route was called without the right token.
+
+    Attributes:
+        status: 401 (no token sent) or 403 (wrong token, or admin routes off).
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+def error_response(status: int, code: str, message: str, loc: Sequence[str | int] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error body."""
+    body: dict[str, Any] = {"error": {"code": code, "message": message, "loc": list(loc) if loc else None}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _location(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    where = _location(first["loc"])
+    more = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    message = f"{where}: {first['msg']}{more}. See the OpenAPI schema at /openapi.json."
+    return error_response(422, "invalid_request", message, [p if isinstance(p, int) else str(p) for p in first["loc"]])
+
+
+async def _whyrec(request: Request, exc: Exception) -> JSONResponse:
+    loc = getattr(exc, "loc", None)
+    if isinstance(exc, UnknownIdError):
+        code = f"unknown_{exc.kind}"
+        return error_response(404, code, str(exc), loc)
+    if isinstance(exc, BatchTooLargeError):
+        return error_response(413, "batch_too_large", str(exc))
+    if isinstance(exc, AdminAuthError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, "unauthorized" if exc.status == 401 else "forbidden", str(exc),
+                              headers=headers)
+    if isinstance(exc, UnsupportedModelError):
+        return error_response(422, "unsupported_method", str(exc), ["query", "method"])
+    if isinstance(exc, ConfigError):
+        part = "body" if exc.field == "run_dir" else "query"
+        return error_response(422, "invalid_setting", str(exc), [part, exc.field] if exc.field else None)
+    if isinstance(exc, DataError):
+        return error_response(422, "invalid_data", str(exc))
+    logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
+    return error_response(503, "unavailable", f"{type(exc).__name__}: {exc}")
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "batch_too_large"}
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"No route {request.method} {request.url.path}. See /docs for the routes."
+    return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), message,
+                          headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error in %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "The service failed unexpectedly; the error is logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(WhyrecError, _whyrec)
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,41 @@
+"""``/healthz`` (the process is up), ``/readyz`` (a run is loaded and the store answers), ``/metrics``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from whyrec.errors import WhyrecError
+from whyrec.serve.deps import MetricsDep
+from whyrec.serve.schemas import Health, Readiness
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """Liveness: the process answers."""
+    return Health()
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+def readyz(request: Request) -> Response:
+    """Readiness: 200 once a run is loaded and the store answers, else 503."""
+    service = getattr(request.app.state, "service", None)
+    served = service.current if service is not None else None
+    if served is None:
+        return JSONResponse(Readiness(status="not_ready", detail="no run loaded yet").model_dump(), status_code=503)
+    try:
+        service.storage.get_state("active_run")
+    except WhyrecError as e:
+        return JSONResponse(Readiness(status="not_ready", detail=str(e)).model_dump(), status_code=503)
+    return JSONResponse(Readiness(status="ready", model=served.model_name, run_version=served.version).model_dump())
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

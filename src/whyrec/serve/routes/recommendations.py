@@ -1,0 +1,63 @@
+"""``/v1/users/{user_id}/recommendations`` and the explanation of one item for a user."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from whyrec.explain.explanation import Explanation, Lang
+from whyrec.serve.deps import ItemIdPath, KQuery, LangQuery, MethodQuery, ServiceDep, UserIdPath
+from whyrec.serve.schemas import ErrorBody, RecommendationOut, RecommendationsOut
+from whyrec.serve.service import RecommendationList
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
+
+#: Explanation methods that re-score many edited histories (milliseconds to seconds per list).
+_SLOW_METHODS = ("counterfactual", "kg", "attribute")
+
+
+@router.get("/recommendations", response_model=RecommendationsOut,
+            responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+async def recommendations(service: ServiceDep, user_id: UserIdPath, k: KQuery = 10,
+                          explain: Annotated[bool, Query(description="Attach an Explanation to each item.")] = False,
+                          method: MethodQuery = None, lang: LangQuery = Lang.EN) -> Response:
+    """The user's top k, from their training history plus every event posted so far.
+
+    Users the model never saw get the most popular items until their first events arrive; users who turned
+    personalization off always get them.
+    """
+    # The body is rendered once per user version and reused, so it skips FastAPI's response validation.
+    # On SQLite the usual request (a cached state, or exact explanations) costs about a millisecond of CPU:
+    # it runs on the event loop, because a thread-pool hop costs as much. Explanation searches, and every
+    # request on a networked database (which could stall the loop), go to the thread pool.
+    call = partial(service.recommend_rendered, user_id, k=k, explain=explain, method=method, lang=lang,
+                   render=_render)
+    chosen = method or ("exact" if service.served.is_additive else "counterfactual")
+    slow = (explain and chosen in _SLOW_METHODS) or service.storage.backend != "sqlite"
+    body = await run_in_threadpool(call) if slow else call()
+    return Response(body, media_type="application/json")
+
+
+def _render(found: RecommendationList) -> bytes:
+    out = RecommendationsOut(
+        user_id=found.user_id, model=found.model if found.personalized and not found.cold_start else "pop",
+        run_version=found.run_version, personalized=found.personalized, cold_start=found.cold_start,
+        history_size=found.history_size,
+        items=[RecommendationOut(item_id=r.item_id, title=r.title, rank=r.rank, score=r.score,
+                                 explanation=r.explanation) for r in found.items])
+    return out.model_dump_json().encode()
+
+
+@router.get("/items/{item_id}/explanation", response_model=Explanation,
+            responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
+def item_explanation(service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPath, method: MethodQuery = None,
+                     k: Annotated[int, Query(ge=1, le=100, description="List length a counterfactual must push "
+                                                                           "the item out of.")] = 10,
+                     lang: LangQuery = Lang.EN) -> Explanation:
+    """Why the item scores as it does for the user now (``rank`` is 0 when it cannot be recommended to them)."""
+    return service.explain_item(user_id, item_id, method=method, k=k, lang=lang)

@@ -1,0 +1,86 @@
+"""Service settings: a frozen pydantic model, filled from defaults < ``WHYREC_*`` environment variables < arguments.
+
+pydantic-settings is not a dependency, so :meth:`ServeSettings.from_env` reads the environment itself. Every
+field ``name`` is read from ``WHYREC_<NAME>`` (``run_dir`` from ``WHYREC_RUN_DIR``, ``admin_token`` from
+``WHYREC_ADMIN_TOKEN`` and so on).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from whyrec.errors import ConfigError
+
+__all__ = ["ENV_PREFIX", "ServeSettings"]
+
+ENV_PREFIX = "WHYREC_"
+
+
+class ServeSettings(BaseModel):
+    """How the REST service runs.
+
+    Example:
+        >>> ServeSettings(run_dir="runs/ease").max_batch
+        1000
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_dir: Path
+    """The run directory served at start (``whyrec train ... --out DIR``)."""
+    db_url: str | None = None
+    """SQLAlchemy URL of the event store (None: the storage default, a local SQLite file)."""
+    admin_token: SecretStr | None = None
+    """Bearer token of the admin routes; None turns them off (every call gets 403)."""
+    max_batch: int = Field(default=1000, ge=1, le=100_000)
+    """Most events accepted in one ``POST /v1/events`` (more: 413)."""
+    max_body_bytes: int = Field(default=4_000_000, ge=1024)
+    """Largest request body accepted (more: 413), checked before the body is parsed."""
+    cache_users: int = Field(default=4096, ge=0)
+    """Per-user scoring states kept in memory (an LRU; 0 turns the cache off)."""
+    reload_check_s: float = Field(default=1.0, ge=0.0)
+    """How often a worker looks at the shared store for a run swapped in by another worker (0: every request)."""
+    publish_run: bool = True
+    """At start, record `run_dir` as the active run in the store. Worker processes started by
+    ``whyrec serve --workers N`` set it to False: the parent has published the run, and they adopt it."""
+    evidence: int = Field(default=5, ge=1, le=50)
+    """Evidence entries per explanation."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServeSettings:
+        """Settings from ``WHYREC_*`` variables, then `overrides` (keyword arguments win; None ones are ignored).
+
+        Raises:
+            ConfigError: a variable or an override has an invalid value (the message names it).
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as e:
+            first = e.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            source = f"{ENV_PREFIX}{field.upper()}" if field not in overrides else field
+            raise ConfigError(f"service setting {field!r} ({source}): {first['msg']}. Got {first.get('input')!r} "
+                              "instead.", source=source, field=field) from None
+
+    def to_env(self) -> dict[str, str]:
+        """The ``WHYREC_*`` variables that rebuild these settings in another process (worker processes)."""
+        env: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            env[ENV_PREFIX + name.upper()] = str(value).lower() if isinstance(value, bool) else str(value)
+        return env

@@ -1,0 +1,195 @@
+"""One user's scoring state: the live history, the ranking it gives, and why (built once per user version)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from whyrec._types import FloatArray, IndexArray
+from whyrec.data.history import History, HistoryBatch
+from whyrec.explain.base import ScoredHistory
+from whyrec.serve.served_run import ServedRun
+
+__all__ = ["RankedHistory", "UserState", "build_user_state", "profile_tags"]
+
+
+@dataclass
+class RankedHistory(ScoredHistory):
+    """A ScoredHistory whose scores and ranks come from the service's ranking (hidden items and ties included).
+
+    The explainers take it as their ``scored`` argument, so an explanation's rank is the rank the user sees.
+    """
+
+    precomputed: FloatArray | None = None
+    ranks: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self.scores = self.precomputed if self.precomputed is not None else np.zeros(self.n_items, np.float32)
+
+    def rank(self, item: int) -> int:
+        """1-based rank of `item` in the user's list (0 when it cannot be recommended)."""
+        return int(self.ranks[item]) if self.ranks is not None else 0
+
+
+@dataclass(eq=False)
+class UserState:
+    """Everything a request for one user needs, valid for one (user version, run version) pair.
+
+    Attributes:
+        user_id: the user.
+        user_version: the store's version of the user when this was built.
+        run_version: the served run's version.
+        history: the history the model scores: training events + live events, minus not-interested items and
+            items that carry a removed tag.
+        n_training: events of the history from the run's training data.
+        n_live: events of the history posted to the service.
+        personalized: False when the user turned personalization off.
+        cold_start: True when the history is empty (then the list is by popularity).
+        removed_tags: tags the user removed.
+        hidden: item indices the user marked not interested.
+        scores: (n_items,) float32 the scores the list is sorted by (the model's, or popularity).
+        ranking: (n,) int32 every item that may be recommended, best first.
+        ranks: (n_items,) int32 1-based rank of each item, 0 when it cannot be recommended.
+    """
+
+    user_id: str
+    user_version: int
+    run_version: int
+    history: History
+    n_training: int
+    n_live: int
+    personalized: bool
+    cold_start: bool
+    removed_tags: tuple[str, ...]
+    hidden: IndexArray
+    scores: FloatArray
+    ranking: IndexArray
+    ranks: np.ndarray
+    explanations: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
+    """Explanations made so far, by (method, k, item, lang)."""
+    rendered: dict[tuple[Any, ...], bytes] = field(default_factory=dict, repr=False)
+    """Response bodies made so far, by request parameters."""
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether the list comes from the model (else from popularity)."""
+        return self.personalized and not self.cold_start
+
+    def scored(self, served: ServedRun) -> RankedHistory:
+        """The explainers' view of this state."""
+        return RankedHistory(served.model, self.history, served.n_items, None, precomputed=self.scores,
+                             ranks=self.ranks)
+
+    def allowed(self, served: ServedRun) -> IndexArray:
+        """Items that may be recommended to this user (the run's candidates minus hidden ones)."""
+        if len(self.hidden) == 0:
+            return served.candidates
+        return np.setdiff1d(served.candidates, self.hidden).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """A stored event, reduced to what scoring needs."""
+
+    item_id: str
+    event_type: str
+    value: float | None
+    timestamp: int
+
+
+def build_user_state(served: ServedRun, user_id: str, user_version: int, events: Iterable[LiveEvent], *,
+                     personalized: bool, removed_tags: Sequence[str], hidden_ids: Iterable[str]) -> UserState:
+    """Score one user's live history and rank every allowed item.
+
+    Args:
+        served: the run.
+        user_id: the user.
+        user_version: the store's version of the user, read before the events.
+        events: the user's stored events, oldest first.
+        personalized: the user's setting.
+        removed_tags: tags whose items no longer count.
+        hidden_ids: items the user is not interested in.
+    """
+    training = served.training_history(user_id)
+    items: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    n_training = 0
+    if training is not None:
+        n_training = len(training)
+        items.append(training.items)
+        weights.append(training.weights)
+        stamps.append(training.timestamps if training.timestamps is not None
+                      else np.zeros(len(training), dtype=np.int64))
+    live_items, live_weights, live_stamps = [], [], []
+    index = served.fit.items
+    events = list(events)
+    found = index.indices_of([e.item_id for e in events], missing="mark") if events else np.zeros(0, np.int32)
+    for event, item in zip(events, found, strict=True):
+        weight = served.event_weight(event.event_type, event.value)
+        if item < 0 or weight <= 0:  # an item of an older run, or not_interested
+            continue
+        live_items.append(int(item))
+        live_weights.append(weight)
+        live_stamps.append(event.timestamp)
+    items.append(np.asarray(live_items, dtype=np.int32))
+    weights.append(np.asarray(live_weights, dtype=np.float32))
+    stamps.append(np.asarray(live_stamps, dtype=np.int64))
+    full = History(np.concatenate(items).astype(np.int32), np.concatenate(weights).astype(np.float32),
+                   np.concatenate(stamps).astype(np.int64), user_id)
+    hidden_list = [i for i in hidden_ids]
+    hidden_found = index.indices_of(hidden_list, missing="mark") if hidden_list else np.zeros(0, np.int32)
+    hidden = np.unique(hidden_found[hidden_found >= 0]).astype(np.int32)
+    removed = tuple(sorted(set(removed_tags)))
+    dropped = [served.tag_items[t] for t in removed if t in served.tag_items]
+    history = full.without(np.concatenate(dropped).tolist() if dropped else []) if dropped else full
+    history = history.without(hidden.tolist()) if len(hidden) else history
+    cold = len(history) == 0
+    if personalized and not cold:
+        scores = served.model.score(HistoryBatch.from_histories([history], served.n_items))[0]
+    else:
+        scores = served.popularity
+    ranking = _rank(served, scores, np.union1d(full.items, hidden))
+    ranks = np.zeros(served.n_items, dtype=np.int32)
+    ranks[ranking] = np.arange(1, len(ranking) + 1, dtype=np.int32)
+    return UserState(user_id=user_id, user_version=user_version, run_version=served.version, history=history,
+                     n_training=n_training, n_live=len(live_items), personalized=personalized, cold_start=cold,
+                     removed_tags=removed, hidden=hidden, scores=np.asarray(scores, dtype=np.float32),
+                     ranking=ranking, ranks=ranks)
+
+
+def _rank(served: ServedRun, scores: FloatArray, excluded: np.ndarray) -> IndexArray:
+    """Allowed items by score, then popularity, then index (a one-item history ties many items at 0)."""
+    allowed = served.candidates
+    if len(excluded):
+        mask = np.zeros(served.n_items, dtype=bool)
+        mask[excluded] = True
+        allowed = allowed[~mask[allowed]]
+    own = scores[allowed]
+    keep = np.isfinite(own)
+    allowed, own = allowed[keep], own[keep]
+    order = np.lexsort((allowed, -served.popularity[allowed], -own))
+    return allowed[order].astype(np.int32)
+
+
+def profile_tags(served: ServedRun, history: History) -> list[tuple[str, float, int]]:
+    """Interest tags of a history: (tag, share of the history's weight, number of distinct items), heaviest first.
+
+    An item's weight is split evenly over its tags, so shares sum to 1 over items that carry any tag.
+    """
+    total: dict[str, float] = defaultdict(float)
+    carriers: dict[str, set[int]] = defaultdict(set)
+    for item, weight in zip(history.items.tolist(), history.weights.tolist(), strict=True):
+        tags = served.item_tags[item]
+        for tag in tags:
+            total[tag] += weight / len(tags)
+            carriers[tag].add(item)
+    mass = sum(total.values())
+    out = [(tag, w / mass if mass else 0.0, len(carriers[tag])) for tag, w in total.items()]
+    out.sort(key=lambda t: (-t[1], t[0]))
+    return [(t, s, n) for t, s, n in out if math.isfinite(s)]

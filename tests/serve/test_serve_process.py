@@ -1,0 +1,125 @@
+"""`whyrec serve` as a real uvicorn process: durability across SIGKILL, and a reload seen by every worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from whyrec.serve.storage import Storage
+
+from tests.serve.runs import ADMIN_TOKEN, ease_run, pop_run  # noqa: F401 (fixtures)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def whyrec_serve(run_dir: Path, db_url: str, port: int, *, workers: int = 1,
+                 env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `whyrec serve` in its own process group and wait for /readyz; SIGKILL the group at the end."""
+    command = [sys.executable, "-m", "whyrec.cli.main", "serve", str(run_dir), "--db", db_url, "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    environ = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "WHYREC_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})}
+    process = subprocess.Popen(command, env=environ, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                pytest.fail(f"whyrec serve exited with {process.returncode}:\n{output[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("whyrec serve did not become ready in 90 s")
+            time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.mark.slow
+def test_every_acknowledged_event_survives_sigkill(ease_run: Path, db_url: str) -> None:
+    port = free_port()
+    acknowledged: dict[str, list[int]] = {}
+    with whyrec_serve(ease_run, db_url, port) as process:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            for batch in range(20):
+                user = f"durable-{batch % 4}"
+                events = [{"user_id": user, "item_id": str(1 + (batch * 5 + j) % 300), "event_type": "click"}
+                          for j in range(5)]
+                response = client.post("/v1/events", json={"events": events})
+                assert response.status_code == 201, response.text
+                acknowledged.setdefault(user, []).extend(response.json()["ids"])
+        os.killpg(process.pid, signal.SIGKILL)  # no shutdown, no flush: only what was durable survives
+        process.wait(timeout=30)
+    with Storage.open(db_url) as storage:
+        for user, event_ids in acknowledged.items():
+            assert set(event_ids) <= {e.id for e in storage.events_of(user)}
+    with whyrec_serve(ease_run, db_url, port), httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        for user, event_ids in acknowledged.items():
+            profile = client.get(f"/v1/users/{user}/profile").json()
+            distinct = {1 + (b * 5 + j) % 300 for b in range(20) if b % 4 == int(user[-1]) for j in range(5)}
+            assert profile["history_size"] == len(event_ids) == 25
+            body = client.get(f"/v1/users/{user}/recommendations", params={"k": 10}).json()
+            assert not body["cold_start"] and not {int(r["item_id"]) for r in body["items"]} & distinct
+
+
+@pytest.mark.slow
+def test_a_reload_reaches_every_worker_process(ease_run: Path, pop_run: Path, tmp_path: Path) -> None:
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
+    with whyrec_serve(ease_run, db_url, port, workers=2, env={"WHYREC_RELOAD_CHECK_S": "0.2"}), \
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        assert {client.get("/v1/users/196/recommendations").json()["model"] for _ in range(10)} == {"ease"}
+        response = client.post("/v1/admin/reload", json={"run_dir": str(pop_run)},
+                               headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert response.status_code == 200 and response.json()["model"] == "pop"
+        version = response.json()["version"]
+        deadline = time.monotonic() + 30
+        pids: set[str] = set()
+        while time.monotonic() < deadline:
+            # each connection may land on either worker; new connections spread the requests
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
+                seen = [fresh.get("/v1/users/196/recommendations").json() for _ in range(5)]
+                metrics = fresh.get("/metrics").text
+            pids |= {line.split('pid="')[1].split('"')[0] for line in metrics.splitlines()
+                     if line.startswith("whyrec_model_info")}
+            if all(b["run_version"] == version and b["model"] == "pop" for b in seen) and len(pids) == 2:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"not every worker serves version {version}: {seen}, workers seen {pids}")
+        for _ in range(20):
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
+                body = fresh.get("/v1/users/196/recommendations").json()
+                assert body["run_version"] == version and body["model"] == "pop"
+
+
+def test_serve_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "whyrec.cli.main", "serve", str(tmp_path / "nothing")],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 2
+    assert "is not a run directory" in done.stderr and "whyrec train" in done.stderr
