@@ -29,7 +29,10 @@ demo: $(STAMP)
 	$(BIN)/whyrec train --data ml-100k --model als --out runs/als
 	$(BIN)/whyrec compare runs/ease runs/als
 	$(BIN)/whyrec recommend runs/ease --user 196 --k 10
+	$(BIN)/whyrec calibrate runs/ease
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3
+	$(BIN)/whyrec explain runs/ease --user 196 --k 3 --lang zh
+	$(BIN)/whyrec serve runs/ease --host 127.0.0.1 --port 8000
 
 test: $(STAMP) ci-postgres
 	$(BIN)/python -m pytest -q

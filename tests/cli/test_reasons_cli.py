@@ -46,3 +46,35 @@ def test_calibrate_then_explain_shows_confidence(run: Path) -> None:
 def test_bad_language_exits_2_with_the_choices(run: Path) -> None:
     result = runner.invoke(app, ["explain", str(run), "--user", "196", "--lang", "fr"])
     assert result.exit_code == 2 and "'fr' is not one of 'en', 'zh'" in result.output
+
+
+def test_explain_with_an_llm_keeps_faithful_text_and_rejects_invented_titles(run: Path, monkeypatch) -> None:
+    """--llm sends each reason through the LLM and the guard; the CLI shows which text survived and why."""
+    from tests.llm.conftest import Reply, ScriptedServer, completion_body
+
+    monkeypatch.setenv("WHYREC_LLM_CACHE", "false")
+    template = json.loads(invoke("explain", str(run), "--user", "196", "--k", "2", "--json"))
+    faithful = template[0]["reason"]["text"]
+    with ScriptedServer() as server:
+        server.push(Reply(body=completion_body(faithful, model="scripted")),
+                    Reply(body=completion_body("You will love it because you watched Titanic (1997) twice.",
+                                               model="scripted")))
+        out = json.loads(invoke("explain", str(run), "--user", "196", "--k", "2", "--llm", "--llm-url",
+                                server.base_url, "--llm-model", "scripted", "--json"))
+    assert len(server.requests) == 2
+    first, second = (e["reason"] for e in out)
+    assert first["source"] == "llm" and first["text"] == faithful and first["rejected"] is None
+    assert second["source"] == "template" and second["llm_model"] == "scripted" and second["rejected"]
+    assert second["text"] == template[1]["reason"]["text"]
+
+
+def test_explain_with_an_unreachable_llm_falls_back_to_the_template(run: Path, monkeypatch) -> None:
+    from tests.llm.conftest import free_port
+
+    monkeypatch.setenv("WHYREC_LLM_CACHE", "false")
+    monkeypatch.setenv("WHYREC_LLM_TIMEOUT_S", "2")
+    monkeypatch.setenv("WHYREC_LLM_MAX_RETRIES", "0")
+    out = json.loads(invoke("explain", str(run), "--user", "196", "--k", "1", "--llm", "--llm-url",
+                            f"http://127.0.0.1:{free_port()}/v1", "--llm-model", "none", "--json"))
+    reason = out[0]["reason"]
+    assert reason["source"] == "template" and reason["rejected"] == "unavailable"

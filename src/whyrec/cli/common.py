@@ -19,6 +19,10 @@ __all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "load_source", "parse_params"]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
 UsersOpt = Annotated[Path | None, typer.Option("--users", help="User table: user_id + attribute columns.")]
+DataOpt = Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic).")]
+SplitOpt = Annotated[str, typer.Option("--split", help="temporal-user (PROTOCOL.md), leave-last-out, global-time or "
+                                                        "random.")]
+SyntheticEventsOpt = Annotated[int | None, typer.Option("--synthetic-events", help="Size of the synthetic dataset.")]
 DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Drop rows with bad cells (and report them) "
                                                                      "instead of stopping at the first one.")]
 DropUnknownOpt = Annotated[bool, typer.Option("--drop-unknown-items",

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import out, print_json
+from whyrec.data.catalog import Catalog
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError, UnknownIdError
 from whyrec.evaluate.calibration import load_calibration
@@ -37,6 +38,13 @@ def explain(
     evidence: Annotated[int, typer.Option("--evidence", min=1, help="Evidence entries shown per item.")] = 5,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh (Simplified Chinese).")]
     = Lang.EN,
+    llm: Annotated[bool, typer.Option("--llm", help="Rewrite each reason with the LLM at WHYREC_LLM_BASE_URL "
+                                                    "(or --llm-url); the faithfulness guard keeps the template "
+                                                    "sentence when the LLM's text fails it.")] = False,
+    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible API root, e.g. "
+                                                                  "http://127.0.0.1:8765/v1 (`whyrec llm serve`).")]
+    = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model name on that server.")] = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Explain each recommended item: a reason, evidence with weights, a verified counterfactual and trust."""
@@ -65,7 +73,10 @@ def explain(
     horizon = calibration.horizon if calibration else 0
     explanations = with_trust(explanations, calibration.calibrator if calibration else None, horizon=horizon,
                               history_size=len(np.unique(history.items)))
-    explanations = [e.model_copy(update={"reason": realize(e, fit.catalog, lang)}) for e in explanations]
+    if llm or llm_url is not None:
+        explanations = _rewritten(explanations, fit.catalog, lang, llm_url, llm_model)
+    else:
+        explanations = [e.model_copy(update={"reason": realize(e, fit.catalog, lang)}) for e in explanations]
     if json_output:
         print_json([e.to_json_dict() for e in explanations])
         return
@@ -79,11 +90,25 @@ def explain(
     _print_list_trust(list_trust(items, fit))
 
 
+def _rewritten(explanations: list[Explanation], catalog: Catalog, lang: Lang, url: str | None,
+               model: str | None) -> list[Explanation]:
+    """Each explanation with an LLM-written reason that passed the guard, or the template one (and why)."""
+    from whyrec.llm import FaithfulnessGuard, LLMConfig, OpenAICompatibleClient, rewrite
+
+    client = OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model))
+    guard = FaithfulnessGuard(catalog)
+    return [rewrite(e, catalog, client, lang, guard=guard) for e in explanations]
+
+
 def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int) -> None:
     title = label(e.item_id)
     out.print(f"\n[bold]{e.rank:>2}. {title}[/bold] (item {e.item_id}, score {e.score:.4f})")
     if e.reason is not None:
         out.print(f"  {e.reason.text}", markup=False)
+        if e.reason.llm_model is not None:
+            origin = (f"written by {e.reason.llm_model}, checked by the guard" if e.reason.rejected is None
+                      else f"template: {e.reason.llm_model}'s text was rejected ({e.reason.rejected})")
+            out.print(f"  [dim]({origin})[/dim]")
     table = Table(show_header=False, box=None, padding=(0, 1))
     biggest = max((abs(x.weight) for x in e.evidence), default=0.0) or 1.0
     for x in e.evidence:

@@ -21,6 +21,7 @@ from whyrec.cli.calibrate import calibrate_run
 from whyrec.cli.compare import compare
 from whyrec.cli.evaluate import evaluate_run
 from whyrec.cli.explain import explain, explain_eval
+from whyrec.cli.llm import app as llm_app
 from whyrec.cli.recommend import recommend
 from whyrec.cli.serve import serve
 from whyrec.cli.train import train
@@ -38,6 +39,7 @@ app.command()(recommend)
 app.command()(compare)
 app.command()(explain)
 app.command("explain-eval")(explain_eval)
+app.add_typer(llm_app, name="llm")
 app.command()(serve)
 app.command("calibrate")(calibrate_run)
 app.command("tune")(tune_model)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from whyrec.cli.output import out
 from whyrec.errors import ConfigError
 
 
@@ -44,6 +45,8 @@ def serve(
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise ConfigError(f"--log-level {log_level!r}: expected critical, error, warning, info, debug or trace.",
                           source="--log-level", field="log_level")
+    out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/196/recommendations"
+              f"?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log)
         return

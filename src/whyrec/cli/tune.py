@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from whyrec import progress
-from whyrec.cli.common import CatalogOpt, DropInvalidOpt, DropUnknownOpt, JsonOpt, UsersOpt, data_source, load_source, parse_params
+from whyrec.cli.common import (
+    CatalogOpt,
+    DataOpt,
+    DropInvalidOpt,
+    DropUnknownOpt,
+    JsonOpt,
+    SplitOpt,
+    SyntheticEventsOpt,
+    UsersOpt,
+    data_source,
+    load_source,
+    parse_params,
+)
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
 from whyrec.evaluate.fitting import fit_on_split
@@ -18,7 +30,7 @@ from whyrec.models.persistence import RunMeta, save_run
 
 
 def tune_model(
-    data: Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic).")],
+    data: DataOpt,
     model: Annotated[str, typer.Option("--model", help=f"One of: {', '.join(SEARCH_SPACES)}.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to write (default runs/<model>-tuned).")]
     = None,
@@ -29,10 +41,9 @@ def tune_model(
                                                                     "(repeatable).")] = None,
     catalog: CatalogOpt = None,
     users: UsersOpt = None,
-    split: Annotated[str, typer.Option(help="temporal-user (PROTOCOL.md), leave-last-out, global-time or random.")]
-    = "temporal-user",
+    split: SplitOpt = "temporal-user",
     seed: Annotated[int, typer.Option(help="Seed of the sampler and of every model.")] = 0,
-    synthetic_events: Annotated[int | None, typer.Option(help="Size of the synthetic dataset.")] = None,
+    synthetic_events: SyntheticEventsOpt = None,
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
     json_output: JsonOpt = False,

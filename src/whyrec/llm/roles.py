@@ -1,0 +1,69 @@
+"""Which role a text gives each title it names: the recommended item, or an item from the user's history.
+
+A title takes the role of the nearest cue in its clause ("we recommend X", "because you watched Y"),
+looking back first, then ahead. A clause that is only a continued list ("..., Y and Z") keeps the role of
+the clause before it. A title with no cue gets no role, and is not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+
+from whyrec.explain.explanation import Lang
+from whyrec.llm.lexicon import HISTORY_CUES, RECOMMEND_CUES
+from whyrec.llm.mentions import Mention
+
+__all__ = ["Role", "claimed_roles"]
+
+_SENTENCE_END = re.compile(r"[.!?。！？\n]+")
+_CLAUSE_BREAK = {
+    Lang.EN: re.compile(r"[,;:()—–]|\s(?:because|since|so|which|but|while|given that|whereas)\s", re.IGNORECASE),
+    Lang.ZH: re.compile(r"[，,；;：:（）()]|因为|由于|所以|因此|而且|但是|并且"),
+}
+_LIST_ONLY = re.compile(r"^[\s,、]*(?:(?:and|or|as well as|&|和|与|及|以及)?[\s,、]*\x00+[\s,、]*)*(?:and|和)?[\s.。]*$",
+                        re.IGNORECASE)
+
+
+class Role(StrEnum):
+    """The part an item plays in the explanation."""
+
+    RECOMMENDED = "recommended"
+    HISTORY = "history"
+
+
+def claimed_roles(text: str, mentions: Sequence[Mention], lang: Lang) -> list[Role | None]:
+    """The role the text gives each mention (None when no cue says), in the order of `mentions`."""
+    masked = list(text)
+    for m in mentions:  # titles may hold cue words or commas ("The Good, the Bad and the Ugly")
+        masked[m.start:m.end] = "\x00" * (m.end - m.start)
+    plain = "".join(masked)
+    recommend = [(m.start(), m.end()) for m in RECOMMEND_CUES[lang].finditer(plain)]
+    # "会喜欢" (will like) holds "喜欢" (liked): a history cue inside a recommendation cue does not count
+    history = [m.start() for m in HISTORY_CUES[lang].finditer(plain)
+               if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in recommend)]
+    cues = sorted([(a, Role.RECOMMENDED) for a, _ in recommend] + [(a, Role.HISTORY) for a in history])
+    roles: list[Role | None] = [None] * len(mentions)
+    for s_start, s_end in _pieces(plain, _SENTENCE_END, 0, len(plain)):
+        before: Role | None = None
+        for c_start, c_end in _pieces(plain, _CLAUSE_BREAK[lang], s_start, s_end):
+            here = [c for c in cues if c_start <= c[0] < c_end]
+            continues_list = _LIST_ONLY.match(plain[c_start:c_end]) is not None
+            for n, m in enumerate(mentions):
+                if not c_start <= m.start < c_end:
+                    continue
+                back = [role for pos, role in here if pos < m.start]
+                ahead = [role for pos, role in here if pos >= m.end]
+                roles[n] = back[-1] if back else ahead[0] if ahead else before if continues_list else None
+            before = here[-1][1] if here else before if continues_list else None
+    return roles
+
+
+def _pieces(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    out, at = [], start
+    for match in breaks.finditer(text, start, end):
+        out.append((at, match.start()))
+        at = match.end()
+    out.append((at, end))
+    return [(a, b) for a, b in out if b > a]
