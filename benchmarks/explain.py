@@ -25,7 +25,7 @@ SHARED = 20
 K = 10
 NEURAL_USERS = 50
 # epochs = the best validation epoch found by `whyrec train` (two-stage fit), so no validation run is repeated here
-NEURAL = {"multvae": {"epochs": 33}, "sasrec": {"epochs": 60}}
+NEURAL = {"multvae": {"epochs": 33}, "sasrec": {"epochs": 32}}
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from whyrec.data import Dataset, History, HistoryBatch, build_dataset
 from whyrec.data.loading import DataSource
 from whyrec.evaluate import Split, evaluate, split_dataset
 from whyrec.models import MostPopular
-from whyrec.models.torch.gru4rec import GRU4Rec, _windows, left_padded
+from whyrec.models.torch.gru4rec import GRU4Rec, left_padded, training_windows
 
 torch = pytest.importorskip("torch")
 
@@ -46,7 +46,7 @@ def cycle_model() -> tuple[GRU4Rec, Dataset]:
 
 
 def test_windows_cover_every_transition_once() -> None:
-    windows = _windows(np.array([0, 7, 8, 10]), np.arange(10), 3)
+    windows = training_windows(np.array([0, 7, 8, 10]), np.arange(10), 3)
     np.testing.assert_array_equal(windows, [[4, 5, 6, 7], [1, 2, 3, 4], [0, 0, 9, 10]])
     np.testing.assert_array_equal(left_padded(np.array([0, 3]), np.array([5, 6, 7]), 5), [[0, 0, 6, 7, 8]])
 

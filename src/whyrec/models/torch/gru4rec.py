@@ -18,7 +18,7 @@ from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, see
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["GRU4Rec", "GRU4RecConfig", "left_padded"]
+__all__ = ["GRU4Rec", "GRU4RecConfig", "left_padded", "training_windows"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def left_padded(indptr: Int64Array, items: IndexArray, length: int) -> Int64Arra
     return np.where(valid, shifted[np.clip(index, 0, max(len(shifted) - 1, 0))] if len(shifted) else 0, 0)
 
 
-def _windows(indptr: Int64Array, items: IndexArray, length: int) -> Int64Array:
+def training_windows(indptr: Int64Array, items: IndexArray, length: int) -> Int64Array:
     """Cut every sequence into windows of `length` + 1 items that overlap by one, so each transition is used once.
 
     Returns:
@@ -136,7 +136,7 @@ class GRU4Rec(BaseRecommender[GRU4RecConfig]):
         generator = seeded(cfg.seed)
         self.module_ = _network(dataset.n_items, cfg)
         self.n_items_ = dataset.n_items  # scoring works during training (validation)
-        windows = torch.from_numpy(_windows(dataset.user_indptr, dataset.events.item, cfg.max_length))
+        windows = torch.from_numpy(training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length))
         optimizer = torch.optim.Adam(self.module_.parameters(), lr=cfg.learning_rate, weight_decay=cfg.regularization)
 
         def run_epoch(_epoch: int) -> float:

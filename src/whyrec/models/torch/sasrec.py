@@ -14,6 +14,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
+from whyrec.models.torch.gru4rec import training_windows
 
 if TYPE_CHECKING:
     import torch
@@ -34,12 +35,12 @@ class SASRecConfig(ModelConfig):
     """Most recent events a history is cut to."""
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
     """Dropout on embeddings, attention and feed-forward layers."""
-    learning_rate: PositiveFloat = 1e-3
+    learning_rate: PositiveFloat = 2e-3
     """Adam step size."""
     regularization: NonNegativeFloat = 0.0
     """Adam weight decay."""
-    batch_size: int = Field(default=128, ge=1)
-    """Sequences per update."""
+    batch_size: int = Field(default=64, ge=1)
+    """Windows per update."""
     epochs: int = Field(default=200, ge=1)
     """Most passes over the users (fewer when validation stops training early)."""
     patience: int = Field(default=10, ge=1)
@@ -91,6 +92,13 @@ def _network(n_items: int, cfg: SASRecConfig) -> torch.nn.Module:
             self.drop = nn.Dropout(cfg.dropout)
             self.blocks = nn.ModuleList(Block() for _ in range(cfg.n_layers))
             self.norm = nn.LayerNorm(cfg.embedding_size)
+            self.bias = nn.Parameter(torch.zeros(n_items))  # per-item output bias: popularity needs no state
+            # unit-scale inputs after the sqrt(d) scaling, and logits of order one at the start: nn.Embedding's
+            # N(0, 1) init, scaled by sqrt(d), gives logits of order d and a slow, unstable start
+            nn.init.normal_(self.items.weight, std=cfg.embedding_size ** -0.5)
+            nn.init.normal_(self.positions.weight, std=0.02)
+            with torch.no_grad():
+                self.items.weight[0].zero_()
 
         def encode(self, embedded: torch.Tensor, ids: torch.Tensor,
                    keep: list[torch.Tensor] | None = None) -> torch.Tensor:
@@ -111,7 +119,7 @@ def _network(n_items: int, cfg: SASRecConfig) -> torch.nn.Module:
             return self.encode(self.items(ids), ids)
 
         def scores(self, states: torch.Tensor) -> torch.Tensor:
-            return states @ self.items.weight[1:].T
+            return states @ self.items.weight[1:].T + self.bias
 
     return Net()
 
@@ -119,8 +127,8 @@ def _network(n_items: int, cfg: SASRecConfig) -> torch.nn.Module:
 class SASRec(BaseRecommender[SASRecConfig]):
     """Causal self-attention over the time-ordered history; the last position's state scores every item.
 
-    Trained to predict the next item at every position with a full softmax (one random window of each
-    user's sequence per epoch). A new history is scored by running it through the same network, and the
+    Trained to predict the next item at every position with a full softmax over every window of each user's
+    sequence (the windows GRU4Rec trains on), with a per-item output bias. A new history is scored by running it through the same network, and the
     attention of every layer and head is available for explanations (:meth:`attention`). Kang & McAuley,
     "Self-Attentive Sequential Recommendation", ICDM 2018.
     """
@@ -144,35 +152,26 @@ class SASRec(BaseRecommender[SASRecConfig]):
 
         cfg = self.config
         generator = seeded(cfg.seed)
-        rng = np.random.default_rng(cfg.seed)
         self.module_ = _network(dataset.n_items, cfg)
         self.n_items_ = dataset.n_items
-        indptr, items = dataset.user_indptr, dataset.events.item
-        users = np.flatnonzero(np.diff(indptr) >= 2)
+        windows = torch.from_numpy(training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length))
         optimizer = torch.optim.Adam(self.module_.parameters(), lr=cfg.learning_rate, weight_decay=cfg.regularization)
-        window = cfg.max_length + 1
 
         def run_epoch(_epoch: int) -> float:
-            order = users[torch.randperm(len(users), generator=generator).numpy()]
-            total = 0.0
+            order = torch.randperm(len(windows), generator=generator)
+            total, count = 0.0, 0
             for lo in range(0, len(order), cfg.batch_size):
-                batch_users = order[lo:lo + cfg.batch_size]
-                sequences = np.zeros((len(batch_users), window), dtype=np.int64)
-                for row, u in enumerate(batch_users):
-                    start, stop = indptr[u], indptr[u + 1]
-                    end = rng.integers(start + 2, stop + 1)  # a random window ending anywhere in the sequence
-                    chunk = items[max(start, end - window):end].astype(np.int64) + 1
-                    sequences[row, -len(chunk):] = chunk
-                seq = torch.from_numpy(sequences)
-                inputs, targets = seq[:, :-1], seq[:, 1:]
-                logits = self.module_.scores(self.module_(inputs))
-                mask = (targets > 0) & (inputs > 0)
-                loss = torch.nn.functional.cross_entropy(logits[mask], targets[mask] - 1)
+                batch = windows[order[lo:lo + cfg.batch_size]]
+                inputs, targets = batch[:, :-1], batch[:, 1:]
+                mask = inputs > 0  # no prediction from the padding
+                logits = self.module_.scores(self.module_(inputs)[mask])
+                loss = torch.nn.functional.cross_entropy(logits, targets[mask] - 1)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += loss.item() * len(batch_users)
-            return total / max(1, len(order))
+                total += loss.item() * int(mask.sum())
+                count += int(mask.sum())
+            return total / max(1, count)
 
         validation = self.validation_
         self.training_log_: TrainingLog = fit_epochs(
