@@ -10,7 +10,6 @@ import pytest
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.evaluate import Split
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.counterfactual import CounterfactualExplainer
@@ -37,16 +36,6 @@ K = 10
 def synthetic_small() -> Dataset:
     dataset, _ = DataSource(source="synthetic", synthetic_events=5_000, seed=1).load()
     return dataset
-
-
-@pytest.fixture(scope="module")
-def fit(ml100k_split: Split) -> Dataset:
-    return ml100k_split.fit
-
-
-@pytest.fixture(scope="module")
-def ease(fit: Dataset) -> EASE:
-    return EASE().fit(fit)
 
 
 @pytest.fixture(scope="module")

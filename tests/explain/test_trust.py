@@ -23,16 +23,6 @@ K = 20
 
 
 @pytest.fixture(scope="module")
-def fit(ml100k_split: Split) -> Dataset:
-    return ml100k_split.fit
-
-
-@pytest.fixture(scope="module")
-def ease(fit: Dataset) -> EASE:
-    return EASE().fit(fit)
-
-
-@pytest.fixture(scope="module")
 def calibrator(ml100k_split: Split, ease: EASE) -> RankCalibrator:
     return calibrate(ease, ml100k_split, k=10).calibrator
 
