@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,27 +38,32 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class IntRange:
-    """Integers in [low, high], sampled on a log scale when `log`."""
+class _Range:
+    """Numbers in [low, high], sampled on a log scale when `log`."""
 
-    low: int
-    high: int
-    log: bool = False
-
-    def describe(self) -> str:
-        return f"int [{self.low}, {self.high}]" + (" log" if self.log else "")
-
-
-@dataclass(frozen=True)
-class FloatRange:
-    """Floats in [low, high], sampled on a log scale when `log`."""
-
+    kind: ClassVar[str]
     low: float
     high: float
     log: bool = False
 
     def describe(self) -> str:
-        return f"float [{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+        return f"{self.kind} [{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+
+
+@dataclass(frozen=True)
+class IntRange(_Range):
+    """Integers in [low, high], sampled on a log scale when `log`."""
+
+    kind: ClassVar[str] = "int"
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class FloatRange(_Range):
+    """Floats in [low, high], sampled on a log scale when `log`."""
+
+    kind: ClassVar[str] = "float"
 
 
 @dataclass(frozen=True)
@@ -148,11 +153,10 @@ class TuningResult(BaseModel):
 
 
 def _suggest(trial: Any, name: str, dimension: Dimension) -> Any:
-    if isinstance(dimension, IntRange):
-        return trial.suggest_int(name, dimension.low, dimension.high, log=dimension.log)
-    if isinstance(dimension, FloatRange):
-        return trial.suggest_float(name, dimension.low, dimension.high, log=dimension.log)
-    return trial.suggest_categorical(name, list(dimension.options))
+    if isinstance(dimension, Choice):
+        return trial.suggest_categorical(name, list(dimension.options))
+    suggest = trial.suggest_int if isinstance(dimension, IntRange) else trial.suggest_float
+    return suggest(name, dimension.low, dimension.high, log=dimension.log)
 
 
 def _fit_and_score(model: str, params: dict[str, Any], parts: Split) -> tuple[float, int | None]:
