@@ -101,3 +101,31 @@ def test_counterfactual_that_cannot_be_found_is_not_verified(ml100k_split: Split
     for e in explanation:
         assert e.counterfactual is not None and e.counterfactual.verified is False
         assert len(e.counterfactual.removed) == 3
+
+
+class _FixedScores:
+    """A model whose scores are given: ties, -inf and NaN included, to check the ranking rule."""
+
+    name = "fixed"
+
+    def __init__(self, scores: np.ndarray) -> None:
+        self.scores = scores
+
+    def score(self, histories: HistoryBatch) -> np.ndarray:
+        return np.tile(self.scores, (len(histories), 1))
+
+
+def test_ranks_of_all_items_follow_rank_in(ml100k_split: Split) -> None:
+    from whyrec.explain.base import excluded_mask, rank_in
+
+    fit = ml100k_split.fit
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 30, fit.n_items).astype(np.float32)  # many ties
+    scores[rng.choice(fit.n_items, 40, replace=False)] = -np.inf
+    scores[rng.choice(fit.n_items, 10, replace=False)] = np.nan
+    history = fit.history("196")
+    for candidates in (None, fit.active_items[::3]):
+        scored = ScoredHistory(_FixedScores(scores), history, fit.n_items, candidates)  # type: ignore[arg-type]
+        excluded = excluded_mask(fit.n_items, history.items, candidates)
+        expected = [rank_in(scores, i, excluded) or 0 for i in range(fit.n_items)]
+        assert scored.ranks.tolist() == expected

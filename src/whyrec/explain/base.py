@@ -70,9 +70,21 @@ class ScoredHistory:
         """Items that cannot be recommended: outside the candidates, or already in the history."""
         return excluded_mask(self.n_items, self.history.items, self.candidates)
 
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        """1-based rank of every item, 0 where it cannot be ranked (the rule of `rank_in`, for all items at once)."""
+        rankable = ~self.excluded & np.isfinite(self.scores)
+        allowed = np.flatnonzero(~self.excluded)
+        # a stable sort keeps equal scores in index order: ties go to the lower index, as in rank_in
+        order = allowed[np.argsort(-self.scores[allowed], kind="stable")]
+        ranks = np.zeros(self.n_items, dtype=np.int64)
+        ranks[order] = np.arange(1, len(order) + 1)
+        ranks[~rankable] = 0
+        return ranks
+
     def rank(self, item: int) -> int:
         """1-based rank of `item` (0 if it cannot be ranked)."""
-        return rank_in(self.scores, item, self.excluded) or 0
+        return int(self.ranks[item])
 
 
 def excluded_mask(n_items: int, history_items: np.ndarray, candidates: IndexArray | None) -> np.ndarray:

@@ -7,6 +7,7 @@ leave-one-out score drops), and every claim is verified by re-scoring the edited
 from __future__ import annotations
 
 import time
+from itertools import chain
 from typing import ClassVar
 
 import numpy as np
@@ -122,8 +123,10 @@ class CounterfactualExplainer:
             results[row] += [next(more) for _ in prefixes[row][1:]]
         hits = {row: next((s for s, result in enumerate(results[row]) if _drops_out(result, self.k)), None)
                 for row in rows}
-        edits.prefetch([trial for row, hit in hits.items() if hit is not None
-                        for trial in _trials(orders[row][: hit + 1])])
+        # every pruning trial of every item, ranked in one step
+        trials = {row: _trials(orders[row][: hit + 1]) for row, hit in hits.items() if hit is not None}
+        ranked = iter(edits.rank_pairs([(t, int(items[row])) for row, ts in trials.items() for t in ts]))
+        trial_results = {row: [next(ranked) for _ in ts] for row, ts in trials.items()}
         out = []
         for row, order in enumerate(orders):
             if not order:
@@ -135,18 +138,22 @@ class CounterfactualExplainer:
                 out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(order)), new_rank=rank,
                                           new_score=score, verified=False))
                 continue
-            chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit])
+            chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit],
+                                               trial_results[row])
             out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank,
                                       new_score=score, verified=True))
         return out
 
-    def prune(self, edits: _EditCache, item: int, chosen: list[int],
-              result: tuple[int | None, float]) -> tuple[list[int], tuple[int | None, float]]:
-        """Drop members a working set does not need (the greedy order can over-shoot), re-verifying each drop."""
+    def prune(self, edits: _EditCache, item: int, chosen: list[int], result: tuple[int | None, float],
+              trials: list[tuple[int | None, float]]) -> tuple[list[int], tuple[int | None, float]]:
+        """Drop members a working set does not need (the greedy order can over-shoot), re-verifying each drop.
+
+        `trials` are the (rank, score) results of `_trials(chosen)`: the set without each member but the last.
+        """
         if len(chosen) < 2:
             return chosen, result
         original = chosen
-        for member, trial in zip(original[:-1], edits.rank(_trials(original), item), strict=True):
+        for member, trial in zip(original[:-1], trials, strict=True):
             if _drops_out(trial, self.k) and member in chosen:
                 reduced = [j for j in chosen if j != member]
                 # while nothing was dropped yet, the trial itself is the re-scored reduced set
@@ -171,17 +178,10 @@ class _EditCache:
 
     def __init__(self, model: Recommender, history: History, n_items: int, candidates: IndexArray | None) -> None:
         self.model, self.history, self.n_items, self.candidates = model, history, n_items, candidates
-        self.scores: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
+        self.scores: dict[frozenset[int], np.ndarray] = {}
         self.fast = model.edits_of(history) if isinstance(model, EditScorer) else None
-        self.not_candidate = excluded_mask(n_items, np.empty(0, dtype=np.int32), candidates)
-        self.excluded = excluded_mask(n_items, history.items, candidates)
-
-    def _excluded_without(self, removal: frozenset[int]) -> np.ndarray:
-        # removed items become rankable again unless they are outside the candidates
-        mask = self.excluded.copy()
-        index = np.fromiter(removal, dtype=np.int64, count=len(removal))
-        mask[index] = self.not_candidate[index]
-        return mask
+        self.rankable_again = ~excluded_mask(n_items, np.empty(0, dtype=np.int32), candidates)
+        self.allowed = ~excluded_mask(n_items, history.items, candidates)
 
     def prefetch(self, removals: list[frozenset[int]]) -> None:
         """Score these removals now, in one batch."""
@@ -193,8 +193,7 @@ class _EditCache:
         else:
             edited = [self.history.without(r) for r in missing]
             scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
-        for removal, row in zip(missing, scores, strict=True):
-            self.scores[removal] = (row, self._excluded_without(removal))
+        self.scores.update(zip(missing, scores, strict=True))
 
     def rank(self, removals: list[frozenset[int]], item: int) -> list[tuple[int | None, float]]:
         """(rank, score) of `item` after each removal, re-scoring only removals not seen before."""
@@ -205,13 +204,18 @@ class _EditCache:
         if not pairs:
             return []
         self.prefetch([removal for removal, _ in pairs])
-        rows = np.stack([self.scores[removal][0] for removal, _ in pairs])
-        excluded = np.stack([self.scores[removal][1] for removal, _ in pairs])
+        rows = np.stack([self.scores[removal] for removal, _ in pairs])
         items = np.fromiter((item for _, item in pairs), dtype=np.int64, count=len(pairs))
+        # removed items become rankable again unless they are outside the candidates
+        allowed = np.repeat(self.allowed[None, :], len(pairs), axis=0)
+        pair_of = np.repeat(np.arange(len(pairs)), [len(removal) for removal, _ in pairs])
+        removed = np.fromiter(chain.from_iterable(removal for removal, _ in pairs), dtype=np.int64, count=len(pair_of))
+        allowed[pair_of, removed] = self.rankable_again[removed]
         own = rows[np.arange(len(pairs)), items]
-        # the same rule as rank_in (ties go to the lower index)
-        allowed = ~excluded
-        ranks = ((rows > own[:, None]) & allowed).sum(axis=1) + 1
-        ranks += ((rows == own[:, None]) & allowed & (np.arange(rows.shape[1]) < items[:, None])).sum(axis=1)
-        unrankable = excluded[np.arange(len(pairs)), items] | ~np.isfinite(own)
+        ranks = np.count_nonzero((rows > own[:, None]) & allowed, axis=1) + 1
+        # the same tie rule as rank_in: an equal score ranks higher when its index is lower
+        equal = (rows == own[:, None]) & allowed
+        if np.count_nonzero(equal) > len(pairs):
+            ranks += np.count_nonzero(equal & (np.arange(rows.shape[1]) < items[:, None]), axis=1)
+        unrankable = ~allowed[np.arange(len(pairs)), items] | ~np.isfinite(own)
         return [(None if bad else int(r), float(s)) for r, s, bad in zip(ranks, own, unrankable, strict=True)]
