@@ -14,6 +14,7 @@ from whyrec.explain import (
     ExactExplainer,
     Explanation,
     ScoredHistory,
+    TermsExplainer,
     UnsupportedModelError,
 )
 from whyrec.models import ALS, EASE, ItemKNN, MostPopular
@@ -129,3 +130,20 @@ def test_ranks_of_all_items_follow_rank_in(ml100k_split: Split) -> None:
         excluded = excluded_mask(fit.n_items, history.items, candidates)
         expected = [rank_in(scores, i, excluded) or 0 for i in range(fit.n_items)]
         assert scored.ranks.tolist() == expected
+
+
+def test_terms_sum_to_the_score_with_no_baseline(fitted, ml100k_split: Split) -> None:
+    fit = ml100k_split.fit
+    terms = TermsExplainer(fit, top_n=None, candidates=fit.active_items)
+    exact = ExactExplainer(fit, top_n=None, candidates=fit.active_items)
+    for user in fit.users.ids_of(fit.active_users[:10]):
+        history, items = top10(fitted, fit, user)
+        scored = ScoredHistory(fitted, history, fit.n_items, fit.active_items)
+        for item, by_terms, by_removal in zip(items, terms.explain(fitted, history, items, scored),
+                                              exact.explain(fitted, history, items, scored), strict=True):
+            assert by_terms.method == "terms" and by_terms.baseline == 0.0
+            assert sum(e.weight for e in by_terms.evidence) == pytest.approx(float(scored.scores[item]), abs=1e-5)
+            weights = {e.ref: e.weight for e in by_removal.evidence}
+            same = all(weights[e.ref] == pytest.approx(e.weight, abs=1e-6) for e in by_terms.evidence)
+            # linear models: a term is the removal effect; ALS: the fold-in couples the items
+            assert same == (fitted.name != "als")

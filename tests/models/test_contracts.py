@@ -159,3 +159,25 @@ def test_fast_edit_scoring_equals_scoring_the_edited_history(name: str, blocks: 
     fast = model.edits_of(history)(removals)
     slow = model.score(HistoryBatch.from_histories([history.without(r) for r in removals], blocks.n_items))
     np.testing.assert_allclose(fast, slow, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if hasattr(model_class(n), "edits_of")])
+def test_edit_scoring_reuses_given_scores_and_ranks_prefixes(name: str, blocks: Dataset) -> None:
+    from whyrec.models.base import LinearEdits
+
+    model = fitted(name, blocks)
+    history = blocks.history("u5")
+    distinct = np.unique(history.items)
+    own = model.score(HistoryBatch.from_histories([history], blocks.n_items))[0]
+    removals = [{int(distinct[0])}, {int(distinct[0]), int(distinct[2])}]
+    np.testing.assert_allclose(model.edits_of(history, scores=own)(removals), model.edits_of(history)(removals),
+                               atol=1e-5)
+    edits = model.edits_of(history)
+    if isinstance(edits, LinearEdits):
+        # every prefix of each row at once (-1 pads a short row) equals scoring the prefixes as sets
+        orders = np.array([[distinct[3], distinct[1], distinct[0]], [distinct[2], -1, -1]])
+        prefixes = edits.prefixes(orders)
+        for r, order in enumerate(orders):
+            for s in range(orders.shape[1]):
+                removal = {int(j) for j in order[: s + 1] if j >= 0}
+                np.testing.assert_allclose(prefixes[r, s], edits([removal])[0], atol=1e-5)

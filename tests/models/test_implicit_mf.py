@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from whyrec.data import Dataset, HistoryBatch
@@ -19,14 +20,51 @@ def test_als_fold_in_matches_implicit_recalculate_user(blocks: Dataset) -> None:
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
-def test_als_contributions_sum_to_score(blocks: Dataset) -> None:
+def test_als_section5_terms_sum_to_score(blocks: Dataset) -> None:
     model = ALS(embedding_size=8, regularization=0.1, alpha=2.0).fit(blocks)
     history = blocks.history("u0")
     scores = model.score(HistoryBatch.from_histories([history], blocks.n_items))[0]
     items = np.arange(blocks.n_items, dtype=np.int32)
-    c = model.contributions(history, items)
+    c = model.additive_terms(history, items)
     assert set(c.history_items.tolist()) == set(history.items.tolist())
-    np.testing.assert_allclose(c.per_history.sum(1) + c.baseline, scores, atol=1e-5)
+    np.testing.assert_allclose(c.per_history.sum(1), scores, atol=1e-5)
+    np.testing.assert_array_equal(c.baseline, 0.0)
+
+
+@pytest.mark.parametrize("peel", [0, 3, 100])
+def test_als_contributions_are_rescored_removal_effects(blocks: Dataset, peel: int) -> None:
+    # strong confidences (alpha 2, little regularisation) make the items interact: removal effects differ
+    # from the section-5 terms, and the greedy order matters
+    model = ALS(embedding_size=8, regularization=0.1, alpha=2.0).fit(blocks)
+    for user in ("u0", "u7", "u23"):
+        history = blocks.history(user)
+        items = np.arange(blocks.n_items, dtype=np.int32)
+        c = model.contributions(history, items, peel=peel)
+        hist = c.history_items.tolist()
+        assert set(hist) == set(history.items.tolist())
+
+        def score(removed: list[int]) -> np.ndarray:
+            edited = history.without(removed)
+            return model.score(HistoryBatch.from_histories([edited], blocks.n_items))[0].astype(np.float64)
+
+        full = score([])
+        np.testing.assert_allclose(c.baseline + c.per_history.sum(1), full, atol=1e-5)
+        for i in items[:6]:
+            removed: list[int] = []
+            current = full
+            for _ in range(min(peel, len(hist))):
+                # the strongest single removal left, found by re-scoring every candidate
+                candidates = [j for j in hist if j not in removed]
+                after = [score([*removed, j])[i] for j in candidates]
+                best = int(np.argmax(current[i] - np.array(after)))
+                j = candidates[best]
+                assert c.per_history[i, hist.index(j)] == pytest.approx(current[i] - after[best], abs=1e-4)
+                removed.append(j)
+                current = score(removed)
+            for j in (j for j in hist if j not in removed):
+                assert c.per_history[i, hist.index(j)] == pytest.approx(current[i] - score([*removed, j])[i], abs=1e-4)
+        terms = model.additive_terms(history, items)
+        assert np.abs(terms.per_history - c.per_history).max() > 1e-3  # the two are different things
 
 
 def test_als_score_edits_equals_scoring_the_edited_histories(blocks: Dataset) -> None:

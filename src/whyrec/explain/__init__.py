@@ -2,7 +2,7 @@
 
 from whyrec.explain.base import Explainer, ScoredHistory, UnsupportedModelError
 from whyrec.explain.counterfactual import CounterfactualExplainer
-from whyrec.explain.exact import ExactExplainer
+from whyrec.explain.exact import ExactExplainer, TermsExplainer
 from whyrec.explain.explanation import (
     Counterfactual,
     Evidence,
@@ -27,6 +27,7 @@ __all__ = [
     "Lang",
     "Reason",
     "ScoredHistory",
+    "TermsExplainer",
     "TextSource",
     "Trust",
     "UnsupportedModelError",

@@ -107,9 +107,10 @@ def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, s
     order = np.argsort(-np.asarray(weights), kind="stable")
     if top_n is not None:
         order = order[:top_n]
+    # plain Python numbers: per-element numpy scalars cost more than the rest of this function
+    chosen, chosen_weights = np.asarray(items)[order].tolist(), np.asarray(weights, dtype=np.float64)[order].tolist()
     return tuple(
-        Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=dataset.items.id_of(int(items[j])),
-                 label=dataset.catalog.label(int(items[j])), weight=float(weights[j]),
-                 share=float(weights[j] / score) if score else 0.0)
-        for j in order
+        Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=dataset.items.id_of(item), label=dataset.catalog.label(item),
+                 weight=weight, share=weight / score if score else 0.0)
+        for item, weight in zip(chosen, chosen_weights, strict=True)
     )

@@ -7,6 +7,7 @@ leave-one-out score drops), and every claim is verified by re-scoring the edited
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from itertools import chain
 from typing import ClassVar
 
@@ -15,9 +16,9 @@ import numpy as np
 from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.explain.base import ScoredHistory, excluded_mask, history_evidence, rank_in
+from whyrec.explain.base import ScoredHistory, excluded_mask, history_evidence
 from whyrec.explain.explanation import Counterfactual, ExplainMethod, Explanation
-from whyrec.models.base import AdditiveScorer, EditScorer, Recommender
+from whyrec.models.base import AdditiveScorer, EditScorer, LinearEdits, Recommender
 
 __all__ = ["CounterfactualExplainer", "history_attribution", "leave_one_out"]
 
@@ -86,7 +87,7 @@ class CounterfactualExplainer:
         t0 = time.perf_counter()
         hist_items, weights = self.attribution(model, history, items)
         shared_ms = (time.perf_counter() - t0) * 1000 / max(1, len(items))
-        edits = _EditCache(model, history, self.dataset.n_items, self.candidates)
+        edits = _EditCache(model, history, self.dataset.n_items, self.candidates, scored.scores)
         t1 = time.perf_counter()
         found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))])
         search_ms = (time.perf_counter() - t1) * 1000 / max(1, len(items))
@@ -111,16 +112,8 @@ class CounterfactualExplainer:
 
         The steps run for all items at once, so a fast model is called a few times per history, not per item.
         """
-        prefixes = [[frozenset(order[: s + 1]) for s in range(len(order))] for order in orders]
         rows = [row for row, order in enumerate(orders) if order]
-        # most counterfactuals need one item: try every item's first step, then the rest only where needed
-        results = {row: [r] for row, r in zip(rows, edits.rank_pairs([(prefixes[row][0], int(items[row]))
-                                                                        for row in rows]), strict=True)}
-        later = [row for row in rows if not _drops_out(results[row][0], self.k)]
-        pairs = [(p, int(items[row])) for row in later for p in prefixes[row][1:]]
-        more = iter(edits.rank_pairs(pairs))
-        for row in later:
-            results[row] += [next(more) for _ in prefixes[row][1:]]
+        results = edits.rank_prefixes({row: orders[row] for row in rows}, items, lambda r: _drops_out(r, self.k))
         hits = {row: next((s for s, result in enumerate(results[row]) if _drops_out(result, self.k)), None)
                 for row in rows}
         # every pruning trial of every item, ranked in one step
@@ -176,10 +169,11 @@ def _drops_out(result: tuple[int | None, float], k: int) -> bool:
 class _EditCache:
     """Scores of edited versions of one history, computed by the model in batches and reused across items."""
 
-    def __init__(self, model: Recommender, history: History, n_items: int, candidates: IndexArray | None) -> None:
+    def __init__(self, model: Recommender, history: History, n_items: int, candidates: IndexArray | None,
+                 scores: np.ndarray | None = None) -> None:
         self.model, self.history, self.n_items, self.candidates = model, history, n_items, candidates
         self.scores: dict[frozenset[int], np.ndarray] = {}
-        self.fast = model.edits_of(history) if isinstance(model, EditScorer) else None
+        self.fast = model.edits_of(history, scores=scores) if isinstance(model, EditScorer) else None
         self.rankable_again = ~excluded_mask(n_items, np.empty(0, dtype=np.int32), candidates)
         self.allowed = ~excluded_mask(n_items, history.items, candidates)
 
@@ -194,6 +188,54 @@ class _EditCache:
             edited = [self.history.without(r) for r in missing]
             scores = self.model.score(HistoryBatch.from_histories(edited, self.n_items))
         self.scores.update(zip(missing, scores, strict=True))
+
+    def rank_prefixes(self, orders: dict[int, list[int]], items: IndexArray,
+                      enough: Callable[[tuple[int | None, float]], bool]) -> dict[int, list[tuple[int | None, float]]]:
+        """(rank, score) of ``items[row]`` without the first 1, 2, ... items of ``orders[row]``, for each row.
+
+        Most counterfactuals need one item, so every row's first removal is ranked first, and the longer
+        prefixes only for the rows where it was not `enough` (the others keep that one result).
+        """
+        rank = self._rank_linear_prefixes if isinstance(self.fast, LinearEdits) else self._rank_prefix_sets
+        results = rank({row: order[:1] for row, order in orders.items()}, items) if orders else {}
+        later = {row: order for row, order in orders.items() if len(order) > 1 and not enough(results[row][0])}
+        if later:
+            results.update(rank(later, items))
+        return results
+
+    def _rank_prefix_sets(self, orders: dict[int, list[int]],
+                          items: IndexArray) -> dict[int, list[tuple[int | None, float]]]:
+        """Every prefix of every row, as sets scored by the model (cached, so a prefix is scored once)."""
+        pairs = [(frozenset(order[: s + 1]), int(items[row])) for row, order in orders.items() for s in range(len(order))]
+        ranked = iter(self.rank_pairs(pairs))
+        return {row: [next(ranked) for _ in order] for row, order in orders.items()}
+
+    def _rank_linear_prefixes(self, orders: dict[int, list[int]],
+                              items: IndexArray) -> dict[int, list[tuple[int | None, float]]]:
+        """Every prefix of every row at once, from a running sum of the removed items' rows (linear models)."""
+        assert isinstance(self.fast, LinearEdits)
+        rows = list(orders)
+        steps = max(len(order) for order in orders.values())
+        padded = np.full((len(rows), steps), -1, dtype=np.int64)
+        for r, row in enumerate(rows):
+            padded[r, : len(orders[row])] = orders[row]
+        targets = np.asarray(items, dtype=np.int64)[rows]
+        scores = self.fast.prefixes(padded)  # (rows, steps, n_items)
+        # removed items become rankable again unless they are outside the candidates: item t of a row is
+        # removed in its prefixes t..steps-1
+        allowed = np.repeat(np.repeat(self.allowed[None, None, :], len(rows), axis=0), steps, axis=1)
+        r_idx, s_idx, t_idx = np.nonzero(np.tril(np.ones((steps, steps), dtype=bool))[None, :, :] & (padded >= 0)[:, None, :])
+        removed = padded[r_idx, t_idx]
+        allowed[r_idx, s_idx, removed] = self.rankable_again[removed]
+        grid = np.arange(len(rows))[:, None], np.arange(steps)[None, :]
+        own = scores[grid[0], grid[1], targets[:, None]]
+        ranks = np.count_nonzero((scores > own[..., None]) & allowed, axis=-1) + 1
+        equal = scores == own[..., None]
+        if np.count_nonzero(equal) > own.size:  # the same tie rule as rank_in: lower index first
+            ranks += np.count_nonzero(equal & allowed & (np.arange(scores.shape[-1]) < targets[:, None, None]), axis=-1)
+        unrankable = ~allowed[grid[0], grid[1], targets[:, None]] | ~np.isfinite(own)
+        return {row: [(None if unrankable[r, s] else int(ranks[r, s]), float(own[r, s]))
+                      for s in range(len(orders[row]))] for r, row in enumerate(rows)}
 
     def rank(self, removals: list[frozenset[int]], item: int) -> list[tuple[int | None, float]]:
         """(rank, score) of `item` after each removal, re-scoring only removals not seen before."""

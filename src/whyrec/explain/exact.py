@@ -1,4 +1,12 @@
-"""Exact additive attributions for models whose score is linear in the history (ItemKNN, EASE, ALS)."""
+"""Exact attributions for models whose score decomposes over the history (ItemKNN, EASE, ALS).
+
+- ``exact``: each history item's weight is what removing it does to the score, computed exactly. For EASE and
+  ItemKNN (linear in the history) that is its term and the weights sum to the score. For ALS the items
+  interact through the fold-in, so the weights are measured removal effects (the strongest few removed one
+  after another) and the baseline holds the part of the score they share.
+- ``terms``: the model's own additive terms, which sum to the score with nothing left over: for ALS the
+  section-5 decomposition of Hu, Koren & Volinsky (2008); for linear models the same as ``exact``.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +20,13 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.explain.base import ScoredHistory, UnsupportedModelError, history_evidence
 from whyrec.explain.explanation import ExplainMethod, Explanation
-from whyrec.models.base import AdditiveScorer, Recommender
+from whyrec.models.base import AdditiveScorer, Contributions, Recommender, TermScorer
 
-__all__ = ["ExactExplainer"]
+__all__ = ["ExactExplainer", "TermsExplainer"]
 
 
 class ExactExplainer:
-    """Each history item's exact share of the score: contributions sum to the score (to float precision).
+    """Each history item's exact effect on the score: with the baseline, the weights sum to the score.
 
     Args:
         dataset: supplies ids and labels.
@@ -45,7 +53,7 @@ class ExactExplainer:
             raise UnsupportedModelError(self.method, model.name, "exact contributions (AdditiveScorer)")
         scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
         started = time.perf_counter()
-        contributions = model.contributions(history, np.asarray(items, dtype=np.int32))
+        contributions = self.contributions(model, history, np.asarray(items, dtype=np.int32))
         share_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
         out = []
         for row, item in enumerate(items):
@@ -61,3 +69,22 @@ class ExactExplainer:
                 elapsed_ms=share_ms + (time.perf_counter() - t0) * 1000,
             ))
         return out
+
+    def contributions(self, model: AdditiveScorer, history: History, items: IndexArray) -> Contributions:
+        """The model's contributions (removal effects)."""
+        return model.contributions(history, items)
+
+
+class TermsExplainer(ExactExplainer):
+    """The model's own additive terms: they sum to the score with a zero baseline (ALS: Hu et al., section 5).
+
+    For models linear in the history this equals ``exact``. For ALS a term is not what removing its item
+    does, so its evidence names the items that matter less reliably (compare both in ``explain-eval``).
+    """
+
+    method: ClassVar[ExplainMethod] = ExplainMethod.TERMS
+
+    def contributions(self, model: AdditiveScorer, history: History, items: IndexArray) -> Contributions:
+        """The model's additive terms, or its contributions where those are its terms."""
+        return model.additive_terms(history, items) if isinstance(model, TermScorer) else model.contributions(
+            history, items)

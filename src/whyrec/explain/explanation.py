@@ -30,6 +30,7 @@ class ExplainMethod(StrEnum):
     """How the evidence was computed."""
 
     EXACT = "exact"
+    TERMS = "terms"
     ATTENTION = "attention"
     INTEGRATED_GRADIENTS = "ig"
     SHAP = "shap"

@@ -11,7 +11,7 @@ from whyrec.explain.agnostic import KernelShapExplainer, LimeExplainer, RandomEx
 from whyrec.explain.attention import AttentionExplainer
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.counterfactual import CounterfactualExplainer
-from whyrec.explain.exact import ExactExplainer
+from whyrec.explain.exact import ExactExplainer, TermsExplainer
 from whyrec.explain.gradients import IntegratedGradientsExplainer
 from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 from whyrec.explain.similarity import TextSimilarityExplainer
@@ -20,6 +20,7 @@ __all__ = ["EXPLAINERS", "create_explainer"]
 
 EXPLAINERS: dict[str, type[Any]] = {
     "exact": ExactExplainer,
+    "terms": TermsExplainer,
     "counterfactual": CounterfactualExplainer,
     "shap": KernelShapExplainer,
     "lime": LimeExplainer,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import Field, PositiveFloat
 
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig, linear_edits
+from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig, linear_edits
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -62,28 +61,30 @@ class EASE(BaseRecommender[EASEConfig]):
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return np.asarray(self.history_matrix(histories) @ self.weights_)
 
-    def history_row(self, history: History) -> sp.csr_array:
-        """One history's (1, n_items) input row, built directly (explanations need it per request)."""
-        items, inverse = np.unique(history.items, return_inverse=True)
+    def history_weights(self, history: History) -> np.ndarray:
+        """(n_items,) float64 input of one history (the row its scores are linear in), built directly.
+
+        Explanations need it per request; a dense bincount is several times cheaper than a sparse row.
+        """
+        n_items = self.weights_.shape[0]
         if self.config.use_weights:
-            data = np.bincount(inverse, weights=history.weights, minlength=len(items))
-        else:
-            data = np.ones(len(items))
-        return sp.csr_array((data.astype(np.float32), items, np.array([0, len(items)])),
-                            shape=(1, self.weights_.shape[0]))
+            return np.bincount(history.items, weights=history.weights, minlength=n_items)
+        return (np.bincount(history.items, minlength=n_items) > 0).astype(np.float64)
 
     def contributions(self, history: History, items: IndexArray) -> Contributions:
         """Exact: item j of the history adds w_j * B[j, i] to the score of item i."""
-        row = self.history_row(history)
-        hist, weight = row.indices.astype(np.int32), row.data.astype(np.float64)
-        per = (self.weights_[np.ix_(hist, items)].astype(np.float64) * weight[:, None]).T
+        weight = self.history_weights(history)
+        hist = np.unique(history.items).astype(np.int32)
+        per = (self.weights_[np.ix_(hist, items)].astype(np.float64) * weight[hist][:, None]).T
         return Contributions(hist, per, np.zeros(len(items)))
 
-    def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+    def edits_of(self, history: History, *, scores: FloatArray | None = None) -> LinearEdits:
         """Scores without sets of history items: the full score minus the removed items' rows of B (linear)."""
-        row = self.history_row(history)
-        base = np.asarray(row @ self.weights_, dtype=np.float64).ravel()
-        return linear_edits(row, base, lambda idx: self.weights_[idx])
+        weight = self.history_weights(history)
+        if scores is None:
+            hist = np.unique(history.items)
+            scores = weight[hist] @ self.weights_[hist]
+        return linear_edits(weight, scores, lambda idx: self.weights_[idx])
 
     def state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

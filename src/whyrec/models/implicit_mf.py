@@ -112,20 +112,43 @@ class ALS(BaseRecommender[ALSConfig]):
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return self.user_factors(histories) @ self.item_factors_.T
 
-    def contributions(self, history: History, items: IndexArray) -> Contributions:
-        """Exact decomposition of the folded-in score over the history (Hu, Koren & Volinsky 2008, section 5).
+    def contributions(self, history: History, items: IndexArray, *, peel: int = 5) -> Contributions:
+        """Each history item's exact removal effect on the folded-in score, and the part the items share.
+
+        The `peel` strongest items are taken off one at a time, each time the one whose removal lowers the
+        score most, and each is credited with the drop it caused; every other item is credited with the drop
+        its removal would cause after those. Each weight is therefore what re-scoring the edited history
+        gives (computed in closed form, tested against re-scoring). The baseline is the rest of the score:
+        what no single item carries, because the others make up for any one of them. Section 5 of Hu, Koren &
+        Volinsky (2008) splits the score into terms with no such rest (`additive_terms`), but a term is not
+        what removing its item does, so it names the wrong items more often (docs/benchmarks/explain.md).
+        """
+        system, y_hist, confidence, hist = self._history_system(history)
+        solved = np.linalg.solve(system, y_hist.T)  # (factors, m): W y_j
+        g = self._y64()[items] @ solved  # (len(items), m): y_i^T W y_j
+        if len(hist) == 0:
+            return Contributions(hist, g, np.zeros(len(items)))
+        weights = _removal_effects(g, y_hist, solved, confidence, min(peel, len(hist)))
+        return Contributions(hist, weights, g @ confidence - weights.sum(axis=1))
+
+    def additive_terms(self, history: History, items: IndexArray) -> Contributions:
+        """The paper's additive decomposition (Hu, Koren & Volinsky 2008, section 5), with nothing left over.
 
         With confidences c_j (implicit uses alpha x weight) the user vector is x = W sum_j c_j y_j,
         W = (Y^T Y + sum_j (c_j - 1) y_j y_j^T + lambda I)^-1, so score_i = sum_j c_j y_i^T W y_j: history
-        item j contributes c_j y_i^T W y_j, and nothing is left over.
+        item j contributes c_j y_i^T W y_j.
         """
-        row = self._matrix(HistoryBatch.from_histories([history], self.item_factors_.shape[0]).matrix)
-        hist = row.indices.astype(np.int32)
-        system, y_hist, confidence = self._system(row.indices, row.data)
+        system, y_hist, confidence, hist = self._history_system(history)
         weighted = np.linalg.solve(system, y_hist.T) * confidence  # (factors, m): W y_j c_j
         return Contributions(hist, self._y64()[items] @ weighted, np.zeros(len(items)))
 
-    def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+    def _history_system(self, history: History) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`_system` of one history, and its distinct items."""
+        row = self._matrix(HistoryBatch.from_histories([history], self.item_factors_.shape[0]).matrix)
+        return (*self._system(row.indices, row.data), row.indices.astype(np.int32))
+
+    def edits_of(self, history: History, *,
+                 scores: FloatArray | None = None) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
         """Scores of `history` without sets of items, by low-rank updates of one solved system.
 
         Removing items R changes the fold-in system by A_R = A - U D U^T (U = Y_R^T, D = diag(c_R - 1)) and
@@ -174,6 +197,57 @@ class ALS(BaseRecommender[ALSConfig]):
         self.item_factors_ = np.asarray(state["item_factors"], dtype=np.float32)
         self._gram_cache = None
         self._y64_cache = None
+
+
+def _removal_effects(g: np.ndarray, y_hist: np.ndarray, solved: np.ndarray, confidence: np.ndarray,
+                     peel: int) -> np.ndarray:
+    """(n, m) removal effects for ALS.contributions: `peel` greedy sequential drops, then single drops.
+
+    Removing j from a history S changes the fold-in by a rank-one update (Sherman-Morrison): with u = W y_j,
+    h_j = y_j^T u, r_j = y_j^T x and beta_j = d_j / (1 - d_j h_j), d_j = c_j - 1, the user vector becomes
+    x + gamma_j u, gamma_j = beta_j (r_j - c_j h_j) - c_j, so score_i falls by -gamma_j g_ij. Every quantity
+    is tracked in history space for all explained items at once: a step costs O(items x m) plus one column
+    of Y W Y^T per item. Written by hand: no library peels rank-one updates of a least-squares fold-in.
+
+    Args:
+        g: (n, m) y_i^T W y_j for the full history.
+        y_hist: (m, factors) the history's item factors.
+        solved: (factors, m) W y_j.
+        confidence: (m,) c_j.
+        peel: items removed one after another (at most m).
+    """
+    n, m = g.shape
+    rows = np.arange(n)
+    d = confidence - 1.0
+    g = g.copy()
+    h = np.tile(np.einsum("mf,fm->m", y_hist, solved), (n, 1))
+    r = np.tile(y_hist @ (solved @ confidence), (n, 1))
+    alive = np.ones((n, m), dtype=bool)
+    peeled = np.zeros((n, m))
+    updates: list[tuple[np.ndarray, np.ndarray]] = []  # (beta of each removed item, its column of Y W Y^T)
+
+    def shifts() -> tuple[np.ndarray, np.ndarray]:
+        """(gamma, beta) of removing each item from the current history."""
+        beta = d / (1.0 - d * h)
+        return beta * (r - confidence * h) - confidence, beta
+
+    for _ in range(peel):
+        gamma, beta = shifts()
+        drop = -gamma * g
+        chosen = np.argmax(np.where(alive, drop, -np.inf), axis=1)
+        # column `chosen` of the current Y W Y^T: the full history's column plus the rank-one updates so far
+        v = (y_hist @ solved[:, chosen]).T
+        for b, u in updates:
+            v += (b * u[rows, chosen])[:, None] * u
+        b, c, gs = beta[rows, chosen], gamma[rows, chosen], g[rows, chosen]
+        peeled[rows, chosen] = drop[rows, chosen]
+        alive[rows, chosen] = False
+        g += (b * gs)[:, None] * v
+        h += b[:, None] * v * v
+        r += c[:, None] * v
+        updates.append((b, v))
+    gamma, _ = shifts()
+    return np.where(alive, -gamma * g, peeled)
 
 
 class BPRConfig(ModelConfig):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -12,7 +12,7 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig, linear_edits
+from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig, linear_edits
 
 __all__ = ["ItemKNN", "ItemKNNConfig"]
 
@@ -83,11 +83,14 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         sim = self.similarity_[hist][:, items].toarray().astype(np.float64)
         return Contributions(hist, (sim * weight[:, None]).T, np.zeros(len(items)))
 
-    def edits_of(self, history: History) -> Callable[[Sequence[Iterable[int]]], FloatArray]:
+    def edits_of(self, history: History, *, scores: FloatArray | None = None) -> LinearEdits:
         """Scores without sets of history items: the full score minus the removed items' similarity rows."""
         row = self.history_matrix(HistoryBatch.from_histories([history], self.similarity_.shape[0]))
+        # the float64 full score, not `scores`: hundreds of neighbours summed in float32 drift (see _score)
         base = np.asarray((row.astype(np.float64) @ self._similarity64).toarray()).ravel()
-        return linear_edits(row, base, lambda idx: self._similarity64[idx].toarray())
+        weight = np.zeros(row.shape[1])
+        weight[row.indices] = row.data
+        return linear_edits(weight, base, lambda idx: self._similarity64[idx].toarray())
 
     def state(self) -> dict[str, np.ndarray]:
         s = self.similarity_
