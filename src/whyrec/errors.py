@@ -7,14 +7,24 @@ One tree, so callers can catch as broadly or as narrowly as they need::
     │   ├── DataFileError                           .path .row .column .value .expected .more_rows
     │   ├── SchemaError                             .path .missing .found
     │   └── UnknownIdError(DataError, KeyError)     .kind ("user" | "item") .ids
+    │       └── ItemNotFoundError                   an item the served run does not know   .loc (where in the request)
     ├── ConfigError(WhyrecError, ValueError)        .source .field .allowed
     ├── NotFittedError(WhyrecError, RuntimeError)
-    └── IncompatibleRunError(WhyrecError)           .run_dir .expected_fingerprint .found_fingerprint
+    ├── IncompatibleRunError(WhyrecError)           .run_dir .expected_fingerprint .found_fingerprint
+    ├── UnsupportedModelError(WhyrecError, TypeError)   an explainer cannot read the model   .method .model .needs
+    ├── LLMError                                    .url .status
+    │   ├── LLMUnavailableError                     connect error, timeout or 429/5xx after every retry
+    │   │   └── LLMTimeoutError                     the call ran out of its time budget
+    │   └── LLMResponseError                        a non-retryable status, or a body that is not a chat completion
+    ├── StorageError(WhyrecError, RuntimeError)     the database failed; may succeed later   .url .operation
+    ├── BatchTooLargeError                          a request carries too much at once   .size .limit
+    └── AdminAuthError(WhyrecError, PermissionError)   admin route without the right token   .status
     WhyrecWarning(UserWarning)
     ├── DataWarning                                 rows dropped, unknown items
     └── PerformanceWarning                          BLAS threads, dense fallbacks
 
-Messages follow one order: where, what was found, what was expected, what to do.
+Messages follow one order: where, what was found, what was expected, what to do. A text that the LLM
+faithfulness guard rejects is not an error: it is recorded in ``Reason.rejected``.
 """
 
 from __future__ import annotations
@@ -23,15 +33,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
+    "AdminAuthError",
+    "BatchTooLargeError",
     "ConfigError",
     "DataError",
     "DataFileError",
     "DataWarning",
     "IncompatibleRunError",
+    "ItemNotFoundError",
+    "LLMError",
+    "LLMResponseError",
+    "LLMTimeoutError",
+    "LLMUnavailableError",
     "NotFittedError",
     "PerformanceWarning",
     "SchemaError",
+    "StorageError",
     "UnknownIdError",
+    "UnsupportedModelError",
     "WhyrecError",
     "WhyrecWarning",
 ]
@@ -132,6 +151,14 @@ class UnknownIdError(DataError, KeyError):
         return self.message
 
 
+class ItemNotFoundError(UnknownIdError):
+    """An item id the served run does not know; ``loc`` says where in the request it was."""
+
+    def __init__(self, ids: Sequence[str], *, where: str, n_known: int, loc: tuple[str | int, ...]) -> None:
+        super().__init__("item", ids, where=where, n_known=n_known)
+        self.loc = loc
+
+
 class ConfigError(WhyrecError, ValueError):
     """A setting or parameter is invalid.
 
@@ -173,6 +200,91 @@ class IncompatibleRunError(WhyrecError):
             f"but the dataset given has fingerprint {found_fingerprint[:12]}.{' ' + detail if detail else ''} "
             "Load it with the data it was trained on, or train a new run."
         )
+
+
+class UnsupportedModelError(WhyrecError, TypeError):
+    """An explainer was asked to explain a model it cannot read.
+
+    Attributes:
+        method: the explainer's method.
+        model: the model's name.
+        needs: the capability the model lacks.
+    """
+
+    def __init__(self, method: str, model: str, needs: str) -> None:
+        self.method, self.model, self.needs = method, model, needs
+        super().__init__(f"the {method!r} explainer cannot explain {model!r}: it needs a model with {needs}. "
+                         "Use --method counterfactual, shap or lime, which work with any model.")
+
+
+class LLMError(WhyrecError):
+    """Base class of the LLM layer's errors.
+
+    Attributes:
+        url: the endpoint that was called.
+        status: the last HTTP status received, or None when no response came.
+    """
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+class LLMUnavailableError(LLMError):
+    """The server could not be reached, or kept answering 429/5xx until the retries ran out."""
+
+
+class LLMTimeoutError(LLMUnavailableError):
+    """The call did not finish within the client's time budget (``timeout_s``)."""
+
+
+class LLMResponseError(LLMError):
+    """The server answered, but with a non-retryable status or a body that is not a chat completion."""
+
+
+class StorageError(WhyrecError, RuntimeError):
+    """The database failed (unreachable, locked for longer than the busy timeout, disk full...).
+
+    Bad input is a `DataError` and a bad URL a `ConfigError`; this one means the request was fine and may
+    succeed later (the API answers 503).
+
+    Attributes:
+        url: the database URL, with any password hidden.
+        operation: what the store was doing.
+    """
+
+    def __init__(self, url: str, operation: str, reason: str, *, hint: str = "") -> None:
+        self.url = url
+        self.operation = operation
+        reason = " ".join(reason.split()).rstrip(".?! ")  # drivers' messages span lines
+        hint = hint or "Check that the database is reachable and has free space, then retry."
+        super().__init__(f"database {url}: {operation} failed: {reason}. {hint}")
+
+
+class BatchTooLargeError(WhyrecError):
+    """A request carries more than the service accepts at once.
+
+    Attributes:
+        size: what was sent (events, or bytes).
+        limit: the most accepted.
+    """
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(message)
+
+
+class AdminAuthError(WhyrecError, PermissionError):
+    """An admin route was called without the right token.
+
+    Attributes:
+        status: 401 (no token sent) or 403 (wrong token, or admin routes off).
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        self.status = status
+        super().__init__(message)
 
 
 class WhyrecWarning(UserWarning):

@@ -11,26 +11,11 @@ import numpy as np
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.errors import WhyrecError
+from whyrec.errors import UnsupportedModelError
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
 from whyrec.models.base import Recommender
 
 __all__ = ["Explainer", "ScoredHistory", "UnsupportedModelError", "history_evidence", "rank_in"]
-
-
-class UnsupportedModelError(WhyrecError, TypeError):
-    """An explainer was asked to explain a model it cannot read.
-
-    Attributes:
-        method: the explainer's method.
-        model: the model's name.
-        needs: the capability the model lacks.
-    """
-
-    def __init__(self, method: str, model: str, needs: str) -> None:
-        self.method, self.model, self.needs = method, model, needs
-        super().__init__(f"the {method!r} explainer cannot explain {model!r}: it needs a model with {needs}. "
-                         "Use --method counterfactual, shap or lime, which work with any model.")
 
 
 class Explainer(Protocol):

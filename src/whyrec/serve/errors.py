@@ -26,37 +26,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from whyrec.errors import ConfigError, DataError, UnknownIdError, WhyrecError
-from whyrec.explain.base import UnsupportedModelError
+from whyrec.errors import (
+    AdminAuthError,
+    BatchTooLargeError,
+    ConfigError,
+    DataError,
+    UnknownIdError,
+    UnsupportedModelError,
+    WhyrecError,
+)
 
 __all__ = ["AdminAuthError", "BatchTooLargeError", "error_response", "install_error_handlers"]
 
 logger = logging.getLogger(__name__)
-
-
-class BatchTooLargeError(WhyrecError):
-    """A request carries more than the service accepts at once.
-
-    Attributes:
-        size: what was sent (events, or bytes).
-        limit: the most accepted.
-    """
-
-    def __init__(self, message: str, *, size: int, limit: int) -> None:
-        self.size, self.limit = size, limit
-        super().__init__(message)
-
-
-class AdminAuthError(WhyrecError, PermissionError):
-    """An admin route was called without the right token.
-
-    Attributes:
-        status: 401 (no token sent) or 403 (wrong token, or admin routes off).
-    """
-
-    def __init__(self, message: str, *, status: int) -> None:
-        self.status = status
-        super().__init__(message)
 
 
 def error_response(status: int, code: str, message: str, loc: Sequence[str | int] | None = None,

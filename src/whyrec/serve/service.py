@@ -26,8 +26,14 @@ from typing import Any
 import numpy as np
 
 from whyrec.data.history import History, HistoryBatch
-from whyrec.errors import ConfigError, IncompatibleRunError, UnknownIdError, WhyrecError
-from whyrec.explain.base import UnsupportedModelError
+from whyrec.errors import (
+    ConfigError,
+    IncompatibleRunError,
+    ItemNotFoundError,
+    UnknownIdError,
+    UnsupportedModelError,
+    WhyrecError,
+)
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
 from whyrec.serve.cache import LRUCache
 from whyrec.serve.served_run import ServedRun, load_served_run
@@ -55,14 +61,6 @@ ACTIVE_RUN_KEY = "active_run"
 _MAX_RENDERED = 32
 #: Explanation methods the API offers (the others take seconds per list).
 API_METHODS = ("exact", "counterfactual", "attribute", "kg")
-
-
-class ItemNotFoundError(UnknownIdError):
-    """An item id the served run does not know; ``loc`` says where in the request it was."""
-
-    def __init__(self, ids: Sequence[str], *, where: str, n_known: int, loc: tuple[str | int, ...]) -> None:
-        super().__init__("item", ids, where=where, n_known=n_known)
-        self.loc = loc
 
 
 @dataclass(frozen=True)
