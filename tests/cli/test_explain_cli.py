@@ -51,3 +51,11 @@ def test_explain_eval_writes_tables(runs: dict[str, Path], tmp_path: Path) -> No
 def test_pop_falls_back_to_counterfactual(runs: dict[str, Path]) -> None:
     explanations = json.loads(invoke("explain", str(runs["pop"]), "--user", "196", "--k", "3", "--json"))
     assert all(e["method"] == "counterfactual" and e["counterfactual"]["verified"] is False for e in explanations)
+
+
+def test_terms_method_on_a_linear_model_matches_exact(runs: dict[str, Path]) -> None:
+    exact = json.loads(invoke("explain", str(runs["ease"]), "--user", "196", "--k", "3", "--json"))
+    terms = json.loads(invoke("explain", str(runs["ease"]), "--user", "196", "--k", "3", "--method", "terms", "--json"))
+    assert [e["method"] for e in terms] == ["terms"] * 3 and all(e["baseline"] == 0.0 for e in terms)
+    assert [[(v["ref"], round(v["weight"], 6)) for v in e["evidence"]] for e in terms] == \
+        [[(v["ref"], round(v["weight"], 6)) for v in e["evidence"]] for e in exact]
