@@ -227,15 +227,9 @@ class _EditCache:
         r_idx, s_idx, t_idx = np.nonzero(np.tril(np.ones((steps, steps), dtype=bool))[None, :, :] & (padded >= 0)[:, None, :])
         removed = padded[r_idx, t_idx]
         allowed[r_idx, s_idx, removed] = self.rankable_again[removed]
-        grid = np.arange(len(rows))[:, None], np.arange(steps)[None, :]
-        own = scores[grid[0], grid[1], targets[:, None]]
-        ranks = np.count_nonzero((scores > own[..., None]) & allowed, axis=-1) + 1
-        equal = scores == own[..., None]
-        if np.count_nonzero(equal) > own.size:  # the same tie rule as rank_in: lower index first
-            ranks += np.count_nonzero(equal & allowed & (np.arange(scores.shape[-1]) < targets[:, None, None]), axis=-1)
-        unrankable = ~allowed[grid[0], grid[1], targets[:, None]] | ~np.isfinite(own)
-        return {row: [(None if unrankable[r, s] else int(ranks[r, s]), float(own[r, s]))
-                      for s in range(len(orders[row]))] for r, row in enumerate(rows)}
+        ranked = _ranked(scores.reshape(-1, scores.shape[-1]), np.repeat(targets, steps),
+                         allowed.reshape(-1, scores.shape[-1]))
+        return {row: ranked[r * steps: r * steps + len(orders[row])] for r, row in enumerate(rows)}
 
     def rank(self, removals: list[frozenset[int]], item: int) -> list[tuple[int | None, float]]:
         """(rank, score) of `item` after each removal, re-scoring only removals not seen before."""
@@ -253,11 +247,17 @@ class _EditCache:
         pair_of = np.repeat(np.arange(len(pairs)), [len(removal) for removal, _ in pairs])
         removed = np.fromiter(chain.from_iterable(removal for removal, _ in pairs), dtype=np.int64, count=len(pair_of))
         allowed[pair_of, removed] = self.rankable_again[removed]
-        own = rows[np.arange(len(pairs)), items]
-        ranks = np.count_nonzero((rows > own[:, None]) & allowed, axis=1) + 1
-        # the same tie rule as rank_in: an equal score ranks higher when its index is lower
-        equal = (rows == own[:, None]) & allowed
-        if np.count_nonzero(equal) > len(pairs):
-            ranks += np.count_nonzero(equal & (np.arange(rows.shape[1]) < items[:, None]), axis=1)
-        unrankable = ~allowed[np.arange(len(pairs)), items] | ~np.isfinite(own)
-        return [(None if bad else int(r), float(s)) for r, s, bad in zip(ranks, own, unrankable, strict=True)]
+        return _ranked(rows, items, allowed)
+
+
+def _ranked(scores: np.ndarray, items: np.ndarray, allowed: np.ndarray) -> list[tuple[int | None, float]]:
+    """(rank, score) of ``items[p]`` in each row ``scores[p]`` among its ``allowed`` items (the rule of rank_in)."""
+    rows = np.arange(len(items))
+    own = scores[rows, items]
+    ranks = np.count_nonzero((scores > own[:, None]) & allowed, axis=1) + 1
+    # the same tie rule as rank_in: an equal score ranks higher when its index is lower
+    equal = (scores == own[:, None]) & allowed
+    if np.count_nonzero(equal) > len(items):
+        ranks += np.count_nonzero(equal & (np.arange(scores.shape[1]) < items[:, None]), axis=1)
+    unrankable = ~allowed[rows, items] | ~np.isfinite(own)
+    return [(None if bad else int(r), float(v)) for r, v, bad in zip(ranks, own, unrankable, strict=True)]

@@ -29,7 +29,6 @@ __all__ = [
     "Recommender",
     "TermScorer",
     "ValidationTuned",
-    "linear_edits",
     "top_k",
 ]
 
@@ -142,11 +141,6 @@ class ValidationTuned(Protocol):
     def tuned_config(self) -> ModelConfig:
         """After ``fit`` with validation: the config with the learned values fixed."""
         ...
-
-
-def linear_edits(weight: np.ndarray, base: np.ndarray, item_rows: Callable[[list[int]], np.ndarray]) -> LinearEdits:
-    """Edited-history scores of a model linear in its history row (EASE, ItemKNN); see `LinearEdits`."""
-    return LinearEdits(weight, base, item_rows)
 
 
 class LinearEdits:

@@ -12,7 +12,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig, linear_edits
+from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -84,7 +84,7 @@ class EASE(BaseRecommender[EASEConfig]):
         if scores is None:
             hist = np.unique(history.items)
             scores = weight[hist] @ self.weights_[hist]
-        return linear_edits(weight, scores, lambda idx: self.weights_[idx])
+        return LinearEdits(weight, scores, lambda idx: self.weights_[idx])
 
     def state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights_}

@@ -155,11 +155,10 @@ class ALS(BaseRecommender[ALSConfig]):
         b_R = b - U c_R, so (A - U D U^T)^-1 = A^-1 + A^-1 U (I - D U^T A^-1 U)^-1 D U^T A^-1 gives each edited
         user vector in O(factors^2 |R|) once A^-1 is known. Counterfactual search re-scores many such edits.
         """
-        row = self._matrix(HistoryBatch.from_histories([history], self.item_factors_.shape[0]).matrix)
-        system, y_hist, confidence = self._system(row.indices, row.data)
+        system, y_hist, confidence, hist = self._history_system(history)
         inverse = np.linalg.inv(system)
         b = y_hist.T @ confidence
-        position = {int(item): p for p, item in enumerate(row.indices)}
+        position = {int(item): p for p, item in enumerate(hist)}
         y_all = self._y64()
 
         def score(removals: Sequence[Iterable[int]]) -> FloatArray:

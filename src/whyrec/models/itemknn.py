@@ -12,7 +12,7 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig, linear_edits
+from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig
 
 __all__ = ["ItemKNN", "ItemKNNConfig"]
 
@@ -90,7 +90,7 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
         base = np.asarray((row.astype(np.float64) @ self._similarity64).toarray()).ravel()
         weight = np.zeros(row.shape[1])
         weight[row.indices] = row.data
-        return linear_edits(weight, base, lambda idx: self._similarity64[idx].toarray())
+        return LinearEdits(weight, base, lambda idx: self._similarity64[idx].toarray())
 
     def state(self) -> dict[str, np.ndarray]:
         s = self.similarity_
