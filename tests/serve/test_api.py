@@ -220,7 +220,7 @@ def test_reload_swaps_the_run_in_every_worker(ease_run: Path, pop_run: Path, db_
         version = response.json()["version"]
         assert response.json()["model"] == "pop" and version == 2
         assert recs(a, KNOWN_USER)["run_version"] == version
-        assert b.app.state.service.wait_for_version(version, timeout_s=30)
+        assert b.app.state.service.runs.wait_for_version(version, timeout_s=30)
         body = recs(b, KNOWN_USER)
         assert body["run_version"] == version and body["model"] == "pop"
         bad = a.post("/v1/admin/reload", json={"run_dir": "/no/such/run"}, headers=auth)

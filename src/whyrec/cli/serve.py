@@ -36,7 +36,7 @@ def serve(
 
     from whyrec.models.persistence import load_run
     from whyrec.serve.app import create_app
-    from whyrec.serve.service import publish_run
+    from whyrec.serve.lifecycle import publish_run
     from whyrec.serve.settings import ServeSettings
     from whyrec.serve.storage import Storage
 

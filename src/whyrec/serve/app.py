@@ -43,7 +43,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         storage = await run_in_threadpool(Storage.open, settings.db_url)
         try:
             service = RecommendationService(settings, storage)
-            await run_in_threadpool(service.start)
+            await run_in_threadpool(service.runs.start)
             app.state.service = service
             yield
         finally:

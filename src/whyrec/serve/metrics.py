@@ -56,7 +56,7 @@ class _ServiceCollector(Collector):
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | InfoMetricFamily]:
         service = self.service()
-        served = service.current if service is not None else None
+        served = service.runs.current if service is not None else None
         info = InfoMetricFamily("whyrec_model", "The run this worker serves.")
         version = GaugeMetricFamily("whyrec_model_version", "Version of the served run (bumped by each reload).")
         if served is not None:
@@ -68,8 +68,8 @@ class _ServiceCollector(Collector):
         if service is not None:
             cache = CounterMetricFamily("whyrec_user_cache_lookups", "Per-user state lookups, by result.",
                                         labels=["result"])
-            cache.add_metric(["hit"], float(service.cache_hits))
-            cache.add_metric(["miss"], float(service.cache_misses))
+            cache.add_metric(["hit"], float(service.states.cache_hits))
+            cache.add_metric(["miss"], float(service.states.cache_misses))
             yield cache
 
 

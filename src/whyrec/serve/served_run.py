@@ -19,7 +19,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.data.schema import EventWeights
-from whyrec.errors import UnknownIdError
+from whyrec.errors import ItemNotFoundError
 from whyrec.models.base import AdditiveScorer, BaseRecommender
 from whyrec.models.persistence import Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
@@ -84,21 +84,20 @@ class ServedRun:
         """Whether the model has exact contributions (the ``exact`` explainer works)."""
         return isinstance(self.model, AdditiveScorer)
 
-    def item_index(self, item_id: str, *, loc: str = "item_id") -> int:
+    def item_index(self, item_id: str, *, loc: tuple[str | int, ...] = ("path", "item_id")) -> int:
         """The index of an item of this run.
 
+        Args:
+            item_id: the item's id.
+            loc: where the id is in the request (for the error).
+
         Raises:
-            UnknownIdError: the run does not know the item (the message names it and the run).
+            ItemNotFoundError: the run does not know the item (the message names it and the run).
         """
         index = self.fit.items.indices_of([item_id], missing="mark")[0]
         if index < 0:
-            raise UnknownIdError("item", [item_id], where=f"run {self.path.name}", n_known=self.n_items)
+            raise ItemNotFoundError([item_id], where=f"run {self.path.name}", n_known=self.n_items, loc=loc)
         return int(index)
-
-    def unknown_items(self, item_ids: list[str]) -> list[str]:
-        """The ids among `item_ids` that this run does not know, in order, each once."""
-        found = self.fit.items.indices_of(item_ids, missing="mark")
-        return list(dict.fromkeys(i for i, f in zip(item_ids, found, strict=True) if f < 0))
 
     def knows_user(self, user_id: str) -> bool:
         """Whether the user has a training history in this run."""

@@ -18,6 +18,6 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"])
 async def reload(service: ServiceDep, _: AdminDep, body: ReloadIn | None = None) -> ReloadOut:
     """Load a run directory and swap it in without dropping requests: requests in flight finish on the old
     run, and every other worker adopts the new one within ``reload_check_s``."""
-    served = await run_in_threadpool(service.reload, body.run_dir if body else None)
+    served = await run_in_threadpool(service.runs.reload, body.run_dir if body else None)
     return ReloadOut(run_dir=str(served.path), model=served.model_name, version=served.version,
                      loaded_s=served.loaded_s)

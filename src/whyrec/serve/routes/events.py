@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 
 from whyrec.serve.deps import MetricsDep, ServiceDep, SettingsDep
 from whyrec.serve.errors import BatchTooLargeError
+from whyrec.serve.feedback import now_utc
 from whyrec.serve.schemas import ErrorBody, EventsAccepted, EventsIn
-from whyrec.serve.service import now_utc
 from whyrec.serve.storage import NewEvent
 
 __all__ = ["router"]
@@ -34,7 +34,7 @@ async def post_events(service: ServiceDep, settings: SettingsDep, metrics: Metri
     now = now_utc()
     events = [NewEvent(user_id=e.user_id, item_id=e.item_id, event_type=e.event_type, value=e.value,
                        timestamp=e.timestamp or now) for e in body.events]
-    call = partial(service.post_events, events, locs=[("body", "events", i) for i in range(len(events))])
+    call = partial(service.feedback.post_events, events, locs=[("body", "events", i) for i in range(len(events))])
     # SQLite commits in a few milliseconds: inline on the event loop, because a pool thread that waits for the
     # GIL after each of its statements, while the loop serves reads, takes ten times longer (the convoy
     # effect). A networked database goes through the thread pool.

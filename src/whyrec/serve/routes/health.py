@@ -25,7 +25,7 @@ def healthz() -> Health:
 def readyz(request: Request) -> Response:
     """Readiness: 200 once a run is loaded and the store answers, else 503."""
     service = getattr(request.app.state, "service", None)
-    served = service.current if service is not None else None
+    served = service.runs.current if service is not None else None
     if served is None:
         return JSONResponse(Readiness(status="not_ready", detail="no run loaded yet").model_dump(), status_code=503)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from whyrec.serve.deps import ItemIdPath, KQuery, ServiceDep
-from whyrec.serve.schemas import ErrorBody, SimilarItemOut, SimilarItemsOut
+from whyrec.serve.schemas import ErrorBody, SimilarItemsOut
 
 __all__ = ["router"]
 
@@ -16,10 +16,4 @@ router = APIRouter(prefix="/v1/items/{item_id}", tags=["items"])
 def similar(service: ServiceDep, item_id: ItemIdPath, k: KQuery = 10) -> SimilarItemsOut:
     """The items the model ranks highest for a history of this item alone, each with the attributes both
     share and how many training users interacted with both."""
-    found = service.similar(item_id, k=k)
-    served = service.served
-    index = served.item_index(item_id)
-    return SimilarItemsOut(item_id=item_id, title=served.fit.catalog.label(index), model=served.model_name,
-                           items=[SimilarItemOut(item_id=s.item_id, title=s.title, rank=s.rank, score=s.score,
-                                                 shared_attributes=list(s.shared_attributes),
-                                                 co_interactions=s.co_interactions) for s in found])
+    return service.items.similar(item_id, k=k)

@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.serve.deps import ItemIdPath, KQuery, LangQuery, MethodQuery, ServiceDep, UserIdPath
-from whyrec.serve.schemas import ErrorBody, RecommendationOut, RecommendationsOut
-from whyrec.serve.service import RecommendationList
+from whyrec.serve.schemas import ErrorBody, RecommendationsOut
 
 __all__ = ["router"]
 
@@ -35,22 +34,16 @@ async def recommendations(service: ServiceDep, user_id: UserIdPath, k: KQuery = 
     # On SQLite the usual request (a cached state, or exact explanations) costs about a millisecond of CPU:
     # it runs on the event loop, because a thread-pool hop costs as much. Explanation searches, and every
     # request on a networked database (which could stall the loop), go to the thread pool.
-    call = partial(service.recommend_rendered, user_id, k=k, explain=explain, method=method, lang=lang,
+    call = partial(service.lists.recommend_rendered, user_id, k=k, explain=explain, method=method, lang=lang,
                    render=_render)
-    chosen = method or ("exact" if service.served.is_additive else "counterfactual")
+    chosen = method or ("exact" if service.runs.served.is_additive else "counterfactual")
     slow = (explain and chosen in _SLOW_METHODS) or service.storage.backend != "sqlite"
     body = await run_in_threadpool(call) if slow else call()
     return Response(body, media_type="application/json")
 
 
-def _render(found: RecommendationList) -> bytes:
-    out = RecommendationsOut(
-        user_id=found.user_id, model=found.model if found.personalized and not found.cold_start else "pop",
-        run_version=found.run_version, personalized=found.personalized, cold_start=found.cold_start,
-        history_size=found.history_size,
-        items=[RecommendationOut(item_id=r.item_id, title=r.title, rank=r.rank, score=r.score,
-                                 explanation=r.explanation) for r in found.items])
-    return out.model_dump_json().encode()
+def _render(found: RecommendationsOut) -> bytes:
+    return found.model_dump_json().encode()
 
 
 @router.get("/items/{item_id}/explanation", response_model=Explanation,
@@ -60,4 +53,4 @@ def item_explanation(service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPa
                                                                            "the item out of.")] = 10,
                      lang: LangQuery = Lang.EN) -> Explanation:
     """Why the item scores as it does for the user now (``rank`` is 0 when it cannot be recommended to them)."""
-    return service.explain_item(user_id, item_id, method=method, k=k, lang=lang)
+    return service.lists.explain_item(user_id, item_id, method=method, k=k, lang=lang)

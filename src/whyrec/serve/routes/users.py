@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from whyrec.serve.deps import ServiceDep, UserIdPath
-from whyrec.serve.schemas import MAX_ID, ErrorBody, ProfileOut, ProfileTag, UserSettingsIn
-from whyrec.serve.service import Profile
+from whyrec.serve.schemas import MAX_ID, ErrorBody, ProfileOut, UserSettingsIn
 from whyrec.serve.storage import UserSettings
 
 __all__ = ["router"]
@@ -19,40 +18,34 @@ TagPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="``at
                                                                            "``category=Comedy``.")]
 
 
-def _profile_out(profile: Profile) -> ProfileOut:
-    return ProfileOut(user_id=profile.user_id, personalized=profile.personalized, history_size=profile.history_size,
-                      tags=[ProfileTag(tag=t, weight=w, items=n) for t, w, n in profile.tags],
-                      removed_tags=list(profile.removed_tags), hidden_items=list(profile.hidden_items))
-
-
 @router.get("/profile", response_model=ProfileOut)
 def profile(service: ServiceDep, user_id: UserIdPath) -> ProfileOut:
     """The interest tags of the history the model scores for the user, heaviest first."""
-    return _profile_out(service.profile(user_id))
+    return service.feedback.profile(user_id)
 
 
 @router.delete("/profile/tags/{tag}", response_model=ProfileOut, responses={404: {"model": ErrorBody}})
 def remove_tag(service: ServiceDep, user_id: UserIdPath, tag: TagPath) -> ProfileOut:
     """Remove a tag's influence: history items that carry it no longer count (idempotent)."""
-    return _profile_out(service.remove_tag(user_id, tag))
+    return service.feedback.remove_tag(user_id, tag)
 
 
 @router.put("/profile/tags/{tag}", response_model=ProfileOut, responses={404: {"model": ErrorBody}})
 def restore_tag(service: ServiceDep, user_id: UserIdPath, tag: TagPath) -> ProfileOut:
     """Undo the removal of a tag (idempotent)."""
-    return _profile_out(service.restore_tag(user_id, tag))
+    return service.feedback.restore_tag(user_id, tag)
 
 
 @router.get("/settings", response_model=UserSettingsIn)
 def get_settings(service: ServiceDep, user_id: UserIdPath) -> UserSettingsIn:
     """The user's settings (the defaults when none were stored)."""
-    return UserSettingsIn(personalization=service.get_settings(user_id).personalization)
+    return UserSettingsIn(personalization=service.feedback.get_settings(user_id).personalization)
 
 
 @router.put("/settings", response_model=UserSettingsIn, responses={422: {"model": ErrorBody}})
 def put_settings(service: ServiceDep, user_id: UserIdPath, body: UserSettingsIn) -> UserSettingsIn:
     """Store the user's settings; ``personalization: false`` switches them to popular items."""
-    stored = service.put_settings(user_id, UserSettings(personalization=body.personalization))
+    stored = service.feedback.put_settings(user_id, UserSettings(personalization=body.personalization))
     return UserSettingsIn(personalization=stored.personalization)
 
 
@@ -60,5 +53,5 @@ def put_settings(service: ServiceDep, user_id: UserIdPath, body: UserSettingsIn)
 def erase(service: ServiceDep, user_id: UserIdPath) -> Response:
     """Erase the user's stored events, settings and removed tags (their training data stays in the run until
     the next training)."""
-    service.erase(user_id)
+    service.feedback.erase(user_id)
     return Response(status_code=204)

@@ -1,0 +1,94 @@
+"""A user's recommendation list and the explanation of one item for a user.
+
+The live loop: a user's history is their training history in the run (for users the model knows) plus the
+events posted to the service, weighed like the training data (``rating`` by its value, ``purchase`` 5, ...);
+:class:`~whyrec.serve.user_cache.UserStates` keeps the ranking it gives until either changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from whyrec.explain.explanation import Explanation, Lang
+from whyrec.serve.explanations import Explanations
+from whyrec.serve.lifecycle import RunLifecycle
+from whyrec.serve.schemas import RecommendationOut, RecommendationsOut
+from whyrec.serve.served_run import ServedRun
+from whyrec.serve.user_cache import UserStates
+from whyrec.serve.user_state import UserState
+
+__all__ = ["RecommendationLists"]
+
+#: Rendered responses kept per user state (distinct k / explain / method / lang combinations).
+_MAX_RENDERED = 32
+
+
+class RecommendationLists:
+    """Users' top-k lists, with explanations when asked.
+
+    Args:
+        runs: the served run.
+        states: the per-user scoring states.
+        explanations: how items are explained.
+    """
+
+    def __init__(self, runs: RunLifecycle, states: UserStates, explanations: Explanations) -> None:
+        self.runs = runs
+        self.states = states
+        self.explanations = explanations
+
+    def recommend(self, user_id: str, *, k: int, explain: bool = False, method: str | None = None,
+                  lang: Lang = Lang.EN) -> RecommendationsOut:
+        """The user's top-k, with explanations when asked.
+
+        Raises:
+            ConfigError: `method` is not offered, or cannot explain this model.
+        """
+        served = self.runs.served
+        return self._recommend(served, self.states.user_state(user_id, served), k, explain, method, lang)
+
+    def recommend_rendered(self, user_id: str, *, k: int, explain: bool, method: str | None, lang: Lang,
+                           render: Callable[[RecommendationsOut], bytes]) -> bytes:
+        """:meth:`recommend`, rendered by `render` and kept with the user's state until it changes.
+
+        The hot path of the API: a repeated request costs one version lookup in the store.
+        """
+        served = self.runs.served
+        state = self.states.user_state(user_id, served)
+        key = (k, explain, method, lang)
+        body = state.rendered.get(key)
+        if body is None:
+            body = render(self._recommend(served, state, k, explain, method, lang))
+            if len(state.rendered) >= _MAX_RENDERED:
+                state.rendered.clear()
+            state.rendered[key] = body
+        return body
+
+    def _recommend(self, served: ServedRun, state: UserState, k: int, explain: bool, method: str | None,
+                   lang: Lang) -> RecommendationsOut:
+        items = state.ranking[:k]
+        explanations: list[Explanation | None] = [None] * len(items)
+        if explain:
+            explanations = list(self.explanations.explain(served, state, items, method, k, lang))
+        entries = [RecommendationOut(item_id=served.fit.items.id_of(int(i)), title=served.fit.catalog.label(int(i)),
+                                     rank=r + 1, score=float(state.scores[i]), explanation=e)
+                   for r, (i, e) in enumerate(zip(items.tolist(), explanations, strict=True))]
+        return RecommendationsOut(user_id=state.user_id, model=served.model_name if state.uses_model else "pop",
+                                  run_version=served.version, personalized=state.personalized,
+                                  cold_start=state.cold_start, history_size=len(state.history), items=entries)
+
+    def explain_item(self, user_id: str, item_id: str, *, method: str | None = None, k: int = 10,
+                     lang: Lang = Lang.EN) -> Explanation:
+        """Why `item_id` scores as it does for the user (its rank is 0 when it cannot be recommended).
+
+        Raises:
+            ItemNotFoundError: the run does not know the item.
+        """
+        served = self.runs.served
+        item = served.item_index(item_id, loc=("path", "item_id"))
+        state = self.states.user_state(user_id, served)
+        (explanation,) = self.explanations.explain(served, state, np.asarray([item], dtype=np.int32), method, k,
+                                                   lang)
+        return explanation

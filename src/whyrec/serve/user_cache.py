@@ -1,0 +1,59 @@
+"""The per-user scoring states of one worker, cached while the user's version and the run's are unchanged.
+
+Each request reads the user's version from the store; a cached state is reused only while that version and
+the run version are unchanged, so an event posted to any worker changes the next list at once.
+"""
+
+from __future__ import annotations
+
+from whyrec.serve.cache import LRUCache
+from whyrec.serve.served_run import ServedRun
+from whyrec.serve.storage import NOT_INTERESTED, Storage
+from whyrec.serve.user_state import LiveEvent, UserState, build_user_state
+
+__all__ = ["UserStates"]
+
+
+class UserStates:
+    """An LRU of :class:`UserState` by user, checked against the store's user version at each lookup.
+
+    Args:
+        storage: the open event store.
+        capacity: users kept (``settings.cache_users``).
+
+    Attributes:
+        cache_hits: lookups answered from the cache.
+        cache_misses: lookups that built the state.
+    """
+
+    def __init__(self, storage: Storage, capacity: int) -> None:
+        self.storage = storage
+        self._states: LRUCache[str, UserState] = LRUCache(capacity)
+        self.cache_hits = 0
+        self.cache_misses = 0
+
+    def user_state(self, user_id: str, served: ServedRun) -> UserState:
+        """The user's scoring state under `served`, rebuilt only when their version or the run changed."""
+        version = self.storage.user_version(user_id)
+        cached = self._states.get(user_id)
+        if cached is not None and cached.user_version == version and cached.run_version == served.version:
+            self.cache_hits += 1
+            return cached
+        self.cache_misses += 1
+        events = [LiveEvent(e.item_id, e.event_type, e.value, int(e.timestamp.timestamp()))
+                  for e in self.storage.events_of(user_id)]
+        settings = self.storage.settings(user_id)
+        # the store's hidden_items() is this same set; reading it from the events saves a query
+        hidden = {e.item_id for e in events if e.event_type == NOT_INTERESTED}
+        state = build_user_state(served, user_id, version, events, personalized=settings.personalization,
+                                 removed_tags=list(self.storage.removed_tags(user_id)), hidden_ids=hidden)
+        self._states.put(user_id, state)
+        return state
+
+    def forget(self, user_id: str) -> None:
+        """Drop the user's state (after a change this worker made to their stored data)."""
+        self._states.pop(user_id)
+
+    def clear(self) -> None:
+        """Drop every state (after a run swap)."""
+        self._states.clear()
