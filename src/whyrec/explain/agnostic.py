@@ -6,9 +6,9 @@ model and cost many model calls; they are here for comparison with the exact and
 
 from __future__ import annotations
 
-import time
 import warnings
-from abc import ABC, abstractmethod
+from abc import abstractmethod
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -16,74 +16,63 @@ import numpy as np
 from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
-from whyrec.explain.base import ScoredHistory, history_evidence
-from whyrec.explain.explanation import ExplainMethod, Explanation
+from whyrec.explain.base import ExplainerConfig, HistoryWeights, HistoryWeightsExplainer, ScoredHistory
+from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.masking import MaskedScorer
 from whyrec.models.base import Recommender
 
-__all__ = ["HistoryExplainer", "KernelShapExplainer", "LimeExplainer", "RecentExplainer", "RandomExplainer"]
+__all__ = ["KernelShapExplainer", "LimeExplainer", "MaskedExplainer", "RandomExplainer", "RecentExplainer",
+           "SamplingConfig"]
 
 
-class HistoryExplainer(ABC):
-    """Shared plumbing: score once, compute (len(items), n_features) weights, wrap them as evidence."""
+@dataclass(frozen=True)
+class SamplingConfig(ExplainerConfig):
+    """Knobs of the sampling methods.
 
-    method: ClassVar[ExplainMethod]
+    Attributes:
+        n_samples: masks scored (None = the library's default).
+        seed: the sampler's seed.
+    """
 
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
-        self.top_n = top_n
-        self.candidates = candidates
+    n_samples: int | None = None
+    seed: int = 0
 
-    def supports(self, model: Recommender) -> bool:
-        """Works with any model."""
-        return True
+
+class MaskedExplainer(HistoryWeightsExplainer):
+    """Explainers that see the model only through re-scoring the history with items masked out."""
+
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> HistoryWeights:
+        """The (len(items), n_features) weights over the distinct history items."""
+        scorer = MaskedScorer(model, history, items, self.dataset.n_items)
+        weights, baselines = self.weights(scorer, history)
+        return HistoryWeights(scorer.features, weights, baselines)
 
     @abstractmethod
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         """((len(items), n_features) weights, (len(items),) baselines)."""
 
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item."""
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
-        scorer = MaskedScorer(model, history, items, self.dataset.n_items)
-        started = time.perf_counter()
-        weights, baselines = self.weights(scorer, history)
-        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            score = float(scored.scores[item])
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method,
-                evidence=history_evidence(self.dataset, scorer.features, weights[row], score, self.top_n),
-                baseline=float(baselines[row]), elapsed_ms=per_item_ms,
-            ))
-        return out
 
-
-class KernelShapExplainer(HistoryExplainer):
+class KernelShapExplainer(MaskedExplainer):
     """KernelSHAP (Lundberg & Lee, 2017) over history items, via the `shap` library.
 
-    Background: the empty history. Args beyond the base: ``n_samples`` (None = shap's default,
-    ``2 * n_features + 2048``).
+    Background: the empty history. ``n_samples`` (None = shap's default, ``2 * n_features + 2048``).
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.SHAP
-
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None,
-                 n_samples: int | None = None, seed: int = 0) -> None:
-        super().__init__(dataset, top_n=top_n, candidates=candidates)
-        self.n_samples = n_samples
-        self.seed = seed
+    config: SamplingConfig
+    config_type: ClassVar[type[ExplainerConfig]] = SamplingConfig
+    slow: ClassVar[bool] = True
+    compared: ClassVar[bool] = True
 
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         import shap
 
         m = len(scorer.features)
-        np.random.seed(self.seed)  # shap's sampler draws from numpy's global generator
+        np.random.seed(self.config.seed)  # shap's sampler draws from numpy's global generator
         explainer = shap.KernelExplainer(scorer, np.zeros((1, m)))
-        kwargs = {"silent": True} if self.n_samples is None else {"nsamples": self.n_samples, "silent": True}
+        n_samples = self.config.n_samples
+        kwargs = {"silent": True} if n_samples is None else {"nsamples": n_samples, "silent": True}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             values = explainer.shap_values(np.ones((1, m)), **kwargs)
@@ -92,27 +81,27 @@ class KernelShapExplainer(HistoryExplainer):
         return per_item, np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64))
 
 
-class LimeExplainer(HistoryExplainer):
+class LimeExplainer(MaskedExplainer):
     """LIME (Ribeiro et al., 2016) over history items, via the `lime` library's weighted linear fit.
 
-    One neighbourhood of random masks (lime's default size, 5000) is scored once and shared by all explained
+    One neighbourhood of random masks (``n_samples``, default lime's 5000) is scored once and shared by all explained
     items; each item gets its own local linear model (``lime.lime_base.LimeBase``).
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.LIME
-
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None,
-                 n_samples: int = 5000, seed: int = 0) -> None:
-        super().__init__(dataset, top_n=top_n, candidates=candidates)
-        self.n_samples = n_samples
-        self.seed = seed
+    config: SamplingConfig
+    config_type: ClassVar[type[ExplainerConfig]] = SamplingConfig
+    slow: ClassVar[bool] = True
+    compared: ClassVar[bool] = True
+    default_samples: ClassVar[int] = 5000
 
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         from lime.lime_base import LimeBase
 
         m = len(scorer.features)
-        rng = np.random.default_rng(self.seed)
-        masks = (rng.random((self.n_samples, m)) < rng.random((self.n_samples, 1))).astype(np.float64)
+        n_samples = self.config.n_samples or self.default_samples
+        rng = np.random.default_rng(self.config.seed)
+        masks = (rng.random((n_samples, m)) < rng.random((n_samples, 1))).astype(np.float64)
         masks[0] = 1.0  # the instance itself comes first, as lime expects
         outputs = scorer(masks)
         distances = np.sqrt(((1.0 - masks) ** 2).sum(1)) / np.sqrt(m)  # cosine-like distance to the instance
@@ -121,7 +110,7 @@ class LimeExplainer(HistoryExplainer):
         def kernel(d: np.ndarray) -> np.ndarray:
             return np.sqrt(np.exp(-(d ** 2) / width ** 2))
 
-        base = LimeBase(kernel, random_state=self.seed)
+        base = LimeBase(kernel, random_state=self.config.seed)
         weights = np.zeros((outputs.shape[1], m))
         intercepts = np.zeros(outputs.shape[1])
         for out in range(outputs.shape[1]):
@@ -133,25 +122,28 @@ class LimeExplainer(HistoryExplainer):
         return weights, intercepts
 
 
-class RandomExplainer(HistoryExplainer):
+class RandomExplainer(MaskedExplainer):
     """Baseline: random history items with equal weight (a fidelity floor)."""
 
     method: ClassVar[ExplainMethod] = ExplainMethod.RANDOM
+    config: SamplingConfig
+    config_type: ClassVar[type[ExplainerConfig]] = SamplingConfig
+    compared: ClassVar[bool] = True
 
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None,
-                 seed: int = 0) -> None:
-        super().__init__(dataset, top_n=top_n, candidates=candidates)
-        self.rng = np.random.default_rng(seed)
+    def __init__(self, dataset: Dataset, config: ExplainerConfig | None = None, /, **knobs: object) -> None:
+        super().__init__(dataset, config, **knobs)
+        self.rng = np.random.default_rng(self.config.seed)
 
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         m = len(scorer.features)
         return self.rng.random((len(scorer.items), m)), np.zeros(len(scorer.items))
 
 
-class RecentExplainer(HistoryExplainer):
+class RecentExplainer(MaskedExplainer):
     """Baseline: the most recent history items first ("because you just looked at...")."""
 
     method: ClassVar[ExplainMethod] = ExplainMethod.RECENT
+    compared: ClassVar[bool] = True
 
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         last_seen = np.zeros(len(scorer.features))

@@ -8,16 +8,14 @@ attribution, so it is labelled ``attention`` and measured by the same fidelity t
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
 from whyrec._types import IndexArray
-from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
-from whyrec.explain.base import ScoredHistory, UnsupportedModelError, history_evidence
-from whyrec.explain.explanation import ExplainMethod, Explanation
+from whyrec.explain.base import HistoryWeights, HistoryWeightsExplainer, ItemEvidence, ScoredHistory, history_evidence
+from whyrec.explain.explanation import ExplainMethod
 from whyrec.models.base import Recommender
 
 __all__ = ["AttentionExplainer", "AttentionScorer", "rollout"]
@@ -46,30 +44,20 @@ def rollout(weights: tuple[np.ndarray, ...]) -> np.ndarray:
     return flow[-1]
 
 
-class AttentionExplainer:
+class AttentionExplainer(HistoryWeightsExplainer):
     """History items weighted by attention rollout onto their positions (repeated items add up).
 
     Weights are shares of the final state (they sum to 1 over positions), not score units.
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.ATTENTION
+    needs: ClassVar[type] = AttentionScorer
+    needs_text: ClassVar[str] = "attention maps (AttentionScorer)"
 
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
-        self.top_n = top_n
-        self.candidates = candidates
-
-    def supports(self, model: Recommender) -> bool:
-        """True for models with attention maps."""
-        return isinstance(model, AttentionScorer)
-
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item; the rollout is the same for every item of one history."""
-        if not isinstance(model, AttentionScorer):
-            raise UnsupportedModelError(self.method, model.name, "attention maps (AttentionScorer)")
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
-        started = time.perf_counter()
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> HistoryWeights:
+        """The rollout onto the distinct history items: the same for every item of one history."""
+        assert isinstance(model, AttentionScorer)  # checked by explain()
         maps = model.attention(history)
         flow = rollout(maps.weights)
         used = maps.slots >= 0
@@ -77,14 +65,8 @@ class AttentionExplainer:
         distinct = np.unique(history.items[events]) if len(events) else np.zeros(0, dtype=np.int32)
         weights = np.zeros(len(distinct))
         np.add.at(weights, np.searchsorted(distinct, history.items[events]), flow[used])
-        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for item in items:
-            score = float(scored.scores[item])
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method,
-                evidence=history_evidence(self.dataset, distinct, weights, 1.0, self.top_n),
-                elapsed_ms=per_item_ms,
-            ))
-        return out
+        return HistoryWeights(distinct, np.tile(weights, (len(items), 1)), np.zeros(len(items)))
+
+    def describe(self, state: HistoryWeights, row: int, item: int, score: float) -> ItemEvidence:
+        """The rollout as evidence; shares are of the whole attention flow, not of the score."""
+        return ItemEvidence(evidence=history_evidence(self.dataset, state.items, state.weights[row], 1.0, self.top_n))

@@ -1,10 +1,17 @@
-"""The Explainer protocol and the scoring context every explainer shares."""
+"""The Explainer protocol, the base class every explainer extends, and the scoring context they share.
+
+`BaseExplainer.explain` is the one template: it checks the model, scores the history once (or takes the
+caller's `ScoredHistory`), runs the explainer's per-list attribution step once and its per-item step for each
+item, and times both.
+"""
 
 from __future__ import annotations
 
+import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -12,10 +19,13 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import UnsupportedModelError
-from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
+from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation
 from whyrec.models.base import Recommender
 
-__all__ = ["Explainer", "ScoredHistory", "UnsupportedModelError", "history_evidence", "rank_in"]
+__all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryWeights", "HistoryWeightsExplainer",
+           "ItemEvidence", "ScoredHistory", "UnsupportedModelError", "history_evidence", "rank_in"]
+
+State = TypeVar("State")
 
 
 class Explainer(Protocol):
@@ -25,7 +35,157 @@ class Explainer(Protocol):
 
     def supports(self, model: Recommender) -> bool: ...
 
-    def explain(self, model: Recommender, history: History, items: IndexArray) -> list[Explanation]: ...
+    def explain(self, model: Recommender, history: History, items: IndexArray,
+                scored: ScoredHistory | None = None) -> list[Explanation]: ...
+
+
+@dataclass(frozen=True)
+class ExplainerConfig:
+    """The knobs every explainer shares.
+
+    Attributes:
+        top_n: evidence entries kept per explanation (None = all).
+        candidates: items that may be recommended (for ranks; None = every item).
+        k: the list length (a counterfactual takes its item out of the top k).
+    """
+
+    top_n: int | None = 5
+    candidates: IndexArray | None = field(default=None, compare=False)
+    k: int = 10
+
+
+@dataclass(frozen=True)
+class ItemEvidence:
+    """What an explainer's per-item step found for one item (the template adds ids, score, rank, timing)."""
+
+    evidence: tuple[Evidence, ...]
+    baseline: float = 0.0
+    complete: bool = False
+    counterfactual: Counterfactual | None = None
+    score: float | None = None
+    """The score the evidence adds up to, when the explainer computes it (default: the model's score)."""
+
+
+class BaseExplainer(ABC, Generic[State]):
+    """The template of every explainer: score once, attribute once per list, describe each item.
+
+    Args:
+        dataset: ids, labels and whatever else the explainer reads.
+        config: the knobs (default: `config_type` built from `knobs`).
+        **knobs: fields of `config_type` (``top_n=3, candidates=...``), when no `config` is given.
+    """
+
+    method: ClassVar[ExplainMethod]
+    config_type: ClassVar[type[ExplainerConfig]] = ExplainerConfig
+    needs: ClassVar[type | tuple[type, ...] | None] = None
+    """The capability protocol(s) a model must implement (None: any model)."""
+    needs_text: ClassVar[str] = ""
+    """The capability in words, for `UnsupportedModelError`."""
+    slow: ClassVar[bool] = False
+    """Seconds per list (thousands of model calls): explain-eval runs it on fewer users."""
+    served: ClassVar[bool] = False
+    """Offered by the API (fast, and meant for the people the list is for)."""
+    compared: ClassVar[bool] = False
+    """Measured by default in ``whyrec explain-eval``."""
+
+    def __init__(self, dataset: Dataset, config: ExplainerConfig | None = None, /, **knobs: Any) -> None:
+        self.dataset = dataset
+        self.config = config if config is not None else self.config_type(**knobs)
+
+    @property
+    def top_n(self) -> int | None:
+        """Evidence entries kept per explanation."""
+        return self.config.top_n
+
+    @property
+    def candidates(self) -> IndexArray | None:
+        """Items that may be recommended."""
+        return self.config.candidates
+
+    @classmethod
+    def supports_dataset(cls, dataset: Dataset) -> bool:
+        """Whether this method can explain models fitted on `dataset` (all datasets unless it needs more)."""
+        return True
+
+    @classmethod
+    def dataset_requirement(cls, dataset: Dataset) -> str:
+        """Why `dataset` is not supported (shown when `supports_dataset` is False)."""
+        return f"method {cls.method.value!r} cannot explain models fitted on {dataset.name!r}."
+
+    @classmethod
+    def supports_model(cls, model: Recommender) -> bool:
+        """Whether `model` has the capability this method needs."""
+        return cls.needs is None or isinstance(model, cls.needs)
+
+    def supports(self, model: Recommender) -> bool:
+        """Whether `model` has the capability this method needs."""
+        return self.supports_model(model)
+
+    def explain(self, model: Recommender, history: History, items: IndexArray,
+                scored: ScoredHistory | None = None) -> list[Explanation]:
+        """One Explanation per item, in the order given.
+
+        Args:
+            model: the fitted model.
+            history: the history its scores come from.
+            items: the explained items.
+            scored: the history already scored by `model` (with the same candidates); scored here when None.
+
+        Raises:
+            UnsupportedModelError: the model lacks the capability this method needs.
+        """
+        if not self.supports(model):
+            raise UnsupportedModelError(self.method, model.name, self.needs_text)
+        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
+        items = np.asarray(items, dtype=np.int32)
+        started = time.perf_counter()
+        state = self.attribute(model, history, items, scored)
+        shared_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
+        out = []
+        for row, item in enumerate(items.tolist()):
+            t0 = time.perf_counter()
+            score = float(scored.scores[item])
+            found = self.describe(state, row, item, score)
+            out.append(Explanation(
+                user_id=history.user_id, item_id=self.dataset.items.id_of(item),
+                score=score if found.score is None else found.score, rank=scored.rank(item), model=model.name,
+                method=self.method, evidence=found.evidence, baseline=found.baseline, complete=found.complete,
+                counterfactual=found.counterfactual, elapsed_ms=shared_ms + (time.perf_counter() - t0) * 1000,
+            ))
+        return out
+
+    @abstractmethod
+    def attribute(self, model: Recommender, history: History, items: IndexArray, scored: ScoredHistory) -> State:
+        """The per-list step: whatever this method computes once for all `items` of one history."""
+
+    @abstractmethod
+    def describe(self, state: State, row: int, item: int, score: float) -> ItemEvidence:
+        """The per-item step: the evidence of ``items[row]`` (index `item`, model score `score`)."""
+
+
+@dataclass(frozen=True)
+class HistoryWeights:
+    """History items and their weights for each explained item.
+
+    Attributes:
+        items: (m,) distinct history items.
+        weights: (len(items), m) weight of each history item for each explained item.
+        baselines: (len(items),) the part of each score no history item carries.
+    """
+
+    items: np.ndarray
+    weights: np.ndarray
+    baselines: np.ndarray
+
+
+class HistoryWeightsExplainer(BaseExplainer[HistoryWeights]):
+    """An explainer whose evidence is weighted history items: it only computes the `HistoryWeights`."""
+
+    def describe(self, state: HistoryWeights, row: int, item: int, score: float) -> ItemEvidence:
+        """The history items' weights for this item, the strongest support first."""
+        return ItemEvidence(evidence=history_evidence(self.dataset, state.items, state.weights[row], score,
+                                                      self.top_n),
+                            baseline=float(state.baselines[row]))
 
 
 def rank_in(scores: FloatArray, item: int, excluded: np.ndarray) -> int | None:

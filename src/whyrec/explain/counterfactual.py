@@ -6,8 +6,8 @@ leave-one-out score drops), and every claim is verified by re-scoring the edited
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
 from typing import ClassVar
 
@@ -16,11 +16,19 @@ import numpy as np
 from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.explain.base import ScoredHistory, excluded_mask, history_evidence
-from whyrec.explain.explanation import Counterfactual, ExplainMethod, Explanation
+from whyrec.explain.base import (
+    BaseExplainer,
+    ExplainerConfig,
+    HistoryWeights,
+    ItemEvidence,
+    ScoredHistory,
+    excluded_mask,
+    history_evidence,
+)
+from whyrec.explain.explanation import Counterfactual, ExplainMethod
 from whyrec.models.base import AdditiveScorer, EditScorer, LinearEdits, Recommender
 
-__all__ = ["CounterfactualExplainer", "history_attribution", "leave_one_out"]
+__all__ = ["CounterfactualConfig", "CounterfactualExplainer", "history_attribution", "leave_one_out"]
 
 
 def leave_one_out(model: Recommender, history: History, items: IndexArray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
@@ -49,59 +57,59 @@ def history_attribution(model: Recommender, history: History, items: IndexArray,
     return hist_items, drops, np.zeros(len(items))
 
 
-class CounterfactualExplainer:
+@dataclass(frozen=True)
+class CounterfactualConfig(ExplainerConfig):
+    """Knobs of the counterfactual search.
+
+    Attributes:
+        max_size: largest set tried; beyond it the explanation says ``verified=False``.
+    """
+
+    max_size: int = 5
+
+
+class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfactual]]]):
     """Find, and verify by re-scoring, a minimal set of history items that keeps an item out of the top k.
 
-    Args:
-        dataset: ids and labels.
-        k: the list length the item must fall out of.
-        max_size: largest set tried; beyond it the explanation says ``verified=False``.
-        top_n: evidence entries kept (the attribution that guided the search).
-        candidates: items that may be recommended.
+    Knobs (`CounterfactualConfig`): ``k``, the list length the item must fall out of; ``max_size``;
+    ``top_n`` evidence entries kept (the attribution that guided the search); ``candidates``.
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.COUNTERFACTUAL
+    config: CounterfactualConfig
+    config_type: ClassVar[type[ExplainerConfig]] = CounterfactualConfig
+    served: ClassVar[bool] = True
+    compared: ClassVar[bool] = True
 
-    def __init__(self, dataset: Dataset, *, k: int = 10, max_size: int = 5, top_n: int | None = 5,
-                 candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
-        self.k = k
-        self.max_size = max_size
-        self.top_n = top_n
-        self.candidates = candidates
+    @property
+    def k(self) -> int:
+        """The list length the item must fall out of."""
+        return self.config.k
 
-    def supports(self, model: Recommender) -> bool:
-        """Every model can be re-scored."""
-        return True
+    @property
+    def max_size(self) -> int:
+        """Largest set tried."""
+        return self.config.max_size
 
     def attribution(self, model: Recommender, history: History, items: IndexArray) -> tuple[np.ndarray, np.ndarray]:
         """(history_items, weights (len(items), m)) guiding the search."""
         hist_items, weights, _ = history_attribution(model, history, items, self.dataset.n_items)
         return hist_items, weights
 
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item, with its counterfactual and the attribution that guided it."""
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
-        items = np.asarray(items, dtype=np.int32)
-        t0 = time.perf_counter()
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> tuple[HistoryWeights, list[Counterfactual]]:
+        """The attribution that guides the search, and each item's verified counterfactual."""
         hist_items, weights = self.attribution(model, history, items)
-        shared_ms = (time.perf_counter() - t0) * 1000 / max(1, len(items))
         edits = _EditCache(model, history, self.dataset.n_items, self.candidates, scored.scores)
-        t1 = time.perf_counter()
         found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))])
-        search_ms = (time.perf_counter() - t1) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            t2 = time.perf_counter()
-            score = float(scored.scores[item])
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method,
-                evidence=history_evidence(self.dataset, hist_items, weights[row], score, self.top_n),
-                counterfactual=found[row], elapsed_ms=shared_ms + search_ms + (time.perf_counter() - t2) * 1000,
-            ))
-        return out
+        return HistoryWeights(hist_items, weights, np.zeros(len(items))), found
+
+    def describe(self, state: tuple[HistoryWeights, list[Counterfactual]], row: int, item: int,
+                 score: float) -> ItemEvidence:
+        """The item's counterfactual, with the attribution that guided it as evidence."""
+        attribution, found = state
+        return ItemEvidence(evidence=history_evidence(self.dataset, attribution.items, attribution.weights[row], score,
+                                                      self.top_n), counterfactual=found[row])
 
     def order(self, hist_items: np.ndarray, weights: np.ndarray) -> list[int]:
         """History items in the order the greedy search removes them (largest weight first)."""

@@ -16,9 +16,9 @@ from whyrec import progress
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.explain.base import ScoredHistory
-from whyrec.explain.explanation import Explanation
+from whyrec.explain.explanation import ExplainMethod, Explanation
 from whyrec.explain.fidelity import FidelityResult, measure_fidelity, top3_jaccard
-from whyrec.explain.registry import create_explainer
+from whyrec.explain.registry import compared_methods, create_explainer, explain_method, slow_methods
 from whyrec.models.base import Recommender
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
     "matches_preference",
     "planted_preferences",
 ]
-
-EXPENSIVE = ("shap", "lime")
 
 
 @dataclass
@@ -80,7 +78,7 @@ class ExplainEvalReport:
     shared_pairs: dict[str, MethodStats]
     shared_users: int
 
-    def paired_deletion(self, reference: str = "exact") -> list[dict[str, float | int | str]]:
+    def paired_deletion(self, reference: str = ExplainMethod.EXACT) -> list[dict[str, float | int | str]]:
         """`reference` against every other method on the same pairs: deletion AUC difference and its Wilcoxon p.
 
         Uses the shared pairs when the expensive methods ran, else all pairs. Every method sees the pairs in
@@ -174,7 +172,7 @@ def evaluate_explainers(
     fit: Dataset,
     user_ids: Sequence[str],
     *,
-    methods: Sequence[str] = ("exact", "counterfactual", "shap", "lime", "random", "recent", "text_similarity"),
+    methods: Sequence[str | ExplainMethod] | None = None,
     k: int = 10,
     steps: int = 5,
     shared_users: int = 20,
@@ -187,7 +185,8 @@ def evaluate_explainers(
         model: the fitted model.
         fit: its training data (histories, catalog).
         user_ids: the users.
-        methods: method names (see ``whyrec.explain.registry``); unsupported ones are skipped.
+        methods: method names (see ``whyrec.explain.registry``; default: its `compared_methods`); unsupported
+            ones are skipped.
         k: list length.
         steps: deletion / insertion steps.
         shared_users: SHAP and LIME run only on the first `shared_users` users (they cost thousands of
@@ -198,7 +197,9 @@ def evaluate_explainers(
             user's planted categories or brands.
     """
     candidates = fit.active_items
-    explainers = {m: create_explainer(m, fit, candidates=candidates, k=k) for m in methods}
+    chosen = [explain_method(m) for m in methods] if methods is not None else list(compared_methods())
+    expensive = slow_methods()
+    explainers = {m: create_explainer(m, fit, candidates=candidates, k=k) for m in chosen}
     explainers = {m: e for m, e in explainers.items() if e.supports(model)}
     all_stats = {m: MethodStats(m) for m in explainers}
     shared = {m: MethodStats(m) for m in explainers}
@@ -211,7 +212,7 @@ def evaluate_explainers(
             in_shared = position < shared_users
             scored = ScoredHistory(model, history, fit.n_items, candidates)
             for method, explainer in explainers.items():
-                if method in EXPENSIVE and not in_shared:
+                if method in expensive and not in_shared:
                     continue
                 started = time.perf_counter()
                 explanations: list[Explanation] = explainer.explain(model, history, items, scored)
@@ -237,5 +238,5 @@ def evaluate_explainers(
                             stats.correct.append(matches_preference(fit, explanation, preferences.get(user, set())))
             bar.advance()
     return ExplainEvalReport(model.name, k, len(user_ids), all_stats,
-                             shared if any(m in EXPENSIVE for m in explainers) else {},
+                             shared if any(m in expensive for m in explainers) else {},
                              min(shared_users, len(user_ids)))

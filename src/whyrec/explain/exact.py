@@ -10,65 +10,45 @@
 
 from __future__ import annotations
 
-import time
 from typing import ClassVar
 
 import numpy as np
 
 from whyrec._types import IndexArray
-from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
-from whyrec.explain.base import ScoredHistory, UnsupportedModelError, history_evidence
-from whyrec.explain.explanation import ExplainMethod, Explanation
+from whyrec.explain.base import BaseExplainer, ItemEvidence, ScoredHistory, history_evidence
+from whyrec.explain.explanation import ExplainMethod
 from whyrec.models.base import AdditiveScorer, Contributions, Recommender, TermScorer
 
 __all__ = ["ExactExplainer", "TermsExplainer"]
 
 
-class ExactExplainer:
+class ExactExplainer(BaseExplainer[Contributions]):
     """Each history item's exact effect on the score: with the baseline, the weights sum to the score.
 
-    Args:
-        dataset: supplies ids and labels.
-        top_n: evidence entries kept per explanation (None = all, which makes the sum identity checkable
-            from the object alone).
-        candidates: items that may be recommended (for ranks).
+    Knobs (`ExplainerConfig`): ``top_n`` evidence entries kept per explanation (None = all, which makes the sum
+    identity checkable from the object alone) and ``candidates`` (for ranks).
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.EXACT
+    needs: ClassVar[type] = AdditiveScorer
+    needs_text: ClassVar[str] = "exact contributions (AdditiveScorer)"
+    served: ClassVar[bool] = True
+    compared: ClassVar[bool] = True
 
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
-        self.top_n = top_n
-        self.candidates = candidates
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> Contributions:
+        """The contributions of every history item to every explained item."""
+        assert isinstance(model, AdditiveScorer)  # checked by explain()
+        return self.contributions(model, history, items)
 
-    def supports(self, model: Recommender) -> bool:
-        """True for models that expose exact contributions."""
-        return isinstance(model, AdditiveScorer)
-
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item, in the order given."""
-        if not isinstance(model, AdditiveScorer):
-            raise UnsupportedModelError(self.method, model.name, "exact contributions (AdditiveScorer)")
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
-        started = time.perf_counter()
-        contributions = self.contributions(model, history, np.asarray(items, dtype=np.int32))
-        share_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            t0 = time.perf_counter()
-            weights = contributions.per_history[row]
-            score = float(contributions.baseline[row] + weights.sum())
-            evidence = history_evidence(self.dataset, contributions.history_items, weights, score, self.top_n)
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method, evidence=evidence,
-                baseline=float(contributions.baseline[row]),
-                complete=self.top_n is None or self.top_n >= len(weights),
-                elapsed_ms=share_ms + (time.perf_counter() - t0) * 1000,
-            ))
-        return out
+    def describe(self, state: Contributions, row: int, item: int, score: float) -> ItemEvidence:
+        """The contributions to this item; its score is their sum with the baseline."""
+        weights = state.per_history[row]
+        total = float(state.baseline[row] + weights.sum())
+        return ItemEvidence(evidence=history_evidence(self.dataset, state.history_items, weights, total, self.top_n),
+                            baseline=float(state.baseline[row]),
+                            complete=self.top_n is None or self.top_n >= len(weights), score=total)
 
     def contributions(self, model: AdditiveScorer, history: History, items: IndexArray) -> Contributions:
         """The model's contributions (removal effects)."""
@@ -83,6 +63,8 @@ class TermsExplainer(ExactExplainer):
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.TERMS
+    served: ClassVar[bool] = False
+    compared: ClassVar[bool] = False
 
     def contributions(self, model: AdditiveScorer, history: History, items: IndexArray) -> Contributions:
         """The model's additive terms, or its contributions where those are its terms."""

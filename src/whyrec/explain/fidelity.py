@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,8 +104,3 @@ def top3_jaccard(a: Explanation, b: Explanation) -> float:
     sb = {e.ref for e in b.evidence[:3]}
     return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
 
-
-def summarize(values: Sequence[float]) -> dict[str, float]:
-    """Median and p95 of timings."""
-    arr = np.asarray(values, dtype=np.float64)
-    return {"median": float(np.median(arr)), "p95": float(np.percentile(arr, 95))} if len(arr) else {}

@@ -18,7 +18,7 @@ which is reported as the explanation's ``baseline`` term plus the residual.
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -26,11 +26,20 @@ import numpy as np
 from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.explain.base import ScoredHistory, UnsupportedModelError, history_evidence
-from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
+from whyrec.explain.base import (
+    BaseExplainer,
+    ExplainerConfig,
+    HistoryWeights,
+    ItemEvidence,
+    ScoredHistory,
+    UnsupportedModelError,
+    history_evidence,
+)
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod
 from whyrec.models.base import Recommender
 
-__all__ = ["DifferentiableScorer", "FieldDifferentiable", "IntegratedGradientsExplainer", "SequenceDifferentiable"]
+__all__ = ["DifferentiableScorer", "FieldDifferentiable", "GradientConfig", "IntegratedGradientsExplainer",
+           "SequenceDifferentiable"]
 
 
 @runtime_checkable
@@ -58,28 +67,43 @@ class FieldDifferentiable(Protocol):
     def feature_scorer(self, history: History, items: IndexArray) -> Any: ...
 
 
-class IntegratedGradientsExplainer:
+@dataclass(frozen=True)
+class GradientConfig(ExplainerConfig):
+    """Knobs of integrated gradients.
+
+    Attributes:
+        n_steps: points on the integration path (captum's default is 50).
+    """
+
+    n_steps: int = 50
+
+
+@dataclass(frozen=True)
+class _FieldWeights:
+    """Per-field attributions (the item, its attributes, the user's attributes, the history)."""
+
+    fields: tuple[str, ...]
+    weights: np.ndarray  # (len(items), n_fields)
+    history: History  # the user's attributes and history size label the field evidence
+
+
+class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]):
     """History-item attributions by integrated gradients (captum).
 
-    Args:
-        dataset: ids and labels.
-        n_steps: points on the integration path (captum's default is 50).
-        top_n: evidence entries kept.
-        candidates: items that may be recommended (for ranks).
+    Knobs (`GradientConfig`): ``n_steps``, ``top_n``, ``candidates``. The explanation's ``baseline`` is the score
+    of the empty input plus the integration residual.
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.INTEGRATED_GRADIENTS
+    config: GradientConfig
+    config_type: ClassVar[type[ExplainerConfig]] = GradientConfig
+    needs: ClassVar[tuple[type, ...]] = (DifferentiableScorer, SequenceDifferentiable, FieldDifferentiable)
+    needs_text: ClassVar[str] = "a differentiable scorer (torch_scorer or sequence_scorer)"
 
-    def __init__(self, dataset: Dataset, *, n_steps: int = 50, top_n: int | None = 5,
-                 candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
-        self.n_steps = n_steps
-        self.top_n = top_n
-        self.candidates = candidates
-
-    def supports(self, model: Recommender) -> bool:
-        """True for models that expose a differentiable scorer."""
-        return isinstance(model, (DifferentiableScorer, SequenceDifferentiable, FieldDifferentiable))
+    @property
+    def n_steps(self) -> int:
+        """Points on the integration path."""
+        return self.config.n_steps
 
     def attributions(self, model: Recommender, history: History, items: IndexArray) -> tuple[np.ndarray, np.ndarray,
                                                                                               np.ndarray]:
@@ -130,57 +154,38 @@ class IntegratedGradientsExplainer:
             return distinct, np.array(rows).reshape(len(targets), len(distinct)), np.array(base)
         raise UnsupportedModelError(self.method, model.name, "a differentiable scorer (torch_scorer or embedding_scorer)")
 
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item; ``baseline`` is the score of the empty input plus the integration residual."""
-        if not self.supports(model):
-            raise UnsupportedModelError(self.method, model.name, "a differentiable scorer (torch_scorer or "
-                                                                 "sequence_scorer)")
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> HistoryWeights | _FieldWeights:
+        """Attributions to the history items, or to the input fields for field models (DeepFM)."""
         if isinstance(model, FieldDifferentiable) and not isinstance(model, (DifferentiableScorer,
                                                                              SequenceDifferentiable)):
-            return self.explain_fields(model, history, np.asarray(items, dtype=np.int32), scored)
-        started = time.perf_counter()
-        distinct, weights, _ = self.attributions(model, history, np.asarray(items, dtype=np.int32))
-        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            score = float(scored.scores[item])
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method,
-                evidence=history_evidence(self.dataset, distinct, weights[row], score, self.top_n),
-                baseline=score - float(weights[row].sum()), elapsed_ms=per_item_ms,
-            ))
-        return out
+            return self.field_attributions(model, history, items)
+        distinct, weights, _ = self.attributions(model, history, items)
+        return HistoryWeights(distinct, weights, np.zeros(len(items)))
 
-    def explain_fields(self, model: Any, history: History, items: IndexArray,
-                       scored: ScoredHistory) -> list[Explanation]:
+    def describe(self, state: HistoryWeights | _FieldWeights, row: int, item: int, score: float) -> ItemEvidence:
+        """History-item or field evidence; ``baseline`` is what the attributions leave of the score."""
+        if isinstance(state, HistoryWeights):
+            return ItemEvidence(evidence=history_evidence(self.dataset, state.items, state.weights[row], score,
+                                                          self.top_n),
+                                baseline=score - float(state.weights[row].sum()))
+        evidence = [self._field_evidence(name, item, state.history, float(w), score)
+                    for name, w in zip(state.fields, state.weights[row], strict=True)]
+        evidence.sort(key=lambda e: -e.weight)
+        return ItemEvidence(evidence=tuple(evidence[: self.top_n] if self.top_n is not None else evidence),
+                            baseline=score - float(state.weights[row].sum()),
+                            complete=self.top_n is None or self.top_n >= len(evidence))
+
+    def field_attributions(self, model: Any, history: History, items: IndexArray) -> _FieldWeights:
         """Per-field attributions: the item, its attributes, the user's attributes and the history."""
         import torch
         from captum.attr import IntegratedGradients
 
-        started = time.perf_counter()
         fields = model.feature_scorer(history, items)
         ig = IntegratedGradients(fields.forward)
         zeros = torch.zeros_like(fields.inputs)
         attr = ig.attribute(fields.inputs, baselines=zeros, n_steps=self.n_steps)
-        weights = attr.sum(-1).detach().numpy().astype(np.float64)  # (len(items), n_fields)
-        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            score = float(scored.scores[item])
-            evidence = [self._field_evidence(name, int(item), history, float(w), score)
-                        for name, w in zip(fields.fields, weights[row], strict=True)]
-            evidence.sort(key=lambda e: -e.weight)
-            out.append(Explanation(
-                user_id=history.user_id, item_id=self.dataset.items.id_of(int(item)), score=score,
-                rank=scored.rank(int(item)), model=model.name, method=self.method,
-                evidence=tuple(evidence[: self.top_n] if self.top_n is not None else evidence),
-                baseline=score - float(weights[row].sum()), elapsed_ms=per_item_ms,
-                complete=self.top_n is None or self.top_n >= len(evidence),
-            ))
-        return out
+        return _FieldWeights(tuple(fields.fields), attr.sum(-1).detach().numpy().astype(np.float64), history)
 
     def _field_evidence(self, field: str, item: int, history: History, weight: float, score: float) -> Evidence:
         share = weight / score if score else 0.0

@@ -8,11 +8,12 @@ in the recbole wheel; entities there have ids, not names, so labels name the rel
 from __future__ import annotations
 
 import csv
-import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,13 @@ import pandas as pd
 from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
-from whyrec.explain.base import ScoredHistory
+from whyrec.errors import ConfigError
+from whyrec.explain.base import BaseExplainer, ExplainerConfig, HistoryWeights, ItemEvidence, ScoredHistory
 from whyrec.explain.counterfactual import history_attribution
-from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod
 from whyrec.models.base import Recommender
 
-__all__ = ["KGExplainer", "KnowledgeGraph", "load_kg", "load_ml100k_kg"]
+__all__ = ["KGExplainer", "KnowledgeGraph", "load_kg", "load_ml100k_kg", "shipped_graph"]
 
 # Relations that point from a film to what it has; their inverses ("film.director.film") repeat the same edge.
 _FILM_RELATIONS = {
@@ -67,72 +69,85 @@ def load_kg(triples: Path, links: Path) -> KnowledgeGraph:
                           {e: tuple(v) for e, v in edges.items()}, {str(k): int(v) for k, v in degree.items()})
 
 
+@cache
 def load_ml100k_kg() -> KnowledgeGraph:
-    """The ml-100k graph from the cached recbole wheel."""
+    """The ml-100k graph from the cached recbole wheel (read once per process; the graph is immutable)."""
     from whyrec.data.builtin import ml100k_dir
 
     folder = ml100k_dir()
     return load_kg(folder / "ml-100k.kg", folder / "ml-100k.link")
 
 
-class KGExplainer:
+#: The graphs whyrec ships, by the built-in dataset they describe (a split or sample keeps its name as prefix).
+_SHIPPED: dict[str, Callable[[], KnowledgeGraph]] = {"ml-100k": load_ml100k_kg}
+
+
+def shipped_graph(dataset: Dataset) -> Callable[[], KnowledgeGraph] | None:
+    """The loader of the graph whyrec ships for `dataset`, or None when it ships none."""
+    return next((load for name, load in _SHIPPED.items() if dataset.name.startswith(name)), None)
+
+
+class KGExplainer(BaseExplainer[tuple[HistoryWeights, dict[int, set[tuple[str, str]]]]]):
     """Paths through shared entities between the recommended item and the history items it owes most to.
 
     Args:
         dataset: ids and titles.
-        graph: the knowledge graph.
-        top_n: paths kept per explanation.
-        candidates: items that may be recommended (for ranks).
+        graph: the knowledge graph (default: the one whyrec ships for `dataset`, see `supports_dataset`).
+        config: the knobs (``top_n`` paths kept per explanation, ``candidates``), or as `**knobs`.
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.KG
+    served: ClassVar[bool] = True
 
-    def __init__(self, dataset: Dataset, graph: KnowledgeGraph, *, top_n: int | None = 5,
-                 candidates: IndexArray | None = None) -> None:
-        self.dataset = dataset
+    def __init__(self, dataset: Dataset, graph: KnowledgeGraph | None = None, config: ExplainerConfig | None = None,
+                 /, **knobs: Any) -> None:
+        super().__init__(dataset, config, **knobs)
+        if graph is None:
+            load = shipped_graph(dataset)
+            if load is None:
+                raise ConfigError(self.dataset_requirement(dataset), field="method")
+            graph = load()
         self.graph = graph
-        self.top_n = top_n
-        self.candidates = candidates
 
-    def supports(self, model: Recommender) -> bool:
-        """Works with any model (contributions are exact for additive ones)."""
-        return True
+    @classmethod
+    def supports_dataset(cls, dataset: Dataset) -> bool:
+        """Whether whyrec ships a knowledge graph for `dataset` (one for ml-100k)."""
+        return shipped_graph(dataset) is not None
 
-    def explain(self, model: Recommender, history: History, items: IndexArray,
-                scored: ScoredHistory | None = None) -> list[Explanation]:
-        """One Explanation per item whose evidence is KG paths (possibly none)."""
-        scored = scored or ScoredHistory(model, history, self.dataset.n_items, self.candidates)
-        items = np.asarray(items, dtype=np.int32)
-        started = time.perf_counter()
-        hist_items, per_history, _ = history_attribution(model, history, items, self.dataset.n_items)
+    @classmethod
+    def dataset_requirement(cls, dataset: Dataset) -> str:
+        """Which datasets have a graph."""
+        return (f"method {cls.method.value!r} needs a knowledge graph; whyrec ships one for "
+                f"{', '.join(_SHIPPED)} only, not for {dataset.name!r}.")
+
+    def attribute(self, model: Recommender, history: History, items: IndexArray,
+                  scored: ScoredHistory) -> tuple[HistoryWeights, dict[int, set[tuple[str, str]]]]:
+        """Contributions of the history items, and each history item's (relation, entity) neighbours."""
+        hist_items, per_history, baselines = history_attribution(model, history, items, self.dataset.n_items)
         ids = self.dataset.items
         hist_neighbours = {int(j): {(r, e) for r, e in self.graph.neighbours(ids.id_of(int(j)))
                                     if self.graph.degree.get(e, 0) <= _MAX_ENTITY_DEGREE} for j in hist_items}
-        per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
-        out = []
-        for row, item in enumerate(items):
-            t0 = time.perf_counter()
-            item_id = ids.id_of(int(item))
-            mine = set(self.graph.neighbours(item_id))
-            paths = []
-            for column in np.argsort(-per_history[row], kind="stable"):
-                j = int(hist_items[column])
-                weight = float(per_history[row, column])
-                if weight <= 0:
-                    break
-                for relation, entity in sorted(mine & hist_neighbours[j]):
-                    paths.append((weight, item_id, relation, entity, ids.id_of(j), self.dataset.catalog.label(j)))
-                if self.top_n is not None and len(paths) >= self.top_n:
-                    break
-            paths = paths[: self.top_n] if self.top_n is not None else paths
-            score = float(scored.scores[item])
-            evidence = tuple(
-                Evidence(kind=EvidenceKind.KG_PATH, ref=f"{i}|{rel}|{ent}|{rel}|{j}",
-                         label=f"same {rel} ({ent}) as {title}", weight=w, share=w / score if score else 0.0)
-                for w, i, rel, ent, j, title in paths)
-            out.append(Explanation(
-                user_id=history.user_id, item_id=item_id, score=score, rank=scored.rank(int(item)),
-                model=model.name, method=self.method, evidence=evidence,
-                elapsed_ms=per_item_ms + (time.perf_counter() - t0) * 1000,
-            ))
-        return out
+        return HistoryWeights(hist_items, per_history, baselines), hist_neighbours
+
+    def describe(self, state: tuple[HistoryWeights, dict[int, set[tuple[str, str]]]], row: int, item: int,
+                 score: float) -> ItemEvidence:
+        """KG paths (possibly none), through the history items that add most to the score first."""
+        attribution, hist_neighbours = state
+        ids = self.dataset.items
+        item_id = ids.id_of(item)
+        mine = set(self.graph.neighbours(item_id))
+        paths = []
+        for column in np.argsort(-attribution.weights[row], kind="stable"):
+            j = int(attribution.items[column])
+            weight = float(attribution.weights[row, column])
+            if weight <= 0:
+                break
+            for relation, entity in sorted(mine & hist_neighbours[j]):
+                paths.append((weight, item_id, relation, entity, ids.id_of(j), self.dataset.catalog.label(j)))
+            if self.top_n is not None and len(paths) >= self.top_n:
+                break
+        paths = paths[: self.top_n] if self.top_n is not None else paths
+        return ItemEvidence(evidence=tuple(
+            Evidence(kind=EvidenceKind.KG_PATH, ref=f"{i}|{rel}|{ent}|{rel}|{j}",
+                     label=f"same {rel} ({ent}) as {title}", weight=w, share=w / score if score else 0.0)
+            for w, i, rel, ent, j, title in paths))

@@ -1,4 +1,9 @@
-"""Explainer names -> classes: the only place where method names are strings."""
+"""Explanation methods -> explainer classes, and what each class says about itself.
+
+Methods are keyed by :class:`~whyrec.explain.explanation.ExplainMethod`; the rules "which method by
+default", "which methods the API offers", "which are slow" and "which explain-eval compares" are read from
+the classes' flags here, so no other module lists method names.
+"""
 
 from __future__ import annotations
 
@@ -10,45 +15,83 @@ from whyrec.errors import ConfigError
 from whyrec.explain.agnostic import KernelShapExplainer, LimeExplainer, RandomExplainer, RecentExplainer
 from whyrec.explain.attention import AttentionExplainer
 from whyrec.explain.attributes import AttributeExplainer
+from whyrec.explain.base import BaseExplainer
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer, TermsExplainer
+from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.gradients import IntegratedGradientsExplainer
-from whyrec.explain.kg import KGExplainer, load_ml100k_kg
+from whyrec.explain.kg import KGExplainer
 from whyrec.explain.similarity import TextSimilarityExplainer
+from whyrec.models.base import Recommender
 
-__all__ = ["EXPLAINERS", "create_explainer"]
+__all__ = ["DEFAULT_METHODS", "EXPLAINERS", "api_methods", "compared_methods", "create_explainer", "default_method",
+           "explain_method", "method_names", "slow_methods"]
 
-EXPLAINERS: dict[str, type[Any]] = {
-    "exact": ExactExplainer,
-    "terms": TermsExplainer,
-    "counterfactual": CounterfactualExplainer,
-    "shap": KernelShapExplainer,
-    "lime": LimeExplainer,
-    "random": RandomExplainer,
-    "recent": RecentExplainer,
-    "text_similarity": TextSimilarityExplainer,
-    "attention": AttentionExplainer,
-    "ig": IntegratedGradientsExplainer,
-    "attribute": AttributeExplainer,
-    "kg": KGExplainer,
-}
+EXPLAINERS: dict[ExplainMethod, type[BaseExplainer[Any]]] = {cls.method: cls for cls in (
+    ExactExplainer, TermsExplainer, CounterfactualExplainer, KernelShapExplainer, LimeExplainer, RandomExplainer,
+    RecentExplainer, TextSimilarityExplainer, AttentionExplainer, IntegratedGradientsExplainer, AttributeExplainer,
+    KGExplainer,
+)}
+#: The default method is the first of these the model supports (the last one supports every model).
+DEFAULT_METHODS = (ExactExplainer, CounterfactualExplainer)
 
 
-def create_explainer(method: str, dataset: Dataset, *, candidates: IndexArray | None = None,
-                     top_n: int | None = 5, k: int = 10) -> Any:
+def method_names() -> tuple[str, ...]:
+    """Every method's name, in the registry's order."""
+    return tuple(m.value for m in EXPLAINERS)
+
+
+def api_methods() -> tuple[ExplainMethod, ...]:
+    """The methods the API offers (the others take seconds per list, or are baselines)."""
+    return tuple(m for m, cls in EXPLAINERS.items() if cls.served)
+
+
+def slow_methods() -> tuple[ExplainMethod, ...]:
+    """The methods that take seconds per list (thousands of model calls)."""
+    return tuple(m for m, cls in EXPLAINERS.items() if cls.slow)
+
+
+def compared_methods() -> tuple[ExplainMethod, ...]:
+    """The methods ``whyrec explain-eval`` measures by default."""
+    return tuple(m for m, cls in EXPLAINERS.items() if cls.compared)
+
+
+def default_method(model: Recommender) -> ExplainMethod:
+    """The method used when none is asked: exact when the model supports it, else counterfactual."""
+    return next(cls.method for cls in DEFAULT_METHODS if cls.supports_model(model))
+
+
+def explain_method(name: str | ExplainMethod, *, offered: tuple[ExplainMethod, ...] | None = None,
+                   where: str = "") -> ExplainMethod:
+    """The method called `name`.
+
+    Args:
+        name: a method name.
+        offered: the methods allowed here (default: every method).
+        where: who offers them, for the message (``"the service"``).
+
+    Raises:
+        ConfigError: unknown or not offered here (the message lists the valid ones).
+    """
+    allowed = tuple(EXPLAINERS) if offered is None else offered
+    names = tuple(m.value for m in allowed)
+    if name not in names:
+        known = name in method_names()
+        what = f"method {name!r} is not offered by {where}" if known and where else \
+            f"unknown explanation method {name!r}"
+        raise ConfigError(f"{what}; valid methods: {', '.join(names)}.", field="method", allowed=names)
+    return ExplainMethod(name)
+
+
+def create_explainer(method: str | ExplainMethod, dataset: Dataset, *, candidates: IndexArray | None = None,
+                     top_n: int | None = 5, k: int = 10) -> BaseExplainer[Any]:
     """A new explainer by method name.
 
     Raises:
-        ConfigError: unknown method (the message lists the valid ones).
+        ConfigError: unknown method (the message lists the valid ones), or one that cannot explain models
+            fitted on `dataset` (e.g. a knowledge-graph method without a graph).
     """
-    if method not in EXPLAINERS:
-        raise ConfigError(f"unknown explanation method {method!r}; valid methods: {', '.join(EXPLAINERS)}.",
-                          field="method", allowed=tuple(EXPLAINERS))
-    if method == "kg":
-        if not dataset.name.startswith("ml-100k"):
-            raise ConfigError(f"--method kg needs a knowledge graph; whyrec ships one for ml-100k only, not for "
-                              f"{dataset.name!r}.", field="method")
-        return KGExplainer(dataset, load_ml100k_kg(), candidates=candidates, top_n=top_n)
-    if method == "counterfactual":
-        return CounterfactualExplainer(dataset, k=k, candidates=candidates, top_n=top_n)
-    return EXPLAINERS[method](dataset, candidates=candidates, top_n=top_n)
+    cls = EXPLAINERS[explain_method(method)]
+    if not cls.supports_dataset(dataset):
+        raise ConfigError(cls.dataset_requirement(dataset), field="method")
+    return cls(dataset, top_n=top_n, candidates=candidates, k=k)

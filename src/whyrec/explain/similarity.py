@@ -8,38 +8,49 @@ fidelity tests next to the model's own attributions.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
-from whyrec._types import IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
-from whyrec.explain.agnostic import HistoryExplainer
+from whyrec.explain.agnostic import MaskedExplainer
+from whyrec.explain.base import ExplainerConfig
 from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.masking import MaskedScorer
 
-__all__ = ["TextSimilarityExplainer"]
+__all__ = ["TextSimilarityConfig", "TextSimilarityExplainer"]
 
 
-class TextSimilarityExplainer(HistoryExplainer):
-    """History items weighted by the cosine between their text embedding and the recommended item's.
+@dataclass(frozen=True)
+class TextSimilarityConfig(ExplainerConfig):
+    """Knobs of the text-similarity baseline.
 
-    Args:
-        dataset: ids, labels and the catalog texts to embed (once per dataset; cached on disk).
-        top_n: evidence entries kept.
-        candidates: items that may be recommended.
+    Attributes:
         encoder: the sentence encoder (see `whyrec.models.text`).
     """
 
-    method: ClassVar[ExplainMethod] = ExplainMethod.TEXT_SIMILARITY
+    encoder: str = "all-MiniLM-L6-v2"
 
-    def __init__(self, dataset: Dataset, *, top_n: int | None = 5, candidates: IndexArray | None = None,
-                 encoder: str = "all-MiniLM-L6-v2") -> None:
-        super().__init__(dataset, top_n=top_n, candidates=candidates)
+
+class TextSimilarityExplainer(MaskedExplainer):
+    """History items weighted by the cosine between their text embedding and the recommended item's.
+
+    The catalog texts of `dataset` are embedded once per dataset (cached on disk). Knobs
+    (`TextSimilarityConfig`): ``encoder``, ``top_n``, ``candidates``.
+    """
+
+    method: ClassVar[ExplainMethod] = ExplainMethod.TEXT_SIMILARITY
+    config: TextSimilarityConfig
+    config_type: ClassVar[type[ExplainerConfig]] = TextSimilarityConfig
+    compared: ClassVar[bool] = True
+
+    def __init__(self, dataset: Dataset, config: ExplainerConfig | None = None, /, **knobs: Any) -> None:
+        super().__init__(dataset, config, **knobs)
         from whyrec.models.text import embed_texts  # needs the `text` extra; import only when used
 
-        self.embeddings = embed_texts(dataset.catalog.texts, encoder)
+        self.embeddings = embed_texts(dataset.catalog.texts, self.config.encoder)
 
     def weights(self, scorer: MaskedScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
         similarity = self.embeddings[scorer.items] @ self.embeddings[scorer.features].T
