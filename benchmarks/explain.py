@@ -18,13 +18,15 @@ from pathlib import Path
 from whyrec import load_dataset
 from whyrec.evaluate import split_dataset
 from whyrec.explain.evaluation import evaluate_explainers
+from whyrec.explain.explanation import ExplainMethod as M
+from whyrec.explain.registry import compared_methods
 from whyrec.models import create_model
 
 USERS = 200
 SHARED = 20
 K = 10
 NEURAL_USERS = 50
-METHODS = ["exact", "counterfactual", "shap", "lime", "random", "recent", "text_similarity"]
+METHODS = list(compared_methods())
 # epochs = the best validation epoch found by `whyrec train` (two-stage fit), so no validation run is repeated here
 NEURAL = {"multvae": {"epochs": 33}, "sasrec": {"epochs": 32}}
 
@@ -40,18 +42,19 @@ def main() -> None:
         second = create_model(name, seed=1).fit(fit)
         started = time.perf_counter()
         # ALS's own section-5 terms next to its removal effects (for EASE the two are the same thing)
-        methods = [*METHODS, "terms"] if name == "als" else METHODS
+        methods = [*METHODS, M.TERMS] if name == "als" else METHODS
         report = evaluate_explainers(model, fit, users, methods=methods, k=K, shared_users=SHARED,
                                      second_model=second)
         elapsed = time.perf_counter() - started
         rows = {r["method"]: r for r in report.to_dict()["shared_pairs"]}
-        ratios = {f"{m}_{stat}": rows["shap"][f"ms_{stat}"] / rows[m][f"ms_{stat}"]
-                  for m in ("exact", "counterfactual") for stat in ("median", "mean")}
+        shap = rows[M.SHAP]
+        ratios = {f"{m}_{stat}": shap[f"ms_{stat}"] / rows[m][f"ms_{stat}"]
+                  for m in (M.EXACT, M.COUNTERFACTUAL) for stat in ("median", "mean")}
         sections.append(report.to_markdown())
         # the mean ratio is the ratio of total times over the same pairs
         sections.append(
-            f"KernelSHAP per explanation: median {rows['shap']['ms_median']:.1f} ms, mean {rows['shap']['ms_mean']:.1f} ms. "
-            f"Over the same {rows['shap']['pairs']} pairs, exact takes {ratios['exact_mean']:.0f}x less time in total "
+            f"KernelSHAP per explanation: median {shap['ms_median']:.1f} ms, mean {shap['ms_mean']:.1f} ms. "
+            f"Over the same {shap['pairs']} pairs, exact takes {ratios['exact_mean']:.0f}x less time in total "
             f"({ratios['exact_median']:.0f}x by the median explanation); counterfactual {ratios['counterfactual_mean']:.0f}x "
             f"in total ({ratios['counterfactual_median']:.0f}x by the median). One run; {elapsed:.0f} s for this "
             f"model's whole evaluation.\n")
@@ -60,7 +63,7 @@ def main() -> None:
     for name, params in NEURAL.items():
         model = create_model(name, seed=0, **params).fit(fit)
         second = create_model(name, seed=1, **params).fit(fit)
-        methods = ["ig", "attention", "counterfactual", "random", "recent", "text_similarity"]
+        methods = [M.INTEGRATED_GRADIENTS, M.ATTENTION, M.COUNTERFACTUAL, M.RANDOM, M.RECENT, M.TEXT_SIMILARITY]
         started = time.perf_counter()
         report = evaluate_explainers(model, fit, users[:NEURAL_USERS], methods=methods, k=K, shared_users=0,
                                      second_model=second)

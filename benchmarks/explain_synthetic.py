@@ -14,6 +14,7 @@ from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 from whyrec.data.loading import DataSource
 from whyrec.evaluate import split_dataset
 from whyrec.explain.evaluation import evaluate_explainers, planted_preferences
+from whyrec.explain.explanation import ExplainMethod as M
 from whyrec.models import create_model
 
 EVENTS, SEED, USERS, K = 100_000, 0, 200, 10
@@ -32,7 +33,7 @@ def main() -> None:
              "| model | method | pairs | correctness | deletion_auc |", "|---|---|---:|---:|---:|"]
     for name in ("ease", "als"):
         model = create_model(name).fit(fit)
-        report = evaluate_explainers(model, fit, users, methods=("exact", "counterfactual", "random", "recent"), k=K,
+        report = evaluate_explainers(model, fit, users, methods=(M.EXACT, M.COUNTERFACTUAL, M.RANDOM, M.RECENT), k=K,
                                      shared_users=0, preferences=truth)
         for row in report.to_dict()["all_pairs"]:
             lines.append(f"| {name} | {row['method']} | {row['pairs']} | {row['correctness']:.3f} | "

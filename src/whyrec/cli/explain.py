@@ -4,36 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import out, print_json
-from whyrec.data.catalog import Catalog
 from whyrec.data.history import HistoryBatch
-from whyrec.errors import ConfigError, UnknownIdError
+from whyrec.errors import UnknownIdError
 from whyrec.evaluate.calibration import load_calibration
-from whyrec.explain.base import ScoredHistory
-from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.evaluation import evaluate_explainers
 from whyrec.explain.explanation import Explanation, Lang, Trust
-from whyrec.explain.registry import EXPLAINERS, create_explainer
-from whyrec.explain.text import realize
-from whyrec.explain.trust import POPULAR_SHARE, ListTrust, list_trust, with_trust
+from whyrec.explain.pipeline import explain_list
+from whyrec.explain.registry import DEFAULT_METHODS, compared_methods, explain_method, method_names
+from whyrec.explain.trust import POPULAR_SHARE, ListTrust, list_trust
 from whyrec.models.persistence import load_run
 
+if TYPE_CHECKING:
+    from whyrec.llm import ChatClient
+
 _BAR = 24
+_DEFAULT_RULE = ", else ".join(f"{cls.method.value} when the model supports it" if cls.needs else cls.method.value
+                               for cls in DEFAULT_METHODS)
+_COMPARED = ",".join(m.value for m in compared_methods())
 
 
 def explain(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
     user: Annotated[str, typer.Option("--user", help="The user whose top-k is explained.")],
     k: Annotated[int, typer.Option("--k", min=1, help="List length.")] = 10,
-    method: Annotated[str | None, typer.Option("--method", help=f"One of: {', '.join(EXPLAINERS)} (default: exact "
-                                                                "when the model supports it, else counterfactual).")]
+    method: Annotated[str | None, typer.Option("--method", help=f"One of: {', '.join(method_names())} (default: "
+                                                                f"{_DEFAULT_RULE}).")]
     = None,
     evidence: Annotated[int, typer.Option("--evidence", min=1, help="Evidence entries shown per item.")] = 5,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh (Simplified Chinese).")]
@@ -57,26 +59,10 @@ def explain(
     candidates = fit.active_items
     items = run.model.recommend(HistoryBatch.from_histories([history], fit.n_items), k, candidates=candidates).items[0]
     items = items[items >= 0]
-    default = create_explainer("exact", fit, candidates=candidates, top_n=evidence, k=k)
-    explainer = default if method is None and default.supports(run.model) else create_explainer(
-        method or "counterfactual", fit, candidates=candidates, top_n=evidence, k=k)
-    if not explainer.supports(run.model):
-        explainer.explain(run.model, history, items)  # raises UnsupportedModelError with the reason
-    scored = ScoredHistory(run.model, history, fit.n_items, candidates)
-    explanations = explainer.explain(run.model, history, items, scored)
-    if not isinstance(explainer, CounterfactualExplainer):
-        counterfactuals = CounterfactualExplainer(fit, k=k, candidates=candidates).explain(run.model, history, items,
-                                                                                           scored)
-        explanations = [e.model_copy(update={"counterfactual": c.counterfactual,
-                                             "elapsed_ms": e.elapsed_ms + c.elapsed_ms})
-                        for e, c in zip(explanations, counterfactuals, strict=True)]
+    client = _llm_client(llm_url, llm_model) if llm or llm_url is not None else None
+    explanations = explain_list(run.model, history, items, dataset=fit, method=method, lang=lang,
+                                calibration=calibration, llm=client, candidates=candidates, k=k, top_n=evidence)
     horizon = calibration.horizon if calibration else 0
-    explanations = with_trust(explanations, calibration.calibrator if calibration else None, horizon=horizon,
-                              history_size=len(np.unique(history.items)))
-    if llm or llm_url is not None:
-        explanations = _rewritten(explanations, fit.catalog, lang, llm_url, llm_model)
-    else:
-        explanations = [e.model_copy(update={"reason": realize(e, fit.catalog, lang)}) for e in explanations]
     if json_output:
         print_json([e.to_json_dict() for e in explanations])
         return
@@ -90,14 +76,11 @@ def explain(
     _print_list_trust(list_trust(items, fit))
 
 
-def _rewritten(explanations: list[Explanation], catalog: Catalog, lang: Lang, url: str | None,
-               model: str | None) -> list[Explanation]:
-    """Each explanation with an LLM-written reason that passed the guard, or the template one (and why)."""
-    from whyrec.llm import FaithfulnessGuard, LLMConfig, OpenAICompatibleClient, rewrite
+def _llm_client(url: str | None, model: str | None) -> ChatClient:
+    """The OpenAI-compatible client at `url` (default: WHYREC_LLM_BASE_URL)."""
+    from whyrec.llm import LLMConfig, OpenAICompatibleClient
 
-    client = OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model))
-    guard = FaithfulnessGuard(catalog)
-    return [rewrite(e, catalog, client, lang, guard=guard) for e in explanations]
+    return OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model))
 
 
 def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int) -> None:
@@ -150,8 +133,8 @@ def explain_eval(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
     users: Annotated[int, typer.Option("--users", min=1, help="Users explained (the first N by id order).")] = 200,
     k: Annotated[int, typer.Option("--k", min=1)] = 10,
-    methods: Annotated[str, typer.Option("--methods", help="Comma-separated methods.")]
-    = "exact,counterfactual,shap,lime,random,recent,text_similarity",
+    methods: Annotated[str, typer.Option("--methods", help=f"Comma-separated methods, of: {', '.join(method_names())}.")]
+    = _COMPARED,
     shared_users: Annotated[int, typer.Option("--shared-users", min=1, help="Users on which SHAP and LIME run "
                                                                             "(thousands of model calls each).")] = 20,
     stability_seed: Annotated[int | None, typer.Option("--stability-seed", help="Train a second model with this seed "
@@ -160,11 +143,7 @@ def explain_eval(
     json_output: JsonOpt = False,
 ) -> None:
     """Measure every explanation method on the same pairs: deletion, insertion, sufficiency, validity, speed."""
-    names = [m.strip() for m in methods.split(",") if m.strip()]
-    unknown = [m for m in names if m not in EXPLAINERS]
-    if unknown:
-        raise ConfigError(f"unknown method {unknown[0]!r}; valid methods: {', '.join(EXPLAINERS)}.", field="methods",
-                          allowed=tuple(EXPLAINERS))
+    names = [explain_method(m.strip(), field="methods") for m in methods.split(",") if m.strip()]
     run = load_run(run_dir)
     fit = run.fit_data
     second = None

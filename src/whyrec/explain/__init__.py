@@ -1,6 +1,6 @@
 """Explanations: typed evidence, exact and model-agnostic explainers, verified counterfactuals."""
 
-from whyrec.explain.base import Explainer, ScoredHistory, UnsupportedModelError
+from whyrec.explain.base import BaseExplainer, Explainer, ExplainerConfig, ScoredHistory, UnsupportedModelError
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer, TermsExplainer
 from whyrec.explain.explanation import (
@@ -16,6 +16,7 @@ from whyrec.explain.explanation import (
 )
 
 __all__ = [
+    "BaseExplainer",
     "Counterfactual",
     "CounterfactualExplainer",
     "Evidence",
@@ -23,6 +24,7 @@ __all__ = [
     "ExactExplainer",
     "ExplainMethod",
     "Explainer",
+    "ExplainerConfig",
     "Explanation",
     "Lang",
     "Reason",

@@ -14,7 +14,6 @@ from typing import ClassVar
 import numpy as np
 
 from whyrec._types import IndexArray
-from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import (
     BaseExplainer,

@@ -201,8 +201,8 @@ def evaluate_explainers(
     expensive = slow_methods()
     explainers = {m: create_explainer(m, fit, candidates=candidates, k=k) for m in chosen}
     explainers = {m: e for m, e in explainers.items() if e.supports(model)}
-    all_stats = {m: MethodStats(m) for m in explainers}
-    shared = {m: MethodStats(m) for m in explainers}
+    all_stats = {m.value: MethodStats(m.value) for m in explainers}
+    shared = {m.value: MethodStats(m.value) for m in explainers}
     with progress.task("Explaining", total=len(user_ids)) as bar:
         for position, user in enumerate(user_ids):
             history = fit.history(user)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
 
 from whyrec._types import IndexArray
 from whyrec.data.history import History

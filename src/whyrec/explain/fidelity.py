@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -91,8 +92,9 @@ def measure_fidelity(model: Recommender, dataset: Dataset, history: History, exp
         result.insertion_in_top_k.append(rank is not None and rank <= k)
     # an explanation with fewer supporting items than steps has nothing more to remove: its curve stays flat,
     # so every method is averaged over the same number of steps
-    for curve in (result.deletion_score_drop, result.deletion_rank_drop, result.insertion_score,
-                  result.insertion_in_top_k):
+    curves: tuple[list[Any], ...] = (result.deletion_score_drop, result.deletion_rank_drop, result.insertion_score,
+                                     result.insertion_in_top_k)
+    for curve in curves:
         curve.extend([curve[-1]] * (steps - n))
     result.sufficient = result.insertion_in_top_k[-1]
     return result

@@ -24,7 +24,6 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from whyrec._types import IndexArray
-from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import (
     BaseExplainer,
@@ -196,11 +195,11 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
                             label=f"{name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
         if side == "user":
             table = self.dataset.user_attributes
-            values: tuple[str, ...] = ()
+            mine: tuple[str, ...] = ()
             if history.user_id is not None and history.user_id in self.dataset.users:
-                values = table.values(name, self.dataset.users.index_of(history.user_id))
-            return Evidence(kind=EvidenceKind.USER_ATTRIBUTE, ref=f"{name}={'|'.join(values)}",
-                            label=f"your {name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
+                mine = table.values(name, self.dataset.users.index_of(history.user_id))
+            return Evidence(kind=EvidenceKind.USER_ATTRIBUTE, ref=f"{name}={'|'.join(mine)}",
+                            label=f"your {name}: {', '.join(mine) or 'unknown'}", weight=weight, share=share)
         if field == "item":
             return Evidence(kind=EvidenceKind.FEATURE, ref="item", label=self.dataset.catalog.label(item),
                             weight=weight, share=share)

@@ -62,13 +62,14 @@ def default_method(model: Recommender) -> ExplainMethod:
 
 
 def explain_method(name: str | ExplainMethod, *, offered: tuple[ExplainMethod, ...] | None = None,
-                   where: str = "") -> ExplainMethod:
+                   where: str = "", field: str = "method") -> ExplainMethod:
     """The method called `name`.
 
     Args:
         name: a method name.
         offered: the methods allowed here (default: every method).
         where: who offers them, for the message (``"the service"``).
+        field: the parameter's name, for the error.
 
     Raises:
         ConfigError: unknown or not offered here (the message lists the valid ones).
@@ -76,10 +77,8 @@ def explain_method(name: str | ExplainMethod, *, offered: tuple[ExplainMethod, .
     allowed = tuple(EXPLAINERS) if offered is None else offered
     names = tuple(m.value for m in allowed)
     if name not in names:
-        known = name in method_names()
-        what = f"method {name!r} is not offered by {where}" if known and where else \
-            f"unknown explanation method {name!r}"
-        raise ConfigError(f"{what}; valid methods: {', '.join(names)}.", field="method", allowed=names)
+        what = f"method {name!r} is not offered by {where}" if where else f"unknown explanation method {name!r}"
+        raise ConfigError(f"{what}; valid methods: {', '.join(names)}.", field=field, allowed=names)
     return ExplainMethod(name)
 
 
