@@ -70,4 +70,4 @@ ItemIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="A
 KQuery = Annotated[int, Query(ge=1, le=100, description="List length.")]
 LangQuery = Annotated[Lang, Query(description="Language of the reasons.")]
 MethodQuery = Annotated[ExplainMethodParam | None, Query(
-    description="Explanation method (default: exact when the model is additive, else counterfactual).")]
+    description="Explanation method (default: exact when the model supports it, else counterfactual).")]

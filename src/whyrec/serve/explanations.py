@@ -1,29 +1,32 @@
-"""How the service explains items: the method chosen, the explainer built, the reason text added.
+"""How the service explains items: `whyrec.explain.pipeline.explain_list`, with the service's own state.
 
 The one entry point is :meth:`Explanations.explain`; the recommendation code knows nothing else of this module.
-Explanations are kept in the user's state, by (method, k, item, lang), until the state is rebuilt.
+The method, counterfactual, trust and reason are made exactly as ``whyrec explain`` makes them; this module
+only supplies the user's live history and ranks, the run's calibration (``whyrec calibrate``) and catalog domain,
+and keeps the explanations in the user's state, by (method, k, item, lang), until the state is rebuilt.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
 
 import numpy as np
 
-from whyrec.errors import ConfigError, UnsupportedModelError
-from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
+from whyrec.errors import ConfigError
+from whyrec.evaluate.calibration import Calibration, load_calibration
+from whyrec.explain.explanation import ExplainMethod, Explanation, Lang
+from whyrec.explain.pipeline import explain_list
+from whyrec.explain.registry import api_methods, default_method, explain_method
+from whyrec.explain.text import infer_domain
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.user_state import UserState
 
-__all__ = ["API_METHODS", "Explanations"]
+__all__ = ["Explanations"]
 
 logger = logging.getLogger(__name__)
 
-#: Explanation methods the API offers (the others take seconds per list).
-API_METHODS = ("exact", "counterfactual", "attribute", "kg")
+_WHERE = "the service"
 
 
 class Explanations:
@@ -35,7 +38,6 @@ class Explanations:
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self._text = _find_text()
 
     def explain(self, served: ServedRun, state: UserState, items: np.ndarray, method: str | None, k: int,
                 lang: Lang) -> list[Explanation]:
@@ -45,8 +47,8 @@ class Explanations:
             served: the run serving the request.
             state: the user's scoring state under `served` (its explanations are reused and extended).
             items: (n,) item indices.
-            method: one of :data:`API_METHODS`; None: ``exact`` for an additive model, else ``counterfactual``.
-                Users whose list is by popularity always get a popularity explanation.
+            method: one of `registry.api_methods`; None: `registry.default_method` (exact for an additive model,
+                else counterfactual). Users whose list is by popularity always get a popularity explanation.
             k: the list length a counterfactual must push the item out of.
             lang: the language of the reasons.
 
@@ -55,72 +57,28 @@ class Explanations:
             UnsupportedModelError: the method cannot explain this model.
         """
         if not state.uses_model:
-            chosen = "popularity"
+            chosen = ExplainMethod.POPULARITY
+        elif method is None:
+            chosen = default_method(served.model)
         else:
-            chosen = method or ("exact" if served.is_additive else "counterfactual")
-            if chosen not in API_METHODS:
-                raise ConfigError(f"method {chosen!r} is not offered by the service; valid methods: "
-                                  f"{', '.join(API_METHODS)}.", field="method", allowed=API_METHODS)
+            chosen = explain_method(method, offered=api_methods(), where=_WHERE)
         missing = [int(i) for i in items if (chosen, k, int(i), lang) not in state.explanations]
         if missing:
-            if chosen == "popularity":
-                made = [self._popularity_explanation(served, state, i) for i in missing]
-            else:
-                explainer = self._explainer(served, state, chosen, k)
-                if not explainer.supports(served.model):
-                    raise UnsupportedModelError(chosen, served.model_name, "exact contributions (AdditiveScorer)")
-                made = explainer.explain(served.model, state.history, np.asarray(missing, dtype=np.int32),
-                                         state.scored(served))
+            made = explain_list(
+                served.model, state.history, np.asarray(missing, dtype=np.int32), dataset=served.fit, method=chosen,
+                lang=lang, calibration=served.extra("calibration", lambda: _calibration(served)),
+                candidates=state.allowed(served), k=k, top_n=self.settings.evidence, scored=state.scored(served),
+                popularity=served.popularity if chosen == ExplainMethod.POPULARITY else None,
+                domain=served.extra("domain", lambda: infer_domain(served.fit.catalog)), strict_text=False)
             for item, explanation in zip(missing, made, strict=True):
-                state.explanations[(chosen, k, item, lang)] = self._with_reason(served, explanation, lang)
+                state.explanations[(chosen, k, item, lang)] = explanation
         return [state.explanations[(chosen, k, int(i), lang)] for i in items]
 
-    def _explainer(self, served: ServedRun, state: UserState, method: str, k: int) -> Any:
-        from whyrec.explain.attributes import AttributeExplainer
-        from whyrec.explain.counterfactual import CounterfactualExplainer
-        from whyrec.explain.exact import ExactExplainer
-        from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 
-        top_n, allowed = self.settings.evidence, state.allowed(served)
-        if method == "exact":
-            return ExactExplainer(served.fit, top_n=top_n, candidates=allowed)
-        if method == "counterfactual":
-            return CounterfactualExplainer(served.fit, k=k, top_n=top_n, candidates=allowed)
-        if method == "attribute":
-            return AttributeExplainer(served.fit, top_n=top_n, candidates=allowed)
-        if not served.fit.name.startswith("ml-100k"):
-            raise ConfigError(f"method 'kg' needs a knowledge graph; whyrec ships one for ml-100k only, not for "
-                              f"{served.fit.name!r}.", field="method", allowed=API_METHODS)
-        graph = served.extra("kg", load_ml100k_kg)
-        return KGExplainer(served.fit, graph, top_n=top_n, candidates=allowed)
-
-    def _popularity_explanation(self, served: ServedRun, state: UserState, item: int) -> Explanation:
-        count = float(served.popularity[item])
-        evidence = Evidence(kind=EvidenceKind.POPULARITY, ref="popularity",
-                            label=f"{int(count):,} shoppers interacted with it", weight=count, share=1.0 if count else 0.0)
-        explanation = Explanation(user_id=state.user_id, item_id=served.fit.items.id_of(item), score=count,
-                                  rank=int(state.ranks[item]), model="pop", method=ExplainMethod.POPULARITY,
-                                  evidence=(evidence,), complete=True)
-        return explanation
-
-    def _with_reason(self, served: ServedRun, explanation: Explanation, lang: Lang) -> Explanation:
-        text = self._text
-        if text is None or not hasattr(text, "realize"):
-            return explanation
-        catalog = served.fit.catalog
-        try:
-            domain = served.extra("domain", lambda: text.infer_domain(catalog)) if hasattr(text, "infer_domain") \
-                else None
-            reason = text.realize(explanation, catalog, lang, domain=domain)
-        except Exception:  # a text bug must not cost the user their list: the reason stays null, and is logged
-            logger.exception("realize() failed for item %s", explanation.item_id)
-            return explanation
-        return explanation.model_copy(update={"reason": reason})
-
-
-def _find_text() -> Any:
-    """The module :mod:`whyrec.explain.text` (``realize`` renders `Explanation.reason`), or None without it."""
+def _calibration(served: ServedRun) -> Calibration | None:
+    """The run's calibration; a stale one (the run was retrained since) is logged and left out."""
     try:
-        return importlib.import_module("whyrec.explain.text")
-    except ImportError:
+        return load_calibration(served.path, run_created=served.run.meta.created)
+    except ConfigError:
+        logger.warning("ignoring the calibration of run %s", served.path, exc_info=True)
         return None

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from whyrec.explain.explanation import Explanation
+from whyrec.explain.explanation import ExplainMethod, Explanation
+from whyrec.explain.registry import api_methods, explain_method
 
 __all__ = [
     "ApiError",
@@ -55,8 +56,15 @@ EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z
                                  examples=["view", "click", "cart", "purchase", "rating", "not_interested"])]
 """An event name: the built-in ones have weights (view 1, click 2, cart 3, purchase 5, rating = its value);
 ``not_interested`` hides the item; any other name weighs 1."""
-ExplainMethodParam = Literal["exact", "counterfactual", "attribute", "kg"]
-"""Explanation methods the service offers."""
+
+
+def _offered(method: ExplainMethod) -> ExplainMethod:
+    return explain_method(method, offered=api_methods(), where="the service")
+
+
+ExplainMethodParam = Annotated[ExplainMethod, AfterValidator(_offered),
+                               WithJsonSchema({"type": "string", "enum": [m.value for m in api_methods()]})]
+"""Explanation methods the service offers (`whyrec.explain.registry.api_methods`)."""
 
 
 class EventIn(BaseModel):

@@ -20,7 +20,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.data.schema import EventWeights
 from whyrec.errors import ItemNotFoundError
-from whyrec.models.base import AdditiveScorer, BaseRecommender
+from whyrec.models.base import BaseRecommender
 from whyrec.models.persistence import Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
@@ -78,11 +78,6 @@ class ServedRun:
     def n_items(self) -> int:
         """Size of the item-index space."""
         return self.fit.n_items
-
-    @property
-    def is_additive(self) -> bool:
-        """Whether the model has exact contributions (the ``exact`` explainer works)."""
-        return isinstance(self.model, AdditiveScorer)
 
     def item_index(self, item_id: str, *, loc: tuple[str | int, ...] = ("path", "item_id")) -> int:
         """The index of an item of this run.

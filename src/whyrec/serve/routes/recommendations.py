@@ -16,9 +16,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
 
-#: Explanation methods that re-score many edited histories (milliseconds to seconds per list).
-_SLOW_METHODS = ("counterfactual", "kg", "attribute")
-
 
 @router.get("/recommendations", response_model=RecommendationsOut,
             responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
@@ -31,13 +28,12 @@ async def recommendations(service: ServiceDep, user_id: UserIdPath, k: KQuery = 
     personalization off always get them.
     """
     # The body is rendered once per user version and reused, so it skips FastAPI's response validation.
-    # On SQLite the usual request (a cached state, or exact explanations) costs about a millisecond of CPU:
-    # it runs on the event loop, because a thread-pool hop costs as much. Explanation searches, and every
-    # request on a networked database (which could stall the loop), go to the thread pool.
+    # On SQLite a plain list (a cached state) costs about a millisecond of CPU: it runs on the event loop,
+    # because a thread-pool hop costs as much. Explained lists (every one has a counterfactual search), and
+    # every request on a networked database (which could stall the loop), go to the thread pool.
     call = partial(service.lists.recommend_rendered, user_id, k=k, explain=explain, method=method, lang=lang,
                    render=_render)
-    chosen = method or ("exact" if service.runs.served.is_additive else "counterfactual")
-    slow = (explain and chosen in _SLOW_METHODS) or service.storage.backend != "sqlite"
+    slow = explain or service.storage.backend != "sqlite"
     body = await run_in_threadpool(call) if slow else call()
     return Response(body, media_type="application/json")
 
