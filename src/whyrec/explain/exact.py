@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-
 from whyrec._types import IndexArray
 from whyrec.data.history import History
 from whyrec.explain.base import BaseExplainer, ItemEvidence, ScoredHistory, history_evidence
