@@ -94,23 +94,9 @@ def training_windows(indptr: Int64Array, items: IndexArray, length: int) -> Int6
 
 
 def _network(n_items: int, cfg: GRU4RecConfig) -> torch.nn.Module:
-    import torch
-    from torch import nn
+    from whyrec.models.torch._gru4rec_net import GRU4RecNet
 
-    class Network(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.item_embedding = nn.Embedding(n_items + 1, cfg.embedding_size, padding_idx=0)
-            self.drop = nn.Dropout(cfg.dropout)
-            self.gru = nn.GRU(cfg.embedding_size, cfg.hidden_size, batch_first=True)
-            self.output = nn.Linear(cfg.hidden_size, n_items)
-
-        def forward(self, sequences: torch.Tensor) -> torch.Tensor:
-            """(n, length) padded item codes -> (n, length, n_items) next-item logits at every position."""
-            hidden, _ = self.gru(self.drop(self.item_embedding(sequences)))
-            return self.output(self.drop(hidden))
-
-    return Network()
+    return GRU4RecNet(n_items, cfg)
 
 
 class GRU4Rec(BaseRecommender[GRU4RecConfig]):
