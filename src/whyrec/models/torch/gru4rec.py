@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from whyrec._types import FloatArray, Int64Array, IndexArray
+from whyrec._types import FloatArray, IndexArray, Int64Array
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
