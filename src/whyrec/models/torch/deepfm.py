@@ -36,6 +36,8 @@ from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, see
 if TYPE_CHECKING:
     import torch
 
+    from whyrec.models.torch._deepfm_net import DeepFMNet
+
 __all__ = ["DeepFM", "DeepFMConfig", "FieldScorer"]
 
 logger = logging.getLogger(__name__)
@@ -116,7 +118,7 @@ def _codes(table: AttributeTable, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _network(n_items: int, item_vocab: Sequence[int], user_vocab: Sequence[int], cfg: DeepFMConfig) -> torch.nn.Module:
+def _network(n_items: int, item_vocab: Sequence[int], user_vocab: Sequence[int], cfg: DeepFMConfig) -> DeepFMNet:
     from whyrec.models.torch._deepfm_net import DeepFMNet
 
     return DeepFMNet(n_items, item_vocab, user_vocab, cfg)

@@ -16,7 +16,7 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
 
 if TYPE_CHECKING:
-    import torch
+    from whyrec.models.torch._gru4rec_net import GRU4RecNet
 
 __all__ = ["GRU4Rec", "GRU4RecConfig", "left_padded", "training_windows"]
 
@@ -93,7 +93,7 @@ def training_windows(indptr: Int64Array, items: IndexArray, length: int) -> Int6
     return padded[1::2] if len(padded) else padded.reshape(0, length + 1)
 
 
-def _network(n_items: int, cfg: GRU4RecConfig) -> torch.nn.Module:
+def _network(n_items: int, cfg: GRU4RecConfig) -> GRU4RecNet:
     from whyrec.models.torch._gru4rec_net import GRU4RecNet
 
     return GRU4RecNet(n_items, cfg)

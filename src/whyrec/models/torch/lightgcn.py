@@ -19,6 +19,8 @@ from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, see
 if TYPE_CHECKING:
     import torch
 
+    from whyrec.models.torch._lightgcn_net import LightGCNEmbeddings
+
 __all__ = ["LightGCN", "LightGCNConfig"]
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ class LightGCNConfig(ModelConfig):
     """Epochs without validation improvement before stopping."""
 
 
-def _network(n_users: int, n_items: int, embedding_size: int) -> torch.nn.Module:
+def _network(n_users: int, n_items: int, embedding_size: int) -> LightGCNEmbeddings:
     from whyrec.models.torch._lightgcn_net import LightGCNEmbeddings
 
     return LightGCNEmbeddings(n_users, n_items, embedding_size)

@@ -15,7 +15,7 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
 
 if TYPE_CHECKING:
-    import torch
+    from whyrec.models.torch._multvae_net import MultVAENet
 
 __all__ = ["MultVAE", "MultVAEConfig"]
 
@@ -45,7 +45,7 @@ class MultVAEConfig(ModelConfig):
     """Epochs without validation improvement before stopping."""
 
 
-def _network(n_items: int, cfg: MultVAEConfig) -> torch.nn.Module:
+def _network(n_items: int, cfg: MultVAEConfig) -> MultVAENet:
     from whyrec.models.torch._multvae_net import MultVAENet
 
     return MultVAENet(n_items, cfg)

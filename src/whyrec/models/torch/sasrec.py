@@ -19,6 +19,8 @@ from whyrec.models.torch.gru4rec import training_windows
 if TYPE_CHECKING:
     import torch
 
+    from whyrec.models.torch._sasrec_net import SASRecNet
+
 __all__ = ["AttentionMaps", "SASRec", "SASRecConfig"]
 
 
@@ -60,7 +62,7 @@ class AttentionMaps:
     weights: tuple[np.ndarray, ...]
 
 
-def _network(n_items: int, cfg: SASRecConfig) -> torch.nn.Module:
+def _network(n_items: int, cfg: SASRecConfig) -> SASRecNet:
     from whyrec.models.torch._sasrec_net import SASRecNet
 
     return SASRecNet(n_items, cfg)
