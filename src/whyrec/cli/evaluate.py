@@ -84,8 +84,10 @@ def evaluate_cold_start(run_dir: Path, *, cold_items: bool, new_users: bool, jso
     recorded: dict[str, float] = {}
     if cold_items:
         text = model_class("text")
-        baselines = {} if run.meta.model == "text" else {"text": lambda part: fit_on_split(text(seed=config.seed), part)}
-        cold = evaluate_cold_items(lambda part: fit_on_split(cls(config), part), run.split, k=20, baselines=baselines)
+        baselines = ({} if run.meta.model == "text"
+                     else {"text": lambda part: fit_on_split(text(seed=config.seed), part)})
+        cold = evaluate_cold_items(lambda part: fit_on_split(cls(config), part), run.split, k=20,
+                                   baselines=baselines)
         payload["cold_items"] = {"users": cold.users, "cold_items": cold.n_cold_items, "metrics": cold.metrics,
                                  "random_expected": cold.random, "baselines": cold.baselines,
                                  "elapsed_s": round(cold.elapsed_s, 2)}
