@@ -58,7 +58,11 @@ class Recommender(Protocol):
     """What every model does. Histories need not belong to users seen in training."""
 
     name: ClassVar[str]
-    config: ModelConfig
+
+    @property
+    def config(self) -> ModelConfig:
+        """The hyperparameters (read-only, so a model's own config subclass satisfies it)."""
+        ...
 
     @property
     def is_fitted(self) -> bool: ...
