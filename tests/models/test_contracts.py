@@ -9,7 +9,7 @@ from whyrec.data import Dataset, HistoryBatch, History
 from whyrec.errors import ConfigError, IncompatibleRunError, NotFittedError
 from whyrec.evaluate import split_dataset
 from whyrec.models import MODEL_NAMES, create_model, model_class
-from whyrec.models.persistence import RunMeta, load_run, save_run
+from whyrec.runs import RunMeta, load_run, save_run
 from whyrec.data.loading import DataSource
 
 from tests.conftest import block_events
@@ -163,7 +163,7 @@ def test_fast_edit_scoring_equals_scoring_the_edited_history(name: str, blocks: 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if hasattr(model_class(n), "edits_of")])
 def test_edit_scoring_reuses_given_scores_and_ranks_prefixes(name: str, blocks: Dataset) -> None:
-    from whyrec.models.base import LinearEdits
+    from whyrec.models.edits import LinearEdits
 
     model = fitted(name, blocks)
     history = blocks.history("u5")

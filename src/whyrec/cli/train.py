@@ -23,9 +23,9 @@ from whyrec.cli.common import (
 )
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
-from whyrec.evaluate.fitting import fit_on_split
 from whyrec.models import MODEL_NAMES, create_model
-from whyrec.models.persistence import RunMeta, save_run
+from whyrec.runs import RunMeta, save_run
+from whyrec.training import fit_on_split
 
 
 def train(

@@ -15,7 +15,8 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
+from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.capabilities import Contributions
 
 __all__ = ["ALS", "BPR", "ALSConfig", "BPRConfig"]
 

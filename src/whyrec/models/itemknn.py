@@ -12,7 +12,9 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig
+from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.capabilities import Contributions
+from whyrec.models.edits import LinearEdits
 
 __all__ = ["ItemKNN", "ItemKNNConfig"]
 
