@@ -25,7 +25,9 @@ from whyrec.explain.base import (
     history_evidence,
 )
 from whyrec.explain.explanation import Counterfactual, ExplainMethod
-from whyrec.models.base import AdditiveScorer, EditScorer, LinearEdits, Recommender
+from whyrec.models.base import Recommender
+from whyrec.models.capabilities import AdditiveScorer
+from whyrec.models.edits import EditScorer, LinearEdits
 
 __all__ = ["CounterfactualConfig", "CounterfactualExplainer", "history_attribution", "leave_one_out"]
 

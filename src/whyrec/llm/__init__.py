@@ -13,12 +13,14 @@ from whyrec.llm.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUn
 from whyrec.llm.guard import FaithfulnessGuard, Rejection, RejectionKind, Verdict
 from whyrec.llm.prompt import build_messages
 from whyrec.llm.rewrite import RewriteResult, llm_reason, rewrite
+from whyrec.llm.rewriter import GuardedRewriter
 
 __all__ = [
     "ChatClient",
     "ChatCompletion",
     "ChatMessage",
     "FaithfulnessGuard",
+    "GuardedRewriter",
     "LLMConfig",
     "LLMError",
     "LLMResponseError",

@@ -1,6 +1,7 @@
 """Recommendation models behind one contract: fit a Dataset, score any history."""
 
 from whyrec.models.base import BaseRecommender, ModelConfig, Recommender
+from whyrec.models.capabilities import AdditiveScorer, Contributions
 from whyrec.models.ease import EASE, EASEConfig
 from whyrec.models.implicit_mf import ALS, BPR, ALSConfig, BPRConfig
 from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
@@ -15,8 +16,10 @@ __all__ = [
     "MODELS",
     "MODEL_NAMES",
     "ALSConfig",
+    "AdditiveScorer",
     "BPRConfig",
     "BaseRecommender",
+    "Contributions",
     "EASEConfig",
     "ItemKNN",
     "ItemKNNConfig",

@@ -187,11 +187,3 @@ class BaseRecommender(ABC, Generic[C]):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.model_dump().items())
         return f"{type(self).__name__}({params})"
-
-
-# TEMPORARY re-exports for explain/ and serve/, removed at merge
-from whyrec.models.capabilities import AdditiveScorer, Contributions, TermScorer  # noqa: E402
-from whyrec.models.edits import EditScorer, LinearEdits  # noqa: E402
-
-__all__ += ["AdditiveScorer", "Contributions", "EditScorer", "LinearEdits", "TermScorer"]
-# end of TEMPORARY re-exports
