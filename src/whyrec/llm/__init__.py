@@ -9,7 +9,6 @@ from whyrec.llm.cache import PromptCache
 from whyrec.llm.chat import ChatClient, ChatCompletion, ChatMessage
 from whyrec.llm.client import OpenAICompatibleClient
 from whyrec.llm.config import LLMConfig
-from whyrec.llm.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
 from whyrec.llm.guard import FaithfulnessGuard, Rejection, RejectionKind, Verdict
 from whyrec.llm.prompt import build_messages
 from whyrec.llm.rewrite import RewriteResult, llm_reason, rewrite
@@ -20,10 +19,6 @@ __all__ = [
     "ChatMessage",
     "FaithfulnessGuard",
     "LLMConfig",
-    "LLMError",
-    "LLMResponseError",
-    "LLMTimeoutError",
-    "LLMUnavailableError",
     "OpenAICompatibleClient",
     "PromptCache",
     "Rejection",
