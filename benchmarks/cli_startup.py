@@ -80,8 +80,8 @@ def main() -> None:
         "",
         "| command | median | min | max | median CPU | heavy libraries imported |",
         "|---|---:|---:|---:|---:|---|",
-        *(f"| `whyrec {flag}` | {median:.3f} s | {low:.3f} s | {high:.3f} s | {cpu:.3f} s | {', '.join(heavy) or 'none'} |"
-          for flag, median, low, high, cpu, heavy in rows),
+        *(f"| `whyrec {flag}` | {median:.3f} s | {low:.3f} s | {high:.3f} s | {cpu:.3f} s | "
+          f"{', '.join(heavy) or 'none'} |" for flag, median, low, high, cpu, heavy in rows),
         f"| `python -c pass` (the interpreter alone) | {bare:.3f} s | | | | |",
         "",
         f"Goal from issue 12: `whyrec --version` under {GOAL_S} s ({'met' if version_s < GOAL_S else 'NOT met'}).",

@@ -50,7 +50,8 @@ def test_each_error_carries_the_status_and_code_its_docstring_table_gives() -> N
             cls = getattr(errors, name)
             assert (str(cls.http_status), cls.code) == (status, code), name
     assert errors.StorageError("sqlite://", "append", "disk full").http_status == 503
-    assert (errors.LLMUnavailableError("down", url="http://x", status=429).http_status, "unavailable") == (503, "unavailable")
+    unavailable = errors.LLMUnavailableError("down", url="http://x", status=429)  # .status is the LLM server's
+    assert (unavailable.http_status, unavailable.code, unavailable.status) == (503, "unavailable", 429)
     config = errors.ConfigError("bad k", field="k")
     assert (config.http_status, config.code, config.loc) == (422, "invalid_setting", ("query", "k"))
     assert errors.ConfigError("bad run", field="run_dir").loc == ("body", "run_dir")

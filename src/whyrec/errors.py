@@ -127,8 +127,8 @@ class DataFileError(DataError):
         if expected:
             text += f" Expected {expected}."
         if n_more:
-            listed = ", ".join(str(r) for r in self.more_rows)
-            text += f" {n_more} more row{'s' if n_more != 1 else ''} fail the same way (rows {listed}{', ...' if n_more > len(self.more_rows) else ''})."
+            listed = ", ".join(str(r) for r in self.more_rows) + (", ..." if n_more > len(self.more_rows) else "")
+            text += f" {n_more} more row{'s' if n_more != 1 else ''} fail the same way (rows {listed})."
         if hint:
             text += f" {hint}"
         super().__init__(text)
@@ -163,7 +163,8 @@ class UnknownIdError(DataError, KeyError):
 
     http_status = 404
 
-    def __init__(self, kind: str, ids: Sequence[str], *, where: str = "the dataset", n_known: int | None = None) -> None:
+    def __init__(self, kind: str, ids: Sequence[str], *, where: str = "the dataset",
+                 n_known: int | None = None) -> None:
         self.kind = kind
         self.code = f"unknown_{kind}"
         self.ids = tuple(ids)
@@ -222,7 +223,8 @@ class IncompatibleRunError(WhyrecError):
         found_fingerprint: the fingerprint of the dataset at hand.
     """
 
-    def __init__(self, run_dir: str | Path, expected_fingerprint: str, found_fingerprint: str, detail: str = "") -> None:
+    def __init__(self, run_dir: str | Path, expected_fingerprint: str, found_fingerprint: str,
+                 detail: str = "") -> None:
         self.run_dir = str(run_dir)
         self.expected_fingerprint = expected_fingerprint
         self.found_fingerprint = found_fingerprint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -9,14 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import whyrec
-
 from whyrec.cli.main import COMMANDS, app, load_command
 from whyrec.errors import ConfigError, UnknownIdError
 
 from tests.cli.conftest import invoke, runner
+
 
 def test_train_records_split_params_and_metrics(runs: dict[str, Path]) -> None:
     meta = json.loads((runs["ease"] / "meta.json").read_text())
@@ -52,7 +52,7 @@ def test_recommend_user_history_and_all_users(runs: dict[str, Path], tmp_path: P
     assert [r["rank"] for r in recs] == list(range(1, 11))
     seen = set(ml100k_split.fit.items.ids_of(ml100k_split.fit.history("196").items))
     assert not {r["item_id"] for r in recs} & seen
-    assert all(a["score"] >= b["score"] for a, b in zip(recs, recs[1:]))
+    assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(recs))
 
     new = json.loads(invoke("recommend", str(runs["ease"]), "--history", "50,172,181", "--k", "5", "--json"))
     assert len(new) == 5 and not {"50", "172", "181"} & {r["item_id"] for r in new}

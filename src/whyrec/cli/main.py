@@ -69,13 +69,12 @@ def load_command(name: str) -> Any:
     module, _, attribute = COMMANDS[name].target.partition(":")
     target = getattr(importlib.import_module(module), attribute)
     if isinstance(target, typer.Typer):
-        command = typer.main.get_group(target)
-    else:
-        single = typer.Typer(add_completion=False)
-        single.command(name)(target)
-        command = typer.main.get_command(single)
-    command.name = name
-    return command
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
 
 
 class _LazyGroup(TyperGroup):
@@ -123,7 +122,7 @@ def _show_warning(message: Warning | str, category: type[Warning], *_: object, *
 def main() -> None:
     """Console entry point."""
     debug = "--debug" in sys.argv or os.environ.get("WHYREC_DEBUG") == "1"
-    warnings.showwarning = _show_warning  # type: ignore[assignment]
+    warnings.showwarning = _show_warning
     warnings.filterwarnings("ignore", module="implicit")
     try:
         app()

@@ -69,7 +69,7 @@ class RichReporter:
         return _RichTask(self.bars, self.bars.add_task(description, total=total))
 
     def finish(self, task: progress.ProgressTask) -> None:
-        self.bars.remove_task(getattr(task, "task_id"))
+        self.bars.remove_task(task.task_id)  # type: ignore[attr-defined]
         self.running -= 1
         if self.running == 0:
             self.bars.stop()

@@ -94,7 +94,7 @@ class HistoryBatch(Sequence[History]):
                    else np.zeros(0, np.float32))
         stamps = None
         if histories and all(h.timestamps is not None for h in histories):
-            stamps = np.concatenate([h.timestamps for h in histories]).astype(np.int64)  # type: ignore[misc]
+            stamps = np.concatenate([h.timestamps for h in histories]).astype(np.int64)
         return cls(indptr, items, weights, stamps, tuple(h.user_id for h in histories), n_items)
 
     def __post_init__(self) -> None:
@@ -104,7 +104,7 @@ class HistoryBatch(Sequence[History]):
             DataError: arrays that are not 1-D, of different lengths, offsets that do not cover the events,
                 or item indices outside ``[0, n_items)``.
         """
-        arrays = {"indptr": self.indptr, "items": self.items, "weights": self.weights}
+        arrays: dict[str, np.ndarray] = {"indptr": self.indptr, "items": self.items, "weights": self.weights}
         if self.timestamps is not None:
             arrays["timestamps"] = self.timestamps
         if bad := [f"{name} {a.shape}" for name, a in arrays.items() if a.ndim != 1]:
