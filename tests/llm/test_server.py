@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from tests.llm.conftest import UvicornThread
-from whyrec.errors import LLMResponseError
-from whyrec.llm import ChatMessage, LLMConfig, OpenAICompatibleClient
+from whyrec.llm import ChatMessage, LLMConfig, LLMResponseError, OpenAICompatibleClient
 from whyrec.llm.local import Generation
 from whyrec.llm.server import create_app
 

@@ -5,6 +5,7 @@ explanation's evidence only, checks every title, attribute, name and number in i
 falls back to the template sentence (recording why) when the check fails or the server is unavailable.
 """
 
+from whyrec.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
 from whyrec.llm.cache import PromptCache
 from whyrec.llm.chat import ChatClient, ChatCompletion, ChatMessage
 from whyrec.llm.client import OpenAICompatibleClient
@@ -19,6 +20,10 @@ __all__ = [
     "ChatMessage",
     "FaithfulnessGuard",
     "LLMConfig",
+    "LLMError",
+    "LLMResponseError",
+    "LLMTimeoutError",
+    "LLMUnavailableError",
     "OpenAICompatibleClient",
     "PromptCache",
     "Rejection",

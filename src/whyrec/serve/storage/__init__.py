@@ -37,9 +37,10 @@ Interface::
 
 Errors: bad arguments (empty or over-long ids, naive timestamps, NaN values) raise `whyrec.errors.DataError`
 (API: 4xx) before anything is written; a bad URL raises `whyrec.errors.ConfigError`; a database failure
-raises `whyrec.errors.StorageError` (API: 503). Ids, tags and keys are 1 to 256 characters, event types 1 to 64.
+raises `StorageError` (API: 503). Ids, tags and keys are 1 to 256 characters, event types 1 to 64.
 """
 
+from whyrec.errors import StorageError
 from whyrec.serve.storage._engine import default_sqlite_path
 from whyrec.serve.storage._migrate import alembic_config
 from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
@@ -49,6 +50,7 @@ __all__ = [
     "NOT_INTERESTED",
     "NewEvent",
     "Storage",
+    "StorageError",
     "StoredEvent",
     "UserSettings",
     "alembic_config",
