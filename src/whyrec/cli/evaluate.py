@@ -24,7 +24,8 @@ def evaluate_run(
     exposure: Annotated[bool, typer.Option("--exposure", help="Show exposure by item popularity bucket.")] = False,
     per_user: Annotated[Path | None, typer.Option("--per-user", help="Write per-user metrics to this CSV.")] = None,
     cold_items: Annotated[bool, typer.Option("--cold-items", help="Cold-start items instead (PROTOCOL.md): refit "
-                                                                  "without ~20% of the items, rank only those.")] = False,
+                                                                  "without ~20% of the items, rank only those.")]
+    = False,
     new_users: Annotated[bool, typer.Option("--new-users", help="New users instead (PROTOCOL.md): refit without ~20% "
                                                                 "of the users, score them from 1, 3, 5 and all "
                                                                 "interactions.")] = False,
@@ -58,7 +59,8 @@ def evaluate_run(
         print_json(payload)
         return
     rows = [{"metric": name, **{f"@{kk}": summary.get(f"{name}@{kk}") for kk in ks}}
-            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty", "diversity")]
+            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty",
+                         "diversity")]
     out.print(metrics_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol})", rows,
                             ["metric", *[f"@{kk}" for kk in ks]]))
     for attr, table in breakdowns.items():

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
-from whyrec.errors import ConfigError, NotFittedError
+from whyrec.errors import ConfigError, DataError, NotFittedError
 from whyrec.models.config_errors import config_error
 from whyrec.models.ranking import Recommendations, top_k
 
@@ -136,8 +136,8 @@ class BaseRecommender(ABC, Generic[C]):
         if self.n_items_ is None:
             raise NotFittedError(type(self).__name__)
         if histories.n_items != self.n_items_:
-            raise ValueError(f"histories are over {histories.n_items} items, but {self.name} was fitted on "
-                             f"{self.n_items_}; build histories from the same dataset.")
+            raise DataError(f"histories are over {histories.n_items} items, but {self.name} was fitted on "
+                            f"{self.n_items_}; build histories from the same dataset.")
         return np.asarray(self._score(histories), dtype=np.float32)
 
     def recommend(self, histories: HistoryBatch, k: int, *, exclude_seen: bool = True,
