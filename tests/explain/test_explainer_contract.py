@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from whyrec.models import ALS, EASE, ItemKNN
 from whyrec.testing import ExplainerContract
 
-ALS_FAST = {"embedding_size": 8, "regularization": 0.1, "alpha": 5.0}
+# small, fast settings for the 40 x 20 block data (as in tests/models/test_contracts.py)
+ALS_FAST = MappingProxyType({"embedding_size": 8, "regularization": 0.1, "alpha": 5.0})
+EASE_FAST = MappingProxyType({"regularization": 5.0})
+ITEMKNN_FAST = MappingProxyType({"n_neighbors": 10})
 
 
 class TestExactOnLinearToy(ExplainerContract):
@@ -16,14 +21,14 @@ class TestExactOnLinearToy(ExplainerContract):
 class TestExactOnEASE(ExplainerContract):
     method = "exact"
     model_class = EASE
-    config = {"regularization": 5.0}
+    config = EASE_FAST
     additive = True
 
 
 class TestExactOnItemKNN(ExplainerContract):
     method = "exact"
     model_class = ItemKNN
-    config = {"n_neighbors": 10}
+    config = ITEMKNN_FAST
     additive = True
 
 
@@ -48,7 +53,7 @@ class TestCounterfactualOnLinearToy(ExplainerContract):
 class TestCounterfactualOnEASE(ExplainerContract):
     method = "counterfactual"
     model_class = EASE
-    config = {"regularization": 5.0}
+    config = EASE_FAST
 
 
 class TestCounterfactualOnALS(ExplainerContract):

@@ -38,7 +38,8 @@ FAST: dict[str, dict[str, object]] = {
                 "learning_rate": 0.01},
     "multvae": {"embedding_size": 8, "hidden_size": 32, "epochs": 60, "batch_size": 8, "anneal_steps": 50},
     "deepfm": {"embedding_size": 8, "hidden_size": 16, "epochs": 30, "batch_size": 32, "learning_rate": 0.01},
-    "sasrec": {"embedding_size": 16, "epochs": 40, "max_length": 8, "batch_size": 8, "dropout": 0.1, "learning_rate": 0.01},
+    "sasrec": {"embedding_size": 16, "epochs": 40, "max_length": 8, "batch_size": 8, "dropout": 0.1,
+               "learning_rate": 0.01},
     # blocks has no catalog text, so the text model embeds the ids "0".."19"; MiniLM puts the one-digit ids
     # near each other, which is enough for test_learns_the_taste_groups (checked, not assumed)
     "text": {"recency_decay": 0.9},

@@ -23,7 +23,7 @@ import pytest
 
 from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.errors import ConfigError, NotFittedError
-from whyrec.explain import Explainer, Explanation, EvidenceKind
+from whyrec.explain import EvidenceKind, Explainer, Explanation
 from whyrec.models import BaseRecommender, ModelConfig, Recommender
 from whyrec.testing.toys import LinearToyModel, blocks, history_batch
 
@@ -122,10 +122,11 @@ class RecommenderContract:
     def test_state_round_trip_is_exact(self, toy_data: Dataset, fitted_model: BaseRecommender[Any],
                                        tmp_path: Path) -> None:
         # the arrays travel through an .npz file, as in a run directory
-        np.savez(tmp_path / "arrays.npz", **fitted_model.state())
+        state: dict[str, Any] = fitted_model.state()
+        np.savez(tmp_path / "arrays.npz", **state)
         with np.load(tmp_path / "arrays.npz", allow_pickle=False) as arrays:
-            state = {name: arrays[name] for name in arrays.files}
-        loaded = self.model_class.from_state(fitted_model.config, state, toy_data.n_items)
+            loaded = self.model_class.from_state(fitted_model.config, {name: arrays[name] for name in arrays.files},
+                                                 toy_data.n_items)
         assert loaded.config == fitted_model.config and loaded.is_fitted
         batch = toy_data.histories()
         np.testing.assert_array_equal(loaded.score(batch), fitted_model.score(batch))
@@ -139,25 +140,26 @@ class RecommenderContract:
     def test_contributions_sum_to_the_score(self, toy_data: Dataset, fitted_model: Recommender) -> None:
         if not hasattr(self.model_class, "contributions"):
             pytest.skip(f"{self.model_class.__name__} is not additive (no contributions)")
+        model: Any = fitted_model
         for user in ("u3", "u4"):
             history = toy_data.history(user)
             items = np.arange(toy_data.n_items, dtype=np.int32)
-            c = fitted_model.contributions(history, items)
+            c = model.contributions(history, items)
             assert c.per_history.shape == (len(items), len(c.history_items)) and c.baseline.shape == (len(items),)
             assert set(c.history_items.tolist()) <= set(history.items.tolist())
-            score = fitted_model.score(HistoryBatch.from_histories([history], toy_data.n_items))[0]
+            score = model.score(HistoryBatch.from_histories([history], toy_data.n_items))[0]
             np.testing.assert_allclose(c.baseline + c.per_history.sum(1), score, atol=1e-5)
 
     def test_fast_edit_scoring_equals_scoring_the_edited_history(self, toy_data: Dataset,
                                                                  fitted_model: Recommender) -> None:
         if not hasattr(self.model_class, "edits_of"):
             pytest.skip(f"{self.model_class.__name__} has no fast edit scoring (no edits_of)")
+        model: Any = fitted_model
         history = toy_data.history("u3")
         distinct = np.unique(history.items)
         removals = [set(), {int(distinct[0])}, {int(distinct[1]), int(distinct[2])}, {999}]
-        fast = fitted_model.edits_of(history)(removals)
-        slow = fitted_model.score(HistoryBatch.from_histories([history.without(r) for r in removals],
-                                                              toy_data.n_items))
+        fast = model.edits_of(history)(removals)
+        slow = model.score(HistoryBatch.from_histories([history.without(r) for r in removals], toy_data.n_items))
         np.testing.assert_allclose(fast, slow, atol=1e-5)
 
     def test_edit_scoring_reuses_given_scores_and_ranks_prefixes(self, toy_data: Dataset,

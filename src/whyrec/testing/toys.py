@@ -86,7 +86,8 @@ class LinearToyModel(BaseRecommender[LinearToyConfig]):
         weight = np.bincount(where, weights=history.weights, minlength=len(distinct))
         items = np.asarray(items, dtype=np.int64)
         per_history = self.together_[np.ix_(distinct, items)].T * weight[None, :]
-        return Contributions(distinct.astype(np.int32), per_history, self.config.baseline_weight * self.popularity_[items])
+        baseline = self.config.baseline_weight * self.popularity_[items]
+        return Contributions(distinct.astype(np.int32), per_history, baseline)
 
     def state(self) -> dict[str, np.ndarray]:
         return {"together": self.together_, "popularity": self.popularity_}
