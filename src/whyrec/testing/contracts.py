@@ -222,6 +222,11 @@ class ExplainerContract:
     k: ClassVar[int] = 5
 
     @classmethod
+    def make_model(cls) -> BaseRecommender[Any]:
+        """A new, unfitted model to explain (override to build it another way)."""
+        return build_model(cls.model_class, cls.config)
+
+    @classmethod
     def make_explainer(cls, dataset: Dataset) -> Explainer:
         """The explainer under test, keeping every evidence entry and ranking among the active items.
 
@@ -238,7 +243,7 @@ class ExplainerContract:
     def explain_toy_lists(cls) -> _Explained:
         """Fit the model on the toy data and explain six users' top-k lists and one new shopper's."""
         data = blocks()
-        model = build_model(cls.model_class, cls.config).fit(data)
+        model = cls.make_model().fit(data)
         explainer = cls.make_explainer(data)
         histories = [*data.histories(data.users.ids_of(data.active_users[:6])),
                      data.history_from_items(["0", "2", "4"])]
@@ -255,6 +260,9 @@ class ExplainerContract:
     def explained(cls) -> _Explained:
         """The explained lists, made once for every check."""
         return cls.explain_toy_lists()
+
+    def test_supports_the_model(self, explained: _Explained) -> None:
+        assert explained.explainer.supports(explained.model)
 
     def test_one_explanation_per_item_in_order(self, explained: _Explained) -> None:
         data, model, explainer, lists = explained.data, explained.model, explained.explainer, explained.lists
