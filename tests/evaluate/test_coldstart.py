@@ -16,9 +16,8 @@ from whyrec.evaluate import split_dataset
 from whyrec.evaluate.coldstart import evaluate_cold_items, evaluate_new_users, held_out, random_expected
 from whyrec.evaluate.metrics import ndcg, recall
 from whyrec.models import create_model
+from whyrec.testing import block_events
 from whyrec.training import fit_on_split
-
-from tests.conftest import block_events
 
 
 def test_hash_rule_on_known_ids() -> None:
