@@ -11,7 +11,7 @@ import pytest
 
 from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.explain import Counterfactual, CounterfactualExplainer, ExactExplainer, Explanation
-from whyrec.models.base import Contributions
+from whyrec.models.capabilities import Contributions
 from whyrec.testing import ExplainerContract, LinearToyConfig, LinearToyModel, RecommenderContract, blocks
 
 

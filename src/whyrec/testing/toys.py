@@ -14,7 +14,7 @@ import pandas as pd
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data import Dataset, History, HistoryBatch, build_dataset
 from whyrec.models import BaseRecommender, ModelConfig
-from whyrec.models.base import Contributions
+from whyrec.models.capabilities import Contributions
 
 __all__ = ["LinearToyConfig", "LinearToyModel", "block_events", "blocks", "history_batch"]
 
