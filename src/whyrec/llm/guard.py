@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
+from whyrec.explain.text.mentions import Mention, NumberKind, catalog_index, find_numbers, is_cjk, tokens
 from whyrec.llm.lexicon import PERSON_CUES, PROMPT_ECHO
-from whyrec.llm.mentions import CatalogIndex, Mention, capitalised_runs, find_numbers, is_cjk, tokens
+from whyrec.llm.names import capitalised_runs
 from whyrec.llm.roles import Role, claimed_roles
 
 __all__ = ["DEFAULT_MAX_CHARS", "FaithfulnessGuard", "Rejection", "RejectionKind", "Verdict"]
@@ -106,7 +107,7 @@ class FaithfulnessGuard:
 
     def __init__(self, catalog: Catalog, *, max_chars: Mapping[Lang, int] = DEFAULT_MAX_CHARS) -> None:
         self.catalog = catalog
-        self.index = CatalogIndex(catalog)
+        self.index = catalog_index(catalog)
         self.max_chars = dict(max_chars)
 
     def check(self, text: str, explanation: Explanation, lang: Lang, *, finish_reason: str | None = None,
@@ -191,9 +192,10 @@ class FaithfulnessGuard:
         counts = self._allowed_numbers(explanation, facts, also_allowed)
         counts.add(float(len({i for m in titles for i in m.items & history})))  # "the two films A and B"
         percents = {float(f(100 * e.share)) for e in explanation.evidence for f in (math.floor, math.ceil, round)}
-        for m, value in find_numbers(text, toks, taken):
-            allowed = percents if m.text.endswith("%") else counts
-            decade = m.text.endswith("s") and any(value <= n < value + 10 for n in counts)
+        for m in find_numbers(text, taken):
+            value = m.value
+            allowed = percents if m.kind is NumberKind.PERCENT else counts
+            decade = m.kind is NumberKind.DECADE and any(value <= n < value + 10 for n in counts)
             if value not in allowed and not decade:
                 out.append(_reject(RejectionKind.WRONG_COUNT, m.text, m.start, m.end,
                                    f"not derivable from the evidence (allowed: {_listed(allowed)})"))

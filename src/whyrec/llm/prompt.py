@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
 from whyrec.llm.chat import ChatMessage
-from whyrec.llm.titles import display_title
+from whyrec.explain.text.mentions import display_title
 
 __all__ = ["PromptFacts", "build_messages", "prompt_facts"]
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from whyrec.explain.explanation import Lang
 from whyrec.llm.lexicon import HISTORY_CUES, RECOMMEND_CUES
-from whyrec.llm.mentions import Mention
+from whyrec.explain.text.mentions import Mention
 
 __all__ = ["Role", "claimed_roles"]
 
@@ -22,8 +22,10 @@ _CLAUSE_BREAK = {
     Lang.EN: re.compile(r"[,;:()—–]|\s(?:because|since|so|which|but|while|given that|whereas)\s", re.IGNORECASE),
     Lang.ZH: re.compile(r"[，,；;：:（）()]|因为|由于|所以|因此|而且|但是|并且"),
 }
-_LIST_ONLY = re.compile(r"^[\s,、]*(?:(?:and|or|as well as|&|和|与|及|以及)?[\s,、]*\x00+[\s,、]*)*(?:and|和)?[\s.。]*$",
-                        re.IGNORECASE)
+# what a clause that only continues a list may hold besides titles: connectors and separators. It is removed in
+# one pass and the rest compared, so the check is linear (a regex that repeats optional parts around runs of
+# masked titles backtracks exponentially on long titles)
+_LIST_FILLER = re.compile(r"\b(?:as well as|and|or)\b|以及|[&和与及\s,、.。]", re.IGNORECASE)
 
 
 class Role(StrEnum):
@@ -49,7 +51,7 @@ def claimed_roles(text: str, mentions: Sequence[Mention], lang: Lang) -> list[Ro
         before: Role | None = None
         for c_start, c_end in _pieces(plain, _CLAUSE_BREAK[lang], s_start, s_end):
             here = [c for c in cues if c_start <= c[0] < c_end]
-            continues_list = _LIST_ONLY.match(plain[c_start:c_end]) is not None
+            continues_list = _continues_list(plain[c_start:c_end])
             for n, m in enumerate(mentions):
                 if not c_start <= m.start < c_end:
                     continue
@@ -58,6 +60,11 @@ def claimed_roles(text: str, mentions: Sequence[Mention], lang: Lang) -> list[Ro
                 roles[n] = back[-1] if back else ahead[0] if ahead else before if continues_list else None
             before = here[-1][1] if here else before if continues_list else None
     return roles
+
+
+def _continues_list(clause: str) -> bool:
+    """Whether a clause holds only titles (masked as NULs), connectors and separators."""
+    return not _LIST_FILLER.sub("", clause).replace("\x00", "")
 
 
 def _pieces(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:

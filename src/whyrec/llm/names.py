@@ -1,0 +1,101 @@
+"""Names a text gives that may be people, studios, stores or brands: capitalised runs in English, proper
+nouns in Chinese.
+
+Chinese has no capitals, so Chinese names come from jieba's part-of-speech tagger (``nr`` people, ``ns``
+places, ``nt`` organisations, ``nz`` other proper nouns), with the catalog's own titles and values added to
+its dictionary so they are never read as foreign names. jieba tags some well-known companies as common
+words (微软 "adjective", 育碧, 暴雪, 网易 "noun"); the short hand-written list below adds them, because no
+library ships a Chinese organisation gazetteer without a model download.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator
+
+from whyrec.explain.text.mentions import Mention, inside, sentence_starts
+from whyrec.explain.text.mentions.words import SENTENCE_START_WORDS
+
+__all__ = ["ChineseNames", "capitalised_runs"]
+
+logger = logging.getLogger(__name__)
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+_GAP = re.compile(r"[ \t]+")
+_PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+#: companies, studios and stores that jieba's dictionary tags as common words (see the module docstring)
+ZH_ORGANISATIONS = frozenset(
+    "微软 育碧 暴雪 网易 华纳 迪士尼 皮克斯 梦工厂 派拉蒙 环球影业 索尼 任天堂 世嘉 卡普空 科乐美 史克威尔 艾尔登 "
+    "苹果公司 谷歌 亚马逊 京东 淘宝 天猫 拼多多 苏宁 国美 沃尔玛 家乐福 宜家 耐克 阿迪达斯 三星 华为 小米 联想".split())
+#: words that make the word before them an organisation ("华纳兄弟公司", "某某影业")
+_ORG_SUFFIX = re.compile(r"(?:公司|影业|工作室|集团|出品|旗下|官方|旗舰店|商城)")
+
+
+def capitalised_runs(text: str, taken: list[tuple[int, int]]) -> Iterator[Mention]:
+    """Runs of capitalised words outside `taken` spans that may be names.
+
+    A single capitalised word at a sentence start is not a name; a run there loses a leading function word
+    ("The Coen brothers" -> "Coen").
+    """
+    starts = sentence_starts(text)
+    words = [m for m in _CAPITALISED.finditer(text) if not inside(m.start(), taken)]
+    runs: list[list[re.Match[str]]] = []
+    for word in words:
+        if runs and _GAP.fullmatch(text, runs[-1][-1].end(), word.start()):
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    for run in runs:
+        if run[0].start() in starts and (run[0].group(0).casefold() in SENTENCE_START_WORDS or len(run) == 1):
+            run = run[1:]
+        run = [w for w in run if w.group(0) != "I"]
+        if run:
+            yield Mention(run[0].start(), run[-1].end(), text[run[0].start():run[-1].end()])
+
+
+class ChineseNames:
+    """Finds Chinese proper nouns with a jieba tokenizer of its own (the global one is left alone).
+
+    Args:
+        known: words of the catalog (titles, values) and of whyrec's templates, never reported.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self.known = frozenset(known)
+        self._tagger: object | None = None
+
+    def _load(self) -> object:
+        with self._lock:
+            if self._tagger is None:
+                import jieba
+                import jieba.posseg
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                for word in self.known:
+                    tokenizer.add_word(word, freq=100_000, tag="known")
+                for word in ZH_ORGANISATIONS:
+                    tokenizer.add_word(word, freq=100_000, tag="nt")
+                self._tagger = jieba.posseg.POSTokenizer(tokenizer)
+        return self._tagger
+
+    def warm(self) -> None:
+        """Load jieba's dictionary now (about 1 s), not on the first check."""
+        self.find("你好", [])
+
+    def find(self, text: str, taken: list[tuple[int, int]]) -> list[Mention]:
+        """Proper nouns of `text` outside `taken` spans, in text order."""
+        tagger = self._load()
+        out, at = [], 0
+        for pair in tagger.cut(text):  # type: ignore[attr-defined]
+            word, flag = pair.word, pair.flag
+            start, at = at, at + len(word)
+            if flag == "known" or word in self.known or inside(start, taken) or len(word) < 2:
+                continue
+            if flag in _PROPER_TAGS or (flag.startswith("n") and _ORG_SUFFIX.match(text, at)):
+                out.append(Mention(start, at, word))
+        return out
