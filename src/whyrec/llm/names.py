@@ -69,6 +69,8 @@ class ChineseNames:
         self._tagger: object | None = None
 
     def _load(self) -> object:
+        if self._tagger is not None:
+            return self._tagger
         with self._lock:
             if self._tagger is None:
                 import jieba
@@ -84,8 +86,15 @@ class ChineseNames:
         return self._tagger
 
     def warm(self) -> None:
-        """Load jieba's dictionary now (about 1 s), not on the first check."""
-        self.find("你好", [])
+        """Load jieba's dictionary now (about 1 s, once), not inside a timed check."""
+        self._load()
+
+    def first_word(self, text: str, at: int) -> str:
+        """The word jieba reads at offset `at` (a CJK run of up to 12 characters is segmented)."""
+        piece = text[at:at + 12]
+        for pair in self._load().cut(piece):  # type: ignore[attr-defined]
+            return str(pair.word)
+        return ""
 
     def find(self, text: str, taken: list[tuple[int, int]]) -> list[Mention]:
         """Proper nouns of `text` outside `taken` spans, in text order."""

@@ -12,6 +12,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.text import zh
@@ -22,8 +23,10 @@ __all__ = ["CatalogIndex", "Mention", "Token", "inside", "is_cjk", "sentence_sta
 
 _QUOTED = re.compile(r"\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|《([^》\n]{1,200})》|「([^」\n]{1,200})」"
                      r"|«([^»\n]{1,200})»|(?<![\w’'])['‘]([^'’\n]{1,200}?)['’](?![\w’'])")
-_SENTENCE_END = re.compile(r"[.!?。！？]+[\"'”’)」》]*(?:[^\S\n]+|$)|[^\S\n]*\n\s*")
+_SENTENCE_END = re.compile(r"[.!?。！？]+[\"'”’)」》]*(?:[^\S\n]+|$)|\n\s*")
 _TRAILING_YEAR = re.compile(r"\s*[(,]?\s*\d{4}\)?\s*$")
+_WORD = re.compile(r"[0-9a-z]+|&")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff][\u3400-\u4dbf\u4e00-\u9fff0-9A-Za-z·：:\- ]*")
 #: attributes whose values are common words ("low", "high"): named only with their attribute ("high price")
 _WORD_VALUED = {"price_band": "price"}
 
@@ -49,27 +52,46 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """The text's normalized tokens; "&" reads as "and", accents are dropped, CJK separates words."""
+    if text.isascii():
+        plain = text.casefold()
+    else:
+        folded = [_plain(c) for c in text]
+        if any(len(f) != 1 for f in folded):  # "ß" folds to "ss": offsets and forms part ways
+            return _tokens_slowly(text, folded)
+        plain = "".join(folded)
+    return [Token("and" if m.group(0) == "&" else m.group(0), m.start(), m.end()) for m in _WORD.finditer(plain)]
+
+
+def _tokens_slowly(text: str, folded: list[str]) -> list[Token]:
     out: list[Token] = []
     current: list[str] = []
     start = 0
-    for i, char in enumerate(text):
-        plain = unicodedata.normalize("NFKD", char.casefold())
-        plain = "".join(c for c in plain if not unicodedata.combining(c))
-        word = "and" if char == "&" else plain
-        if word.isascii() and word.isalnum():
+    for i, word in enumerate(folded):
+        if word.isascii() and word.isalnum() or word == "&":
+            if word == "&":
+                if current:
+                    out.append(Token("".join(current), start, i))
+                    current = []
+                out.append(Token("and", i, i + 1))
+                continue
             if not current:
                 start = i
             current.append(word)
-            if char == "&":
-                out.append(Token("and", i, i + 1))
-                current = []
-            continue
-        if current:
+        elif current:
             out.append(Token("".join(current), start, i))
             current = []
     if current:
         out.append(Token("".join(current), start, len(text)))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _plain(char: str) -> str:
+    """One character casefolded without accents; anything but an ASCII letter or digit becomes a space."""
+    if char == "&":
+        return "&"
+    folded = "".join(c for c in unicodedata.normalize("NFKD", char.casefold()) if not unicodedata.combining(c))
+    return folded if folded.isascii() and folded.isalnum() else " "
 
 
 @dataclass(frozen=True)
@@ -123,14 +145,18 @@ class _Forms:
 
     def cjk_hits(self, text: str) -> list[tuple[int, int, str]]:
         """Non-overlapping CJK forms in `text`, longest first at each position."""
-        out, i = [], 0
-        while i < len(text) - 1:
-            for form in self.heads.get(text[i:i + 2], ()):
-                if text.startswith(form, i):
-                    out.append((i, i + len(form), form))
-                    i += len(form) - 1
-                    break
-            i += 1
+        out: list[tuple[int, int, str]] = []
+        if not self.heads:
+            return out
+        for run in _CJK_RUN.finditer(text):
+            i = run.start()
+            while i < run.end() - 1:
+                for form in self.heads.get(text[i:i + 2], ()):
+                    if text.startswith(form, i):
+                        out.append((i, i + len(form), form))
+                        i += len(form) - 1
+                        break
+                i += 1
         return out
 
 
@@ -143,6 +169,7 @@ class CatalogIndex:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        self.position = {item_id: n for n, item_id in enumerate(catalog.items.ids)}
         self._titles = _Forms()
         for index, title in enumerate(catalog.titles):
             for form in title_variants(title) | _cjk_title_forms(title):
