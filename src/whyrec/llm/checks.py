@@ -37,6 +37,7 @@ Finding = tuple[str, int, int, str]
 
 _LIST_GAP = re.compile(r"[\s,、;；\"'“”‘’《》「」]*(?:and|or|as well as|&|和|与|及|以及)?[\s,、;；\"'“”‘’《》「」]*",
                        re.IGNORECASE)
+_SENTENCE_STOP = re.compile(r"[.!?。！？\n]")
 _CLAUSE = re.compile(r"[,;:()—–，；：（）。.!?！？\n]")
 _SEQUEL = re.compile(r"\s*(?:\d{1,2}|ii|iii|iv|v|vi)\b(?!\s*(?:films?|movies?|items?|products?|games?|of))",
                      re.IGNORECASE)
@@ -113,7 +114,7 @@ def role_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
 
 def _counterfactual(scan: Scan, facts: Facts, lang: Lang) -> Iterator[Finding]:
     for cue in COUNTERFACTUAL_CUES[lang].finditer(scan.text):
-        end = _sentence_end(scan.text, cue.end())
+        end = _sentence_end(scan, cue.end())
         named = [m.items for m in scan.titles if cue.end() <= m.start < end]
         if facts.removed is None:
             yield ("wrong_counterfactual", cue.start(), cue.end(), "no verified counterfactual backs this")
@@ -158,8 +159,8 @@ def number_findings(scan: Scan, also_allowed: frozenset[float]) -> Iterator[Find
             if price is None or abs(n.value - price) > 0.5:
                 yield ("wrong_count", n.start, n.end, f"not the item's price ({'none known' if price is None else price})")
             continue
-        allowed = {NumberKind.RANK: facts.ranks | facts.counts, NumberKind.PERCENT: facts.percents,
-                   NumberKind.DECADE: set()}.get(n.kind, facts.counts | facts.years | facts.ranks) | also_allowed
+        allowed = {NumberKind.RANK: facts.ranks, NumberKind.PERCENT: facts.percents,
+                   NumberKind.DECADE: set()}.get(n.kind, facts.counts | facts.years) | also_allowed
         decade = n.kind is NumberKind.DECADE and any(n.value <= y < n.value + 10 for y in facts.years)
         named = float(len({i for m in scan.titles for i in m.items & facts.history}))
         if n.value not in allowed and not decade and not (n.kind is NumberKind.COUNT and n.value == named):
@@ -190,7 +191,8 @@ def untagged_chinese_titles(scan: Scan, names: ChineseNames) -> Iterator[Finding
             if at >= len(text) or not is_cjk(text[at]) or inside(at, scan.taken):
                 continue
             word = names.first_word(text, at)
-            if len(word) >= 2 and not word.startswith(_ZH_GENERIC) and word not in names.known:
+            if len(word) >= 2 and not word.startswith(_ZH_GENERIC) and word not in names.known and not any(
+                    cues["zh"].match(word) for cues in (HISTORY_CUES, RECOMMEND_CUES)):
                 yield ("invented_title", at, at + len(word), "a title outside 《》; expected a catalog title in 《》")
 
 
@@ -253,9 +255,13 @@ def _sentence_start(text: str, at: int) -> int:
     return start
 
 
-def _sentence_end(text: str, at: int) -> int:
-    found = re.compile(r"[.!?。！？\n]").search(text, at)
-    return found.start() if found else len(text)
+def _sentence_end(scan: Scan, at: int) -> int:
+    """Where the sentence that holds `at` ends (a full stop inside a title, "Mr. Holland's Opus", does not count)."""
+    spans = [(m.start, m.end) for m in scan.titles]
+    for found in _SENTENCE_STOP.finditer(scan.text, at):
+        if not inside(found.start(), spans):
+            return found.start()
+    return len(scan.text)
 
 
 def _listed(numbers: set[float] | frozenset[float]) -> str:

@@ -208,7 +208,8 @@ class FaithfulnessGuard:
         out += [_reject(RejectionKind.PROMPT_ECHO, m.group(0), m.start(), m.end(),
                         "a copy of the instructions; expected an answer to them")
                 for m in PROMPT_ECHO[lang].finditer(text)]
-        outside = _OUTSIDE_QUOTES.sub("", text)
+        named = [(m.start, m.end) for m in [*titles, *scan.attributes]]
+        outside = _OUTSIDE_QUOTES.sub("", "".join(" " if flag else c for c, flag in zip(text, _flags(text, named))))
         cjk = sum(is_cjk(c) for c in outside)
         latin = sum(c.isascii() and c.isalpha() for c in outside)
         if lang is Lang.ZH and (cjk < 4 or cjk < 0.3 * (cjk + latin)):
@@ -260,6 +261,13 @@ class FaithfulnessGuard:
         taken = [(m.start, m.end) for m in quoted]
         taken += [(m.start, m.end) for m in self.index.unquoted_titles(text, toks, frozenset(), taken)]
         return find_numbers(text, taken)
+
+
+def _flags(text: str, spans: list[tuple[int, int]]) -> bytearray:
+    flags = bytearray(len(text))
+    for start, end in spans:
+        flags[start:end] = b"\x01" * (end - start)
+    return flags
 
 
 def _template_words() -> set[str]:

@@ -21,8 +21,9 @@ RECOMMEND_CUES = {
 HISTORY_CUES = {
     "en": re.compile(
         r"\b(?:watched|liked|enjoyed|loved|rated|viewed|seen|saw|bought|purchased|interacted|history|fan of|fans of"
-        r"|similar to|such as|taste for|already|previously|earlier|before)\b|\byou like\b", re.IGNORECASE),
-    "zh": re.compile(r"看过|看了|喜欢过|喜欢|观看|评价|评分|浏览|购买|买过|互动|类似|相似|像"),
+        r"|similar to|such as|taste for|already|previously|earlier|before|looked at|showed interest in|played"
+        r"|browsed|checked out)\b|\byou (?:like|enjoy|love)\b", re.IGNORECASE),
+    "zh": re.compile(r"看过|看了|喜欢过|喜欢|观看|评价|评分|浏览|购买|买过|互动|类似|相似|像|关注过|关注|玩过"),
 }
 #: Words that introduce a person; the catalogs we read have no people, so such a claim is invented.
 PERSON_CUES = {
