@@ -17,6 +17,7 @@ from whyrec.explain.text.mentions import (
     Mention,
     NumberKind,
     StatedNumber,
+    blank,
     inside,
     is_cjk,
     normalize,
@@ -74,7 +75,7 @@ def title_findings(scan: Scan, index: CatalogIndex) -> Iterator[Finding]:
         if m.items:
             continue
         words = normalize(m.text)
-        if m.text in index.cjk_values or words in index.values:
+        if m.text in index.cjk_values or words in index.values or m.text.casefold() in index.raw_values:
             continue
         if words and any(f" {words} " in f" {form} " for form in fact_forms):
             yield ("truncated_title", m.start, m.end, "a piece of a title; expected the title as the catalog has it")
@@ -100,11 +101,11 @@ def role_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
     for m, role in zip(scan.titles, scan.roles, strict=True):
         if role is Role.RECOMMENDED and facts.recommended not in m.items and m.items & history:
             yield ("swapped_role", m.start, m.end, "an item the user interacted with, presented as the recommended one")
-        elif role is Role.HISTORY and facts.recommended in m.items:
+        elif role is Role.HISTORY and facts.recommended in m.items and not m.items & history:
             yield ("swapped_role", m.start, m.end, "the recommended item, presented as one the user interacted with")
         elif role is Role.HISTORY and m.items & facts.opposing and not m.items & set(facts.supporting):
             yield ("negative_evidence", m.start, m.end, "this item counts against the recommendation")
-        if facts.recommended not in m.items:
+        if role is not Role.RECOMMENDED:
             named_history |= m.items & history
     if facts.strongest is not None and named_history and facts.strongest not in named_history:
         span = next(m for m in scan.titles if m.items & named_history)
@@ -167,8 +168,14 @@ def number_findings(scan: Scan, also_allowed: frozenset[float]) -> Iterator[Find
             yield ("wrong_count", n.start, n.end, f"not derivable from the evidence (allowed: {_listed(allowed)})")
 
 
-def claim_findings(text: str, lang: Lang, facts: Facts) -> Iterator[Finding]:
-    """Time, certainty, guarantee, social-proof and negation claims; instructions and role markers; people."""
+def claim_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
+    """Time, certainty, guarantee, social-proof and negation claims; instructions and role markers; people.
+
+    Titles are blanked first: "Everyone Says I Love You" claims nothing.
+    """
+    facts = scan.facts
+    spans = [(m.start, m.end) for m in [*scan.quoted, *scan.titles]]
+    text = blank(scan.text, spans)
     for claim in find_claims(text, lang, social_proof_backed=facts.popularity):
         yield (_CLAIM_REJECTION[claim.kind], claim.start, claim.end, f"a {claim.kind} claim the evidence does not make")
     if not facts.people:

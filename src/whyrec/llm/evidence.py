@@ -76,6 +76,8 @@ def facts_of(explanation: Explanation, catalog_index: CatalogIndex) -> Facts:
     recommended = index(explanation.item_id)
     item_evidence = [e for e in explanation.evidence if e.kind in ITEM_KINDS and e.ref in known]
     supporting = tuple(index(e.ref) for e in sorted(item_evidence, key=lambda e: -e.weight) if e.weight > 0)
+    linked = [parts[3] for e in explanation.evidence if (parts := kg_parts(e)) is not None and parts[3] in known]
+    supporting += tuple(dict.fromkeys(index(i) for i in linked if index(i) not in supporting))
     opposing = frozenset(index(e.ref) for e in item_evidence if e.weight <= 0) - set(supporting)
     positive = [e for e in explanation.evidence if e.weight > 0]
     lead = max(positive, key=lambda e: e.weight, default=None)
@@ -83,7 +85,8 @@ def facts_of(explanation: Explanation, catalog_index: CatalogIndex) -> Facts:
     cf = explanation.counterfactual
     removed = frozenset(index(i) for i in cf.removed if i in known) if cf is not None and cf.verified else None
     items = {recommended, *supporting, *opposing} | (removed or set())
-    values = {i: frozenset(v.casefold() for vals in catalog.attributes.of(i).values() for v in vals) for i in items}
+    columns = list(catalog.attributes.categorical.values())
+    values = {i: frozenset(v.casefold() for column in columns for v in column[i]) for i in items}
     evidence_values: set[str] = set()
     counts = {float(len(item_evidence)), float(len(supporting)), float(min(3, len(supporting))),
               float(len(explanation.evidence))}

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.text import zh
-from whyrec.explain.text.mentions import StatedNumber, catalog_index, find_numbers, is_cjk, tokens
+from whyrec.explain.text.mentions import Mention, StatedNumber, blank, catalog_index, find_numbers, tokens
 from whyrec.llm.checks import (
     Scan,
     attribute_findings,
@@ -60,6 +60,8 @@ DEFAULT_BUDGET_MS = 50.0
 _PUNCT = " \t\n.,;:!?。，；：！？…、\"'”’》)"
 # a sentence that stops on one of these was not finished ("We recommend "Alien" because you watched.")
 _DANGLING = re.compile(r"(?:\b(?:because|watched|and|or|of|the|an|since)|看过|因为|和)$", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
 _OUTSIDE_QUOTES = re.compile(r"《[^》\n]{0,200}》|\"[^\"\n]{0,200}\"|“[^”\n]{0,200}”")
 
 
@@ -181,7 +183,10 @@ class FaithfulnessGuard:
         titles = sorted([m for m in quoted if m.items] + self.index.unquoted_titles(text, toks, facts.items, taken),
                         key=lambda m: m.start)
         taken += [(m.start, m.end) for m in titles if not m.quoted]
-        attributes = self.index.attributes(text, toks, taken)
+        attributes = self.index.attributes(text, toks, taken) + [
+            Mention(m.start, m.end, m.text, value=self.index.raw_values[m.text.casefold()])
+            for m in quoted if not m.items and m.text.casefold() in self.index.raw_values]
+        attributes.sort(key=lambda m: m.start)
         taken += [(m.start, m.end) for m in attributes]
         return Scan(text=text, quoted=quoted, titles=titles, roles=claimed_roles(text, titles, lang),
                     attributes=attributes, numbers=find_numbers(text, taken), facts=facts, taken=taken)
@@ -209,9 +214,9 @@ class FaithfulnessGuard:
                         "a copy of the instructions; expected an answer to them")
                 for m in PROMPT_ECHO[lang].finditer(text)]
         named = [(m.start, m.end) for m in [*titles, *scan.attributes]]
-        outside = _OUTSIDE_QUOTES.sub("", "".join(" " if flag else c for c, flag in zip(text, _flags(text, named))))
-        cjk = sum(is_cjk(c) for c in outside)
-        latin = sum(c.isascii() and c.isalpha() for c in outside)
+        outside = _OUTSIDE_QUOTES.sub("", blank(text, named))
+        cjk = len(_CJK.findall(outside))
+        latin = len(_LATIN.findall(outside))
         if lang is Lang.ZH and (cjk < 4 or cjk < 0.3 * (cjk + latin)):
             out.append(_reject(RejectionKind.WRONG_LANGUAGE, *whole,
                                f"Chinese was asked; found {cjk} Chinese characters and {latin} Latin letters"))
@@ -229,7 +234,7 @@ class FaithfulnessGuard:
             lambda: role_findings(scan, lang),
             lambda: attribute_findings(scan),
             lambda: number_findings(scan, allowed_numbers),
-            lambda: claim_findings(text, lang, facts),
+            lambda: claim_findings(scan, lang),
             lambda: self._names(scan, lang),
         ]
         out: list[Rejection] = []
@@ -261,13 +266,6 @@ class FaithfulnessGuard:
         taken = [(m.start, m.end) for m in quoted]
         taken += [(m.start, m.end) for m in self.index.unquoted_titles(text, toks, frozenset(), taken)]
         return find_numbers(text, taken)
-
-
-def _flags(text: str, spans: list[tuple[int, int]]) -> bytearray:
-    flags = bytearray(len(text))
-    for start, end in spans:
-        flags[start:end] = b"\x01" * (end - start)
-    return flags
 
 
 def _template_words() -> set[str]:

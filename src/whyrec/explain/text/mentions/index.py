@@ -19,7 +19,7 @@ from whyrec.explain.text import zh
 from whyrec.explain.text.mentions.titles import normalize, title_variants
 from whyrec.explain.text.mentions.words import GENRE_FORMS, SENTENCE_START_WORDS
 
-__all__ = ["CatalogIndex", "Mention", "Token", "inside", "is_cjk", "sentence_starts", "tokens"]
+__all__ = ["CatalogIndex", "Mention", "Token", "blank", "inside", "is_cjk", "sentence_starts", "tokens"]
 
 _QUOTED = re.compile(r"\"([^\"\n]{1,200})\"|“([^”\n]{1,200})”|《([^》\n]{1,200})》|「([^」\n]{1,200})」"
                      r"|«([^»\n]{1,200})»|(?<![\w’'])['‘]([^'’\n]{1,200}?)['’](?![\w’'])")
@@ -178,10 +178,12 @@ class CatalogIndex:
         self.titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.latin.items()}  # type: ignore[misc]
         self.cjk_titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.cjk.items()}  # type: ignore[misc]
         self._values = _Forms()
+        self.raw_values: dict[str, str] = {}  # casefolded -> as written, for values a text quotes ("low")
         for name, per_item in catalog.attributes.categorical.items():
             for value in {v for vals in per_item for v in vals}:
                 if value.casefold() == "unknown":
                     continue
+                self.raw_values.setdefault(value.casefold(), value)
                 for form in self.value_forms(value, name):
                     self._values.add(form, value)
         self._values.freeze()
@@ -292,6 +294,12 @@ def _blocked(text: str, spans: Iterable[tuple[int, int]]) -> bytearray:
     for start, end in spans:
         flags[start:end] = b"\x01" * (end - start)
     return flags
+
+
+def blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with the `spans` replaced by spaces (offsets kept)."""
+    flags = _blocked(text, spans)
+    return "".join(" " if flags[i] else c for i, c in enumerate(text))
 
 
 def sentence_starts(text: str) -> set[int]:
