@@ -23,7 +23,7 @@ from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
 from whyrec.explain.explanation import Explanation
 
-__all__ = ["ExplainedCatalog", "explained_catalogs", "games_dataset", "zh_films_dataset"]
+__all__ = ["ExplainedCatalog", "explain_catalog", "explained_catalogs", "games_dataset", "zh_films_dataset"]
 
 _FRANCHISES = ("Star Legends", "Iron Harbor", "Mass Drift", "Night Circuit", "Crystal Forge", "Shadow Atlas",
                "Velocity Rush", "Ember Saga", "Frost Protocol", "Rogue Orbit", "Titan Fields", "Echo Valley",
@@ -59,8 +59,14 @@ def _synthetic(seed: int, events: int) -> Dataset:
     return dataset
 
 
-def games_dataset(seed: int = 1, events: int = 5_000) -> Dataset:
-    """The synthetic shoppers with video-game titles: sequels, subtitles, editions and platforms."""
+def games_dataset(seed: int = 1, events: int = 5_000, *, title_chars: int | None = None) -> Dataset:
+    """The synthetic shoppers with video-game titles: sequels, subtitles, editions and platforms.
+
+    Args:
+        seed: the synthetic data's seed.
+        events: about how many events.
+        title_chars: when given, every title is padded to this length with a long subtitle (for timing).
+    """
     base = _synthetic(seed, events)
     rng = np.random.default_rng(seed)
     rows = []
@@ -71,6 +77,10 @@ def games_dataset(seed: int = 1, events: int = 5_000) -> Dataset:
         edition = _EDITIONS[int(rng.integers(len(_EDITIONS)))]
         platform = _PLATFORMS[int(rng.integers(len(_PLATFORMS)))]
         title = f"{franchise}{sequel}{subtitle}{f' ({edition})' if edition else ''} - {platform}"
+        if title_chars is not None:
+            words = " ".join(_SUBTITLES[(i + n) % len(_SUBTITLES)] for n in range(20))
+            head = f"{franchise}{sequel}: "
+            title = f"{head}{words}"[:title_chars - len(platform) - 3].rstrip() + f" - {platform}"
         rows.append({"item_id": item_id, "title": title, "category": _GENRES[i % len(_GENRES)],
                      "brand": _PUBLISHERS[(i // 3) % len(_PUBLISHERS)], "platform": platform,
                      "price": f"{int(rng.integers(10, 70))}.99"})
@@ -97,7 +107,8 @@ def zh_films_dataset(seed: int = 2, events: int = 5_000) -> Dataset:
     return dataclasses.replace(base, name="zh-films", catalog=build_catalog(base.items, table, "item_id"))
 
 
-def _explain(name: str, dataset: Dataset, n_users: int, k: int) -> ExplainedCatalog:
+def explain_catalog(name: str, dataset: Dataset, n_users: int, k: int) -> ExplainedCatalog:
+    """Fit EASE on `dataset` and explain the top-`k` lists of about `n_users` active users."""
     from whyrec.models import EASE  # scipy-heavy: imported when a catalog is explained
 
     model = EASE().fit(dataset)
@@ -124,6 +135,6 @@ def explained_catalogs(*, n_users: int = 12, k: int = 5) -> list[ExplainedCatalo
     from whyrec.evaluate import split_dataset
 
     films, _ = load_dataset("ml-100k")
-    return [_explain("films", split_dataset(films).fit, n_users, k),
-            _explain("games", games_dataset(), n_users, k),
-            _explain("zh-films", zh_films_dataset(), n_users, k)]
+    return [explain_catalog("films", split_dataset(films).fit, n_users, k),
+            explain_catalog("games", games_dataset(), n_users, k),
+            explain_catalog("zh-films", zh_films_dataset(), n_users, k)]
