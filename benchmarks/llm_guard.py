@@ -96,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-catalog", type=int, default=12, help="exact explanations rewritten per catalog")
     parser.add_argument("--model", action="store_true", help="also rewrite with the bundled model (slow)")
+    parser.add_argument("--model-n", type=int, default=30, help="explanations per catalog and language for --model")
     args = parser.parse_args()
     started = time.perf_counter()
     catalogs = explained_catalogs(n_users=8, k=5)
@@ -110,9 +111,7 @@ def main() -> None:
               "catalogs": sorted({c.catalog for c in cases}), "rows": rows}
     previous = json.loads((OUT / "llm.json").read_text(encoding="utf-8")) if (OUT / "llm.json").exists() else {}
     if args.model:
-        from benchmarks.llm_model import rewrite_with_bundled_model
-
-        result["bundled_model"] = rewrite_with_bundled_model()
+        result["bundled_model"] = rewrite_with_bundled_model(catalogs, guards, args.model_n)
     elif "bundled_model" in previous:
         result["bundled_model"] = previous["bundled_model"]
     elif "en" in previous:  # the run before grounded generation and this guard
@@ -122,6 +121,51 @@ def main() -> None:
             "results": {lang: {"n": x["n"], "accepted": x["accepted"]} for lang, x in previous.items()
                         if lang in ("en", "zh")}}
     write(result, time.perf_counter() - started)
+
+
+def rewrite_with_bundled_model(catalogs: list[ExplainedCatalog], guards: dict[str, FaithfulnessGuard],
+                               n: int) -> dict[str, object]:
+    """Grounded rewrites by SmolLM2-135M behind the ``whyrec llm serve`` app; every accepted text is checked
+    against its slots (each title whole, none twice)."""
+    import socket
+    import threading
+
+    import torch
+    import uvicorn
+
+    from whyrec.explain import Lang
+    from whyrec.llm import LLMConfig, OpenAICompatibleClient, llm_reason
+    from whyrec.llm.local import LOCAL_MODEL_NAME, LocalChatModel
+    from whyrec.llm.server import create_app
+    from whyrec.llm.slots import evidence_slots
+
+    torch.set_num_threads(1)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(LocalChatModel.load(threads=1)), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    client = OpenAICompatibleClient(LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", model=LOCAL_MODEL_NAME,
+                                              timeout_s=120, cache=False))
+    results: dict[str, dict[str, object]] = {}
+    for lang in (Lang.EN, Lang.ZH):
+        rows = []
+        for c in catalogs:
+            for e in [x for x in c.explanations if x.method.value == "exact"][:n]:
+                r = llm_reason(e, c.dataset.catalog, client, lang, guard=guards[c.name])
+                titles = [sl.value for sl in evidence_slots(e, c.dataset.catalog, lang) if "." not in sl.marker]
+                text = r.reason.text
+                garbled = r.reason.source.value == "llm" and any(text.count(t) > 1 for t in titles)
+                rows.append({"catalog": c.name, "accepted": r.reason.source.value == "llm", "garbled": garbled,
+                             "llm_text": r.llm_text, "shown": text, "rejected": r.reason.rejected})
+        results[lang.value] = {"n": len(rows), "accepted": sum(x["accepted"] for x in rows) / max(1, len(rows)),
+                               "garbled_accepted": sum(x["garbled"] for x in rows), "rows": rows}
+    server.should_exit = True
+    return {"note": f"Grounded rewrites by {LOCAL_MODEL_NAME} (CPU, one thread, greedy); accepted texts checked "
+                    "against their slots.", "results": results}
 
 
 def write(result: dict[str, object], elapsed_s: float) -> None:

@@ -183,13 +183,14 @@ def claim_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
             yield ("invented_name", m.start(), m.end(), "the evidence names no people")
 
 
-def untagged_chinese_titles(scan: Scan, names: ChineseNames) -> Iterator[Finding]:
+def untagged_chinese_titles(scan: Scan, names: ChineseNames, words: list[tuple[int, str, str]]) -> Iterator[Finding]:
     """A Chinese text that names a work right after "看过" or "推荐" without 《》: a translated or made-up title.
 
     The catalog's own Chinese titles and values are found before (and masked); what is left after a cue
     must be a pronoun, a quantity, a generic noun or a quoted title.
     """
     text = scan.text
+    starting = {start: word for start, word, _ in words}
     for lang_cues in (HISTORY_CUES["zh"], RECOMMEND_CUES["zh"]):
         for cue in lang_cues.finditer(text):
             at = cue.end()
@@ -197,7 +198,7 @@ def untagged_chinese_titles(scan: Scan, names: ChineseNames) -> Iterator[Finding
                 at += 1
             if at >= len(text) or not is_cjk(text[at]) or inside(at, scan.taken):
                 continue
-            word = names.first_word(text, at)
+            word = starting.get(at, "")
             if len(word) >= 2 and not word.startswith(_ZH_GENERIC) and word not in names.known and not any(
                     cues["zh"].match(word) for cues in (HISTORY_CUES, RECOMMEND_CUES)):
                 yield ("invented_title", at, at + len(word), "a title outside 《》; expected a catalog title in 《》")

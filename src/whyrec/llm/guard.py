@@ -249,15 +249,17 @@ class FaithfulnessGuard:
 
     def _names(self, scan: Scan, lang: Lang) -> list[tuple[str, int, int, str]]:
         taken = scan.taken + [(m.start, m.end) for m in scan.quoted]
+        words: list[tuple[int, str, str]] = []
         if lang is Lang.EN:
-            names = [m for m in capitalised_runs(scan.text, taken) if not name_allowed(m.text, scan.facts, self.index)]
+            names = list(capitalised_runs(scan.text, taken))
         else:
-            names = [m for m in self.chinese_names.find(scan.text, taken)
-                     if not name_allowed(m.text, scan.facts, self.index)]
+            blanked = blank(scan.text, taken)
+            words = self.chinese_names.segment(blanked) if _CJK.search(blanked) else []
+            names = self.chinese_names.find(blanked, words)
         out = [("invented_name", m.start, m.end, "a name that is neither a title nor an attribute in the evidence")
-               for m in names]
-        if lang is Lang.ZH:
-            out += untagged_chinese_titles(scan, self.chinese_names)
+               for m in names if not name_allowed(m.text, scan.facts, self.index)]
+        if words:
+            out += untagged_chinese_titles(scan, self.chinese_names, words)
         return out
 
     def _numbers_of(self, text: str) -> list[StatedNumber]:

@@ -89,22 +89,21 @@ class ChineseNames:
         """Load jieba's dictionary now (about 1 s, once), not inside a timed check."""
         self._load()
 
-    def first_word(self, text: str, at: int) -> str:
-        """The word jieba reads at offset `at` (a CJK run of up to 12 characters is segmented)."""
-        piece = text[at:at + 12]
-        for pair in self._load().cut(piece):  # type: ignore[attr-defined]
-            return str(pair.word)
-        return ""
-
-    def find(self, text: str, taken: list[tuple[int, int]]) -> list[Mention]:
-        """Proper nouns of `text` outside `taken` spans, in text order."""
-        tagger = self._load()
+    def segment(self, text: str) -> list[tuple[int, str, str]]:
+        """jieba's words of `text` with their offsets and part-of-speech tags: (start, word, tag)."""
         out, at = [], 0
-        for pair in tagger.cut(text):  # type: ignore[attr-defined]
-            word, flag = pair.word, pair.flag
-            start, at = at, at + len(word)
-            if flag == "known" or word in self.known or inside(start, taken) or len(word) < 2:
+        for pair in self._load().cut(text):  # type: ignore[attr-defined]
+            out.append((at, str(pair.word), str(pair.flag)))
+            at += len(pair.word)
+        return out
+
+    def find(self, text: str, words: list[tuple[int, str, str]]) -> list[Mention]:
+        """Proper nouns among `words` (the segments of `text`, titles blanked), in text order."""
+        out = []
+        for start, word, flag in words:
+            end = start + len(word)
+            if flag == "known" or word in self.known or len(word) < 2 or not word.strip():
                 continue
-            if flag in _PROPER_TAGS or (flag.startswith("n") and _ORG_SUFFIX.match(text, at)):
-                out.append(Mention(start, at, word))
+            if flag in _PROPER_TAGS or (flag.startswith("n") and _ORG_SUFFIX.match(text, end)):
+                out.append(Mention(start, end, word))
         return out
