@@ -29,19 +29,28 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from whyrec.llm import FaithfulnessGuard
-from whyrec.llm.labelled import CATEGORIES, Case, ExplainedCatalog, cases_for, explained_catalogs, games_dataset
-from whyrec.llm.labelled.catalogs import explain_catalog
+from whyrec.llm.labelled import (
+    CATEGORIES,
+    Case,
+    ExplainedCatalog,
+    cases_for,
+    explain_catalog,
+    explained_catalogs,
+    games_dataset,
+    held_out_cases,
+)
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 COMMAND = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python benchmarks/llm_guard.py"
 TARGETS = "false accepts <= 2% of in-scope hallucinations (<= 5% overall), false rejects <= 10%, per language"
 
 
-def labelled(catalogs: list[ExplainedCatalog], per_catalog: int) -> list[Case]:
+def labelled(catalogs: list[ExplainedCatalog], per_catalog: int, *, held_out: bool = False) -> list[Case]:
+    make = held_out_cases if held_out else cases_for
     out: list[Case] = []
     for c in catalogs:
         exact = [e for e in c.explanations if e.method.value == "exact"]
-        out += [k for e in exact[:per_catalog] for k in cases_for(e, c.dataset, c.name)]
+        out += [k for e in exact[:per_catalog] for k in make(e, c.dataset, c.name)]
     return out
 
 
@@ -105,10 +114,12 @@ def main() -> None:
     for guard in guards.values():
         guard.warm()
     cases = labelled(catalogs, args.per_catalog)
-    rows = judge(cases, guards)
-    timed = timings(cases + labelled([long], args.per_catalog), guards)
-    result = {"rates": rates(rows), "time": timed, "cases": len(cases),
-              "catalogs": sorted({c.catalog for c in cases}), "rows": rows}
+    held = labelled(catalogs, args.per_catalog, held_out=True)
+    rows, held_rows = judge(cases, guards), judge(held, guards)
+    timed = timings(cases + held + labelled([long], args.per_catalog), guards)
+    result = {"rates": rates(rows), "held_out_rates": rates(held_rows), "time": timed, "cases": len(cases),
+              "held_out_cases": len(held), "catalogs": sorted({c.catalog for c in cases}), "rows": rows,
+              "held_out_rows": held_rows}
     previous = json.loads((OUT / "llm.json").read_text(encoding="utf-8")) if (OUT / "llm.json").exists() else {}
     if args.model:
         result["bundled_model"] = rewrite_with_bundled_model(catalogs, guards, args.model_n)
@@ -171,7 +182,7 @@ def rewrite_with_bundled_model(catalogs: list[ExplainedCatalog], guards: dict[st
 def write(result: dict[str, object], elapsed_s: float) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "llm.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    r, t = result["rates"], result["time"]
+    r, t, h = result["rates"], result["time"], result["held_out_rates"]
     rows = result["rows"]
     lines = ["# The faithfulness guard on a labelled set (three catalogs, en and zh)", "",
              f"Command: `{COMMAND}` ({elapsed_s:.0f} s on {platform.machine()}, a shared 2-core machine).", "",
@@ -182,11 +193,18 @@ def write(result: dict[str, object], elapsed_s: float) -> None:
     for lang, x in r.items():
         lines.append(f"| {lang} | {x['hallucinations']} | {x['false_accepts']:.1%} | {x['faithful']} | "
                      f"{x['false_rejects']:.1%} |")
+    lines += ["", f"Held out: {result['held_out_cases']} texts in a second phrasing of every category, written after "
+              "the guard was tuned on the first and never tuned on (`whyrec.llm.labelled.held_out`):", "",
+              "| language | hallucinations | false accepts | faithful | false rejects |", "|---|---:|---:|---:|---:|"]
+    for lang, x in h.items():
+        lines.append(f"| {lang} | {x['hallucinations']} | {x['false_accepts']:.1%} | {x['faithful']} | "
+                     f"{x['false_rejects']:.1%} |")
     lines += ["", "Errors by category (wrong / n; faithful categories count false rejects, the others false accepts):",
-              "", "| category | faithful | en | zh |", "|---|---|---:|---:|"]
+              "", "| category | faithful | en | zh | en, held out | zh, held out |", "|---|---|---:|---:|---:|---:|"]
     for category, faithful in CATEGORIES.items():
-        cells = [f"{r[lang]['by_category'].get(category, {'wrong': 0, 'n': 0})['wrong']} / "
-                 f"{r[lang]['by_category'].get(category, {'wrong': 0, 'n': 0})['n']}" for lang in ("en", "zh")]
+        cells = [f"{x[lang]['by_category'].get(category, {'wrong': 0, 'n': 0})['wrong']} / "
+                 f"{x[lang]['by_category'].get(category, {'wrong': 0, 'n': 0})['n']}"
+                 for x in (r, h) for lang in ("en", "zh")]
         lines.append(f"| {category} | {'yes' if faithful else 'no'} | " + " | ".join(cells) + " |")
     lines += ["", f"Guard time per check over {t['n']} texts (up to {t['max_chars']} characters; the games cases also "
               "with 150-character titles). Target: p99 under 5 ms, max under 50 ms.", "",
@@ -194,8 +212,8 @@ def write(result: dict[str, object], elapsed_s: float) -> None:
               f"| wall | {t['wall_p50_ms']:.2f} ms | {t['wall_p99_ms']:.2f} ms | {t['wall_max_ms']:.1f} ms |",
               f"| thread CPU | {t['cpu_p50_ms']:.2f} ms | {t['cpu_p99_ms']:.2f} ms | {t['cpu_max_ms']:.1f} ms |", "",
               "Wall time includes waiting for a core on the shared machine; thread CPU time does not."]
-    wrong = [x for x in rows if x["accepted"] != x["faithful"]][:12]
-    lines += ["", "Mistakes (up to 12):", ""] + [
+    wrong = [x for x in [*rows, *result["held_out_rows"]] if x["accepted"] != x["faithful"]]
+    lines += ["", f"Mistakes ({len(wrong)}, all listed):", ""] + [
         f"- {x['catalog']}/{x['lang']}/{x['category']}: {x['text']!r} -> "
         f"{'accepted' if x['accepted'] else x['reasons']}" for x in wrong] + (["- (none)"] if not wrong else [])
     model = result.get("bundled_model")

@@ -7,7 +7,7 @@ every one is linear in the text's length (a lookup per token or per mention).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -65,6 +65,11 @@ class Scan:
     numbers: list[StatedNumber]
     facts: Facts
     taken: list[tuple[int, int]]
+
+    @cached_property
+    def masked(self) -> str:
+        """The text with every title blanked (NULs), so punctuation inside titles ("E.T.") breaks nothing."""
+        return _mask(self.text, [(m.start, m.end) for m in [*self.quoted, *self.titles]])
 
 
 def title_findings(scan: Scan, index: CatalogIndex) -> Iterator[Finding]:
@@ -125,15 +130,17 @@ def _counterfactual(scan: Scan, facts: Facts, lang: Lang) -> Iterator[Finding]:
 
 
 def attribute_findings(scan: Scan) -> Iterator[Finding]:
-    """Attribute values must belong to the item they are said of (the nearest title in the sentence)."""
+    """Attribute values must belong to the item they are said of (the nearest title in the sentence; every title
+    of a list said to share it, "A and B are both dramas")."""
     facts = scan.facts
-    text = scan.text
+    text = scan.masked
     for m in scan.attributes:
         value = m.value.casefold()
-        owner = _owner(text, m, scan.titles)
-        if owner is not None:
-            allowed = {v for i in owner.items & facts.items for v in facts.values.get(i, ())}
-            if owner.items & facts.history:
+        owners = _owners(text, m, scan.titles)
+        if owners:
+            allowed = set.intersection(*({v for i in o.items & facts.items for v in facts.values.get(i, ())}
+                                         for o in owners))
+            if all(o.items & facts.history for o in owners):
                 allowed |= facts.evidence_values
             where = "the item it is said of"
         elif _clause_has(text, m, HISTORY_CUES):
@@ -154,8 +161,8 @@ def number_findings(scan: Scan, also_allowed: frozenset[float]) -> Iterator[Find
             yield ("unsupported_claim", n.start, n.end, "the evidence has no discounts")
             continue
         if n.kind is NumberKind.PRICE:
-            owner = _owner(scan.text, Mention(n.start, n.end, n.text), scan.titles)
-            item = facts.recommended if owner is None else min(owner.items)
+            owners = _owners(scan.masked, Mention(n.start, n.end, n.text), scan.titles)
+            item = facts.recommended if not owners else min(owners[0].items)
             price = facts.prices.get(item)
             if price is None or abs(n.value - price) > 0.5:
                 yield ("wrong_count", n.start, n.end, f"not the item's price ({'none known' if price is None else price})")
@@ -226,21 +233,40 @@ def _franchise(m: Mention, fact_forms: set[str]) -> bool:
     return not m.quoted and any(form.startswith(words + " ") for form in fact_forms)
 
 
-def _owner(text: str, m: Mention, titles: Sequence[Mention]) -> Mention | None:
-    """The title an attribute or price is said of: the nearest in its clause, else the one just before it."""
-    clause_start, clause_end = _clause(text, m.start)
-    inside = [t for t in titles if clause_start <= t.start < clause_end]
-    if inside:
-        return min(inside, key=lambda t: min(abs(t.end - m.start), abs(m.end - t.start)))
-    sentence_start = _sentence_start(text, m.start)
+def _owners(masked: str, m: Mention, titles: Sequence[Mention]) -> list[Mention]:
+    """The titles an attribute or price is said of: the nearest in its clause with the titles listed with it,
+    else the one just before it in the sentence; none when it is said of nothing named."""
+    clause_start, clause_end = _clause(masked, m.start)
+    inside_clause = [t for t in titles if clause_start <= t.start < clause_end]
+    if inside_clause:
+        nearest = min(inside_clause, key=lambda t: min(abs(t.end - m.start), abs(m.end - t.start)))
+        at = inside_clause.index(nearest)
+        group = [nearest]
+        for step in (-1, 1):
+            k = at
+            while 0 <= k + step < len(inside_clause):
+                a, b = sorted((inside_clause[k], inside_clause[k + step]), key=lambda t: t.start)
+                if not _LIST_GAP.fullmatch(masked, a.end, b.start):
+                    break
+                k += step
+                group.append(inside_clause[k])
+        return group
+    sentence_start = _sentence_start(masked, m.start)
     before = [t for t in titles if sentence_start <= t.start < m.start]
-    if before and not _has_cue(text[before[-1].end:m.start]):
-        return before[-1]
-    return None
+    if before and not _has_cue(masked[before[-1].end:m.start]):
+        return [before[-1]]
+    return []
 
 
 def _has_cue(piece: str) -> bool:
     return any(cues[lang].search(piece) for cues in (HISTORY_CUES, RECOMMEND_CUES) for lang in ("en", "zh"))
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "\x00" * (end - start)
+    return "".join(chars)
 
 
 def _clause_has(text: str, m: Mention, cues: dict[str, re.Pattern[str]]) -> bool:

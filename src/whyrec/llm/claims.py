@@ -41,13 +41,16 @@ _PATTERNS: dict[ClaimKind, dict[Lang, re.Pattern[str]]] = {
     ClaimKind.CERTAINTY: {
         Lang.EN: re.compile(r"\b(?:definitely|certainly|surely|absolutely|undoubtedly|for sure|without (?:a )?doubt"
                             r"|no doubt|sure to|bound to|guaranteed to|can'?t miss|cannot miss|never disappoints?"
-                            r"|100 ?%|a hundred percent|perfect (?:match|fit|choice))\b", _EN),
-        Lang.ZH: re.compile(r"一定|肯定|必定|必然|绝对|毫无疑问|百分之百|百分百|保准|准没错|完美契合"),
+                            r"|100 ?%|a hundred percent|perfect (?:match|fit|choice)|(?:sure|safe) bet|can'?t go wrong|no[- ]brainer"
+                            r"|must[- ](?:see|watch|have|buy|play)|you(?:'ll| will) (?:adore|be hooked))\b", _EN),
+        Lang.ZH: re.compile(r"一定|肯定|必定|必然|绝对|毫无疑问|百分之百|百分百|保准|准没错|完美契合|稳赚|包你|保你|准保|不会失望"
+                            r"|错不了|必看|必买|必玩|无疑"),
     },
     ClaimKind.GUARANTEE: {
         Lang.EN: re.compile(r"\b(?:guarantee\w*|money[- ]back|refund\w*|free (?:shipping|delivery|trial)|in stock"
                             r"|discount\w*|on sale|sale price|deals?|cheap\w*|bargain|limited[- ]time|best price"
-                            r"|lowest price|\d+ ?% off|half[- ]price|coupons?|promo\w*|save \$?\d+)\b", _EN),
+                            r"|lowest price|\d+ ?% off|half[- ]price|coupons?|promo\w*|save \$?\d+|ships? free|free returns?"
+                            r"|while (?:supplies|stocks) last|best deal|price drop|clearance)\b", _EN),
         Lang.ZH: re.compile(r"保证|包邮|退款|退货|打折|折扣|优惠|特价|促销|限时|秒杀|便宜|最低价|优惠券|现货|满减|包退|包换"
                             r"|[\d一二三四五六七八九]+折"),
     },
@@ -55,14 +58,17 @@ _PATTERNS: dict[ClaimKind, dict[Lang, re.Pattern[str]]] = {
         Lang.EN: re.compile(r"\b(?:popular|bestsell\w*|best[- ]sell\w*|trending|everyone|everybody|most people"
                             r"|millions of|thousands of|other (?:users|viewers|shoppers|customers|people|fans)"
                             r"|many (?:users|people|viewers|shoppers|customers|fans)|highly rated|top[- ]rated"
-                            r"|critics?|award[- ]winning|acclaimed|beloved|fan favou?rite|cult classic)\b", _EN),
+                            r"|critics?|award[- ]winning|acclaimed|beloved|(?:fan|crowd)[- ]favou?rites?|crowd[- ]pleaser|cult classic"
+                            r"|loved by|widely (?:loved|praised)|hugely popular|blockbuster|smash hit|viral|word of mouth"
+                            r"|everyone'?s favou?rite)\b", _EN),
         Lang.ZH: re.compile(r"热门|畅销|爆款|大家都|很多人|许多人|其他(?:用户|观众|顾客|人|买家)|好评|口碑|销量|人气"
-                            r"|获奖|火爆|销冠|最受欢迎|受欢迎|广受|影迷|评论家"),
+                            r"|获奖|火爆|销冠|最受欢迎|受欢迎|广受|深受|备受|追捧|影迷|评论家|众多(?:玩家|观众|用户|顾客)"),
     },
     ClaimKind.NEGATION: {
         Lang.EN: re.compile(r"\b(?:didn'?t|did not|don'?t|do not|never|haven'?t|have not|hadn'?t|had not|wasn'?t"
                             r"|weren'?t|not)\s+(?:\w+\s+){0,2}?(?:watch\w*|lik\w*|enjoy\w*|lov\w*|buy\w*|bought"
-                            r"|view\w*|seen|see|saw|rated?|interested|care\w*)\b|\b(?:dislik\w*|hated?|hating"
+                            r"|view\w*|seen|see|saw|rated?|interested|care\w*|look\w*|play\w*|show\w*|brows\w*"
+                            r"|check\w*|purchas\w*)\b|\b(?:dislik\w*|hated?|hating"
                             r"|unlike)\b", _EN),
         Lang.ZH: re.compile(r"(?:没有?|从未|从没|不曾|未曾|不)(?:看过|看|喜欢|买过|买|关注过|关注|浏览过|浏览|感兴趣|爱看|玩过)"
                             r"|讨厌|反感"),

@@ -16,7 +16,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
 from whyrec.explain.text import zh
 
-__all__ = ["CATEGORIES", "Case", "cases_for"]
+__all__ = ["CATEGORIES", "Case", "Facts", "cases_for", "facts_for"]
 
 #: Hallucination categories (every one in scope of the guard) and the faithful ones.
 CATEGORIES: dict[str, bool] = {
@@ -75,14 +75,67 @@ def _subtitle(title: str) -> str | None:
     return core.split(": ", 1)[1] if ": " in core and len(core.split(": ", 1)[1].split()) >= 2 else None
 
 
-def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]:
-    """Every case this explanation allows, in both languages (empty when it names fewer than two items)."""
+@dataclass(frozen=True)
+class Facts:
+    """What the cases of one explanation are made of (titles as people write them).
+
+    Attributes:
+        explanation: the explanation.
+        rec: the recommended item's title.
+        h1: the strongest supporting history item's title.
+        h2: the second one's.
+        other: a popular catalog title that is not in the evidence.
+        genre: a category or platform of the recommended item.
+        moved: a value of h1 or h2 that the recommended item lacks.
+        foreign: a value none of the facts has.
+        n: how many history items are evidence.
+        against: a history item that weighs against the recommendation (in `flipped`).
+        flipped: the explanation where `against` weighs against it (the explanation itself when one does).
+        films: whether the catalog holds films.
+        translated_en: a title the catalog does not have, as an English translation would write it.
+        translated_zh: the same in Chinese.
+    """
+
+    explanation: Explanation
+    rec: str
+    h1: str
+    h2: str
+    other: str
+    genre: str | None
+    moved: str | None
+    foreign: str | None
+    n: int
+    against: str
+    flipped: Explanation
+    films: bool
+    translated_en: str = "The Lion King"
+    translated_zh: str = "狮子王"
+
+    @property
+    def verb_en(self) -> str:
+        return "watched" if self.films else "looked at"
+
+    @property
+    def verb_zh(self) -> str:
+        return "看过" if self.films else "关注过"
+
+    @property
+    def noun_en(self) -> str:
+        return "films" if self.films else "games"
+
+    @property
+    def noun_zh(self) -> str:
+        return "部影片" if self.films else "款游戏"
+
+
+def facts_for(e: Explanation, dataset: Dataset, catalog_name: str) -> Facts | None:
+    """The facts of `e`, or None when it does not lead with two supporting history items."""
     catalog = dataset.catalog
     pos = dataset.items.index_of
     items = [x for x in e.evidence if x.kind is EvidenceKind.HISTORY_ITEM]
     support = sorted((x for x in items if x.weight > 0), key=lambda x: -x.weight)
     if len(support) < 2 or e.evidence[0].kind is not EvidenceKind.HISTORY_ITEM or e.evidence[0].weight <= 0:
-        return []
+        return None
     rec_i, h1_i, h2_i = pos(e.item_id), pos(support[0].ref), pos(support[1].ref)
     titles = catalog.titles
     rec, h1, h2 = (_core(titles[i]) for i in (rec_i, h1_i, h2_i))
@@ -92,13 +145,33 @@ def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]
     spoken = [a for a in ("category", "platform") if a in catalog.attributes.categorical]
     values = {i: [v for a in spoken for v in catalog.attributes.categorical[a][i]] for i in facts}
     all_values = sorted({v for a in spoken for vals in catalog.attributes.categorical[a] for v in vals})
-    moved = next((v for v in values[h1_i] + values[h2_i] if v not in values[rec_i]), None)
-    foreign = next((v for v in all_values if all(v not in values[i] for i in facts)), None)
     negative = next((x for x in items if x.weight < 0), None)
-    films = catalog_name != "games"
-    genre = next(iter(values[rec_i]), None)
-    n = len(items)
+    against = negative or support[-1]
+    flipped = e if negative is not None else e.model_copy(update={"evidence": tuple(
+        x.model_copy(update={"weight": -abs(x.weight), "share": -abs(x.share)}) if x is against else x
+        for x in e.evidence)})
+    return Facts(
+        explanation=e, rec=rec, h1=h1, h2=h2, other=other, genre=next(iter(values[rec_i]), None),
+        moved=next((v for v in values[h1_i] + values[h2_i] if v not in values[rec_i]), None),
+        foreign=next((v for v in all_values if all(v not in values[i] for i in facts)), None), n=len(items),
+        against=_core(against.label), flipped=flipped, films=catalog_name != "games",
+        translated_en="Stormy Island" if catalog_name == "zh-films" else "The Lion King")
+
+
+def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]:
+    """Every case this explanation allows, in both languages (empty when it names fewer than two items)."""
+    f = facts_for(e, dataset, catalog_name)
+    if f is None:
+        return []
+    catalog = dataset.catalog
+    pos = dataset.items.index_of
+    titles = catalog.titles
+    rec_i = pos(e.item_id)
+    rec, h1, h2, other, genre, moved, foreign = f.rec, f.h1, f.h2, f.other, f.genre, f.moved, f.foreign
+    films, n = f.films, f.n
     cf = e.counterfactual
+    support = sorted((x for x in e.evidence if x.kind is EvidenceKind.HISTORY_ITEM and x.weight > 0),
+                     key=lambda x: -x.weight)
     out: list[Case] = []
 
     def add(category: str, lang: Lang, text: str, explanation: Explanation = e) -> None:
@@ -190,16 +263,6 @@ def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]
             del bad["wrong_counterfactual"]  # that claim would be true
         for category, text in bad.items():
             add(category, lang, text)
-        if negative is not None:
-            add("negative_evidence", lang, f"We recommend {q(rec)} because you {verb} {q(h1)} and "
-                                           f"{q(_core(negative.label))}." if lang is Lang.EN else
-                f"因为你{verb}{q(h1)}和{q(_core(negative.label))}，所以向你推荐{q(rec)}。")
-        else:
-            flipped = e.model_copy(update={"evidence": tuple(
-                x.model_copy(update={"weight": -abs(x.weight), "share": -abs(x.share)}) if x is support[-1] else x
-                for x in e.evidence)})
-            if support[-1] is not support[0]:
-                last = _core(support[-1].label)
-                add("negative_evidence", lang, f"We recommend {q(rec)} because you {verb} {q(h1)} and {q(last)}."
-                    if lang is Lang.EN else f"因为你{verb}{q(h1)}和{q(last)}，所以向你推荐{q(rec)}。", flipped)
+        add("negative_evidence", lang, f"We recommend {q(rec)} because you {verb} {q(h1)} and {q(f.against)}."
+            if lang is Lang.EN else f"因为你{verb}{q(h1)}和{q(f.against)}，所以向你推荐{q(rec)}。", f.flipped)
     return out
