@@ -9,8 +9,8 @@ import pytest
 from whyrec.data import Dataset, HistoryBatch
 from whyrec.evaluate import Split
 from whyrec.explain import Evidence, EvidenceKind, ExactExplainer, ExplainMethod, Explanation, Lang
-from whyrec.llm import FaithfulnessGuard, RejectionKind
 from whyrec.explain.text.mentions import display_title
+from whyrec.llm import FaithfulnessGuard, RejectionKind
 from whyrec.models import EASE
 
 USERS = ("196", "186", "22", "244")

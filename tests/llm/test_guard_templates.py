@@ -49,7 +49,7 @@ def test_every_template_sentence_passes(catalogs: list[ExplainedCatalog], lang: 
 
 
 def test_the_catalogs_carry_what_the_guard_must_read(catalogs: list[ExplainedCatalog]) -> None:
-    films, games, zh_films = (c.dataset.catalog for c in catalogs)
+    _, games, zh_films = (c.dataset.catalog for c in catalogs)
     assert any(" - PC" in t for t in games.titles) and any("Edition)" in t for t in games.titles)
     assert "platform" in games.attributes.categorical
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in zh_films.titles)

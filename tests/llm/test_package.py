@@ -6,9 +6,9 @@ import doctest
 import subprocess
 import sys
 
-import whyrec.llm
 import whyrec.explain.text.mentions.numbers
 import whyrec.explain.text.mentions.titles
+import whyrec.llm
 from whyrec.errors import WhyrecError
 
 

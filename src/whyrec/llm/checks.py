@@ -7,9 +7,10 @@ every one is linear in the text's length (a lookup per token or per mention).
 from __future__ import annotations
 
 import re
-from functools import cached_property, lru_cache
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from whyrec.explain.explanation import Lang
 from whyrec.explain.text.mentions import (
@@ -298,6 +299,6 @@ def _sentence_end(scan: Scan, at: int) -> int:
     return len(scan.text)
 
 
-def _listed(numbers: set[float] | frozenset[float]) -> str:
+def _listed(numbers: AbstractSet[float]) -> str:
     shown = sorted(numbers)[:8]
     return ", ".join(f"{n:g}" for n in shown) + (", ..." if len(numbers) > 8 else "")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +35,7 @@ from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.text import zh
 from whyrec.explain.text.mentions import Mention, StatedNumber, blank, catalog_index, find_numbers, tokens
 from whyrec.llm.checks import (
+    Finding,
     Scan,
     attribute_findings,
     claim_findings,
@@ -227,9 +228,9 @@ class FaithfulnessGuard:
 
     def _facts(self, scan: Scan, explanation: Explanation, lang: Lang, also_allowed: str,
                deadline: float) -> list[Rejection]:
-        facts, text = scan.facts, scan.text
+        text = scan.text
         allowed_numbers = frozenset(n.value for n in self._numbers_of(also_allowed)) if also_allowed else frozenset()
-        stages = [
+        stages: list[Callable[[], Iterable[Finding]]] = [
             lambda: title_findings(scan, self.index),
             lambda: role_findings(scan, lang),
             lambda: attribute_findings(scan),

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from whyrec.explain.explanation import Lang
-from whyrec.llm.lexicon import HISTORY_CUES, RECOMMEND_CUES
 from whyrec.explain.text.mentions import Mention
+from whyrec.llm.lexicon import HISTORY_CUES, RECOMMEND_CUES
 
 __all__ = ["Role", "claimed_roles"]
 

@@ -70,7 +70,9 @@ class Filled:
 
 def evidence_slots(explanation: Explanation, catalog: Catalog, lang: Lang, *, max_history: int = 2) -> list[Slot]:
     """The slots of one explanation: the item, its strongest supporting history items, their attributes, the CF."""
-    quote = (lambda t: f"《{t}》") if lang is Lang.ZH else (lambda t: f'"{t}"')
+    def quote(title: str) -> str:
+        return f"《{title}》" if lang is Lang.ZH else f'"{title}"'
+
     index = catalog.items.index_of
     rec = index(explanation.item_id)
     slots = [Slot("REC", quote(display_title(catalog.label(rec))), "the recommended item (new to the user)")]
@@ -112,12 +114,12 @@ _SYSTEM = {
               "商品名、人名、数字或引号，也不要说时间、价格、热度或保证。如果给出了[H1]，一定要用它。只回答这一句话。"),
 }
 _SHOTS = {
-    Lang.EN: [("[REC] the recommended item\n[REC.category] Drama\n[H1] an item the user interacted with (the strongest "
-               "reason)\n[H2] an item the user interacted with", "We recommend [REC], a [REC.category] pick, because "
-               "you {verb} [H1] and [H2]."),
-              ("[REC] the recommended item\n[H1] an item the user interacted with (the strongest reason)\n[CF] without "
-               "these items it would not be recommended", "Since you {verb} [H1], you may like [REC]; without [CF] "
-               "we would not suggest it.")],
+    Lang.EN: [(("[REC] the recommended item\n[REC.category] Drama\n[H1] an item the user interacted with (the strongest "
+                "reason)\n[H2] an item the user interacted with"),
+               "We recommend [REC], a [REC.category] pick, because you {verb} [H1] and [H2]."),
+              (("[REC] the recommended item\n[H1] an item the user interacted with (the strongest reason)\n[CF] without "
+                "these items it would not be recommended"),
+               "Since you {verb} [H1], you may like [REC]; without [CF] we would not suggest it.")],
     Lang.ZH: [("[REC] 推荐的物品\n[REC.category] 剧情\n[H1] 用户互动过的物品（最主要的原因）\n[H2] 用户互动过的物品",
                "因为你{verb}[H1]和[H2]，所以向你推荐这款[REC.category]作品[REC]。"),
               ("[REC] 推荐的物品\n[H1] 用户互动过的物品（最主要的原因）\n[CF] 没有这些物品就不会推荐",

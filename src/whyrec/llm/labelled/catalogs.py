@@ -92,7 +92,8 @@ def zh_films_dataset(seed: int = 2, events: int = 5_000) -> Dataset:
     """The synthetic shoppers as film viewers of a Chinese catalog: Chinese titles with years and genres."""
     base = _synthetic(seed, events)
     rng = np.random.default_rng(seed)
-    rows, seen = [], set()
+    rows: list[dict[str, str]] = []
+    seen: set[str] = set()
     for i, item_id in enumerate(base.items.ids):
         while True:
             a, b = rng.choice(len(_ZH_WORDS), 2, replace=False)

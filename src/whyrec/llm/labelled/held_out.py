@@ -97,11 +97,11 @@ def _chinese(f: Facts) -> list[tuple[str, str, Explanation]]:
         ("translated_title", f"你{verb}{q(f.translated_zh)}，所以推荐{q(rec)}。", e),
     ]
     if f.genre is not None:
-        out.append(("faithful_attribute", f"{q(rec)}是{zh.TEMPLATES.values.get(f.genre, f.genre)}，"
-                                          f"和你{verb}的{q(h1)}一样。", e))
+        shown = zh.TEMPLATES.values.get(f.genre, f.genre)
+        out.append(("faithful_attribute", f"{q(rec)}是{shown}，和你{verb}的{q(h1)}一样。", e))
     if f.moved is not None:
         out.append(("moved_attribute", f"{q(rec)}和{q(h1)}一样是{zh.TEMPLATES.values.get(f.moved, f.moved)}。", e))
     if f.foreign is not None:
-        out.append(("invented_attribute", f"想看{zh.TEMPLATES.values.get(f.foreign, f.foreign)}的话，试试{q(rec)}；"
-                                          f"你{verb}{q(h1)}。", e))
+        shown = zh.TEMPLATES.values.get(f.foreign, f.foreign)
+        out.append(("invented_attribute", f"想看{shown}的话，试试{q(rec)}；你{verb}{q(h1)}。", e))
     return out

@@ -18,7 +18,16 @@ from functools import lru_cache
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import Explanation
-from whyrec.explain.text.mentions.index import CatalogIndex, Mention, Token, blank, inside, is_cjk, sentence_starts, tokens
+from whyrec.explain.text.mentions.index import (
+    CatalogIndex,
+    Mention,
+    Token,
+    blank,
+    inside,
+    is_cjk,
+    sentence_starts,
+    tokens,
+)
 from whyrec.explain.text.mentions.numbers import NumberKind, StatedNumber, find_numbers, parse_zh_numeral
 from whyrec.explain.text.mentions.titles import core_forms, display_title, normalize, title_variants
 from whyrec.explain.text.realize import kg_parts

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.text import zh
@@ -27,6 +28,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？]+[\"'”’)」》]*(?:[^\S\n]+|$)|\n
 _TRAILING_YEAR = re.compile(r"\s*[(,]?\s*\d{4}\)?\s*$")
 _WORD = re.compile(r"[0-9a-z]+|&")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff][\u3400-\u4dbf\u4e00-\u9fff0-9A-Za-z·：:\- ]*")
+_T = TypeVar("_T", int, str)
 #: attributes whose values are common words ("low", "high"): named only with their attribute ("high price")
 _WORD_VALUED = {"price_band": "price"}
 
@@ -115,14 +117,14 @@ class Mention:
     quoted: bool = False
 
 
-class _Forms:
+class _Forms(Generic[_T]):
     """Normalized Latin forms (matched on tokens) and CJK forms (matched on characters) of names."""
 
     def __init__(self) -> None:
-        self.latin: dict[str, set[object]] = defaultdict(set)
-        self.cjk: dict[str, set[object]] = defaultdict(set)
+        self.latin: dict[str, set[_T]] = defaultdict(set)
+        self.cjk: dict[str, set[_T]] = defaultdict(set)
 
-    def add(self, form: str, target: object) -> None:
+    def add(self, form: str, target: _T) -> None:
         (self.cjk if has_cjk(form) else self.latin)[form].add(target)
 
     def freeze(self) -> None:
@@ -170,14 +172,14 @@ class CatalogIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.position = {item_id: n for n, item_id in enumerate(catalog.items.ids)}
-        self._titles = _Forms()
+        self._titles: _Forms[int] = _Forms()
         for index, title in enumerate(catalog.titles):
             for form in title_variants(title) | _cjk_title_forms(title):
                 self._titles.add(form, index)
         self._titles.freeze()
-        self.titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.latin.items()}  # type: ignore[misc]
-        self.cjk_titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.cjk.items()}  # type: ignore[misc]
-        self._values = _Forms()
+        self.titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.latin.items()}
+        self.cjk_titles: dict[str, frozenset[int]] = {f: frozenset(s) for f, s in self._titles.cjk.items()}
+        self._values: _Forms[str] = _Forms()
         self.raw_values: dict[str, str] = {}  # casefolded -> as written, for values a text quotes ("low")
         for name, per_item in catalog.attributes.categorical.items():
             for value in {v for vals in per_item for v in vals}:
@@ -187,8 +189,8 @@ class CatalogIndex:
                 for form in self.value_forms(value, name):
                     self._values.add(form, value)
         self._values.freeze()
-        self.values: dict[str, str] = {f: min(s) for f, s in self._values.latin.items()}  # type: ignore[type-var]
-        self.cjk_values: dict[str, str] = {f: min(s) for f, s in self._values.cjk.items()}  # type: ignore[type-var]
+        self.values: dict[str, str] = {f: min(s) for f, s in self._values.latin.items()}
+        self.cjk_values: dict[str, str] = {f: min(s) for f, s in self._values.cjk.items()}
 
     @staticmethod
     def value_forms(value: str, attribute: str = "") -> set[str]:
