@@ -97,3 +97,12 @@ def test_fill_reports_the_markers_used(ml100k: Dataset) -> None:
     slots = evidence_slots(star_wars(), ml100k.catalog, Lang.EN)
     filled = fill("Since you watched [H1], you may like [REC].", slots, "instructions")
     assert filled.used == ("H1", "REC") and filled.text == 'Since you watched "Return of the Jedi", you may like "Star Wars".'
+
+
+def test_the_guard_gets_what_the_llm_call_left_of_the_budget(scripted: ScriptedServer, ml100k: Dataset) -> None:
+    scripted.push(Reply(body=completion_body("We recommend [REC] because you watched [H1]."), delay_s=0.3))
+    result = llm_reason(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.EN, time_budget_s=0.3)
+    assert result.reason.source is TextSource.TEMPLATE and result.reason.rejected.startswith("guard_timeout")
+    scripted.push(Reply(body=completion_body("We recommend [REC] because you watched [H1].")))
+    result = llm_reason(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.EN, time_budget_s=5.0)
+    assert result.reason.source is TextSource.LLM

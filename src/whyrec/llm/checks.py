@@ -87,16 +87,17 @@ def title_findings(scan: Scan, index: CatalogIndex) -> Iterator[Finding]:
             yield ("truncated_title", m.start, m.end, "a piece of a title; expected the title as the catalog has it")
         elif not (m.start > 0 and scan.text[m.start - 1] in "“「" and not tokens(m.text)):  # a Chinese quotation
             yield ("invented_title", m.start, m.end, "not a title of the catalog; expected one of the titles given")
-    previous: Mention | None = None
     for m in scan.titles:
         if not m.items & facts.items and not _franchise(m, fact_forms):
             yield ("invented_title", m.start, m.end, "a catalog title that is not in the evidence")
         elif not m.quoted and (sequel := _SEQUEL.match(scan.text, m.end)) and not (
                 index.lookup_title(scan.text[m.start:sequel.end()]) & facts.items):
             yield ("invented_title", m.start, sequel.end(), "a sequel the catalog does not name here")
-        if previous is not None and previous.items == m.items and _LIST_GAP.fullmatch(scan.text, previous.end, m.start):
+    named = sorted({(m.start, m.end): m for m in [*scan.quoted, *scan.titles]}.values(), key=lambda m: m.start)
+    for previous, m in zip(named, named[1:]):
+        same = previous.items == m.items if m.items else normalize(previous.text) == normalize(m.text)
+        if same and _LIST_GAP.fullmatch(scan.text, previous.end, m.start):
             yield ("repeated_title", m.start, m.end, "the same title twice in a row; expected each item once")
-        previous = m
 
 
 def role_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:

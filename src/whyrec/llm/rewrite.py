@@ -124,10 +124,11 @@ def _judged(text: str, filled: str | None, completion: ChatCompletion, explanati
 
 def rewrite(explanation: Explanation, catalog: Catalog, client: ChatClient, lang: Lang | str = Lang.EN, *,
             guard: FaithfulnessGuard | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, grounded: bool = True,
-            structured: bool = False) -> Explanation:
+            structured: bool = False, time_budget_s: float | None = None) -> Explanation:
     """The explanation with its ``reason`` set: the LLM's sentence if the guard accepts it, else the template's.
 
-    Never waits longer than the client's time budget; an unreachable server gives the template sentence.
+    Never waits longer than the client's time budget (plus the guard's, or within `time_budget_s` when given);
+    an unreachable server gives the template sentence. The arguments are :func:`llm_reason`'s.
 
     Example:
         >>> client = OpenAICompatibleClient(LLMConfig.from_env())  # doctest: +SKIP
@@ -135,7 +136,7 @@ def rewrite(explanation: Explanation, catalog: Catalog, client: ChatClient, lang
         <TextSource.LLM: 'llm'>
     """
     result = llm_reason(explanation, catalog, client, lang, guard=guard, max_tokens=max_tokens, grounded=grounded,
-                        structured=structured)
+                        structured=structured, time_budget_s=time_budget_s)
     return explanation.model_copy(update={"reason": result.reason})
 
 

@@ -63,6 +63,7 @@ def catalog_index(catalog: Catalog) -> CatalogIndex:
     return CatalogIndex(catalog)
 
 
+@lru_cache(maxsize=_CACHE_SIZE)  # evidence labels repeat across explanations
 def _scan(text: str, index: CatalogIndex) -> Mentions:
     toks = tokens(text)
     quoted = [m for m in index.quoted(text) if m.items]
@@ -83,9 +84,6 @@ def _canonical(m: Mention, index: CatalogIndex) -> str:
     return next((t for t in titles if normalize(t) == written), titles[0])
 
 
-_scans: dict[tuple[int, str], Mentions] = {}  # evidence labels repeat across explanations
-
-
 def find_mentions(text: str, catalog: Catalog) -> Mentions:
     """Every catalog title, catalog attribute value and number that `text` mentions.
 
@@ -93,13 +91,7 @@ def find_mentions(text: str, catalog: Catalog) -> Mentions:
         >>> find_mentions("Because you watched Fargo (1996).", ml100k.catalog).titles  # doctest: +SKIP
         frozenset({'Fargo (1996)'})
     """
-    key = (id(catalog), text)
-    found = _scans.get(key)
-    if found is None:
-        if len(_scans) >= _CACHE_SIZE:
-            _scans.clear()
-        found = _scans[key] = _scan(text, catalog_index(catalog))
-    return found
+    return _scan(text, catalog_index(catalog))
 
 
 def allowed_mentions(explanation: Explanation, catalog: Catalog) -> Mentions:
