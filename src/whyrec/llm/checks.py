@@ -66,6 +66,14 @@ class Scan:
     numbers: list[StatedNumber]
     facts: Facts
     taken: list[tuple[int, int]]
+    index: CatalogIndex
+
+    @cached_property
+    def fact_words(self) -> str:
+        """Every form of the facts' titles and every evidence label (also as written), as one searchable string."""
+        forms = [f for i in self.facts.items for f in _forms_of(self.index, i)]
+        forms += [normalize(label) for label in self.facts.labels] + list(self.facts.labels)
+        return " " + " | ".join(forms) + " "
 
     @cached_property
     def masked(self) -> str:
@@ -213,11 +221,12 @@ def untagged_chinese_titles(scan: Scan, names: ChineseNames, words: list[tuple[i
                 yield ("invented_title", at, at + len(word), "a title outside 《》; expected a catalog title in 《》")
 
 
-def name_allowed(name: str, facts: Facts, index: CatalogIndex) -> bool:
+def name_allowed(name: str, scan: Scan) -> bool:
     """A name is allowed when it is part of a fact's title or of an evidence label (a KG actor)."""
+    if is_cjk(name[0]):
+        return name in scan.fact_words
     words = normalize(name)
-    forms = [f for i in facts.items for f in _forms_of(index, i)] + list(facts.labels)
-    return bool(words) and any(f" {words} " in f" {form} " for form in forms)
+    return bool(words) and f" {words} " in scan.fact_words
 
 
 def _forms_of(index: CatalogIndex, item: int) -> frozenset[str]:

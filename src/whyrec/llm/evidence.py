@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from whyrec.explain.explanation import EvidenceKind, ExplainMethod, Explanation
-from whyrec.explain.text.mentions import CatalogIndex, normalize
+from whyrec.explain.text.mentions import CatalogIndex
 from whyrec.explain.text.realize import ATTRIBUTE_COUNT, kg_parts
 
 __all__ = ["ITEM_KINDS", "Facts", "facts_of"]
@@ -36,7 +36,7 @@ class Facts:
         prices: item index -> its price, where the catalog has one.
         years: years of the facts (the year attribute, or the year in a title).
         removed: the counterfactual's removed items, when it was verified.
-        labels: the evidence labels, normalized (names in them, e.g. a KG actor, may be repeated).
+        labels: the evidence labels (names in them, e.g. a KG actor, may be repeated).
         popularity: whether popularity or the user's profile is evidence (social proof may be claimed).
         people: whether KG evidence names people (then "directed by" may be said).
     """
@@ -114,7 +114,7 @@ def facts_of(explanation: Explanation, catalog_index: CatalogIndex) -> Facts:
         recommended=recommended, supporting=supporting, opposing=opposing, strongest=strongest, values=values,
         evidence_values=frozenset(evidence_values - {""}), counts=frozenset(counts), ranks=frozenset(ranks),
         percents=frozenset(percents), prices=prices, years=frozenset(years), removed=removed,
-        labels=tuple(normalize(e.label) for e in explanation.evidence),
+        labels=tuple(e.label for e in explanation.evidence),
         popularity=any(e.kind in (EvidenceKind.POPULARITY, EvidenceKind.USER_ATTRIBUTE) for e in explanation.evidence)
         or explanation.model == "pop" or explanation.method == ExplainMethod.POPULARITY,
         people=people)

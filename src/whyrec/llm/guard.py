@@ -132,7 +132,7 @@ class FaithfulnessGuard:
 
     Args:
         catalog: the items, their titles and attributes.
-        max_chars: longest accepted text per language, titles not counted.
+        max_chars: longest accepted text per language, a title counting as 10 characters.
         budget_ms: time one check may take before it rejects the text.
 
     Example:
@@ -173,7 +173,7 @@ class FaithfulnessGuard:
         scan = self._scan(text, explanation, lang) if text.strip() else None
         reasons = self._form(text, lang, finish_reason, scan)
         if scan is not None:
-            reasons += self._facts(scan, explanation, lang, also_allowed, deadline)
+            reasons += self._facts(scan, lang, also_allowed, deadline)
         return Verdict(accepted=not reasons, reasons=tuple(sorted(reasons, key=lambda r: r.start)))
 
     def _scan(self, text: str, explanation: Explanation, lang: Lang) -> Scan:
@@ -190,7 +190,8 @@ class FaithfulnessGuard:
         attributes.sort(key=lambda m: m.start)
         taken += [(m.start, m.end) for m in attributes]
         return Scan(text=text, quoted=quoted, titles=titles, roles=claimed_roles(text, titles, lang),
-                    attributes=attributes, numbers=find_numbers(text, taken), facts=facts, taken=taken)
+                    attributes=attributes, numbers=find_numbers(text, taken), facts=facts, taken=taken,
+                    index=self.index)
 
     def _form(self, text: str, lang: Lang, finish_reason: str | None, scan: Scan | None) -> list[Rejection]:
         whole = (text, 0, len(text))
@@ -226,8 +227,7 @@ class FaithfulnessGuard:
                                f"English was asked; found {cjk} Chinese characters"))
         return out
 
-    def _facts(self, scan: Scan, explanation: Explanation, lang: Lang, also_allowed: str,
-               deadline: float) -> list[Rejection]:
+    def _facts(self, scan: Scan, lang: Lang, also_allowed: str, deadline: float) -> list[Rejection]:
         text = scan.text
         allowed_numbers = frozenset(n.value for n in self._numbers_of(also_allowed)) if also_allowed else frozenset()
         stages: list[Callable[[], Iterable[Finding]]] = [
@@ -258,7 +258,7 @@ class FaithfulnessGuard:
             words = self.chinese_names.segment(blanked) if _CJK.search(blanked) else []
             names = self.chinese_names.find(blanked, words)
         out = [("invented_name", m.start, m.end, "a name that is neither a title nor an attribute in the evidence")
-               for m in names if not name_allowed(m.text, scan.facts, self.index)]
+               for m in names if not name_allowed(m.text, scan)]
         if words:
             out += untagged_chinese_titles(scan, self.chinese_names, words)
         return out
