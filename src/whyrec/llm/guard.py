@@ -61,6 +61,8 @@ DEFAULT_BUDGET_MS = 50.0
 _PUNCT = " \t\n.,;:!?。，；：！？…、\"'”’》)"
 # a sentence that stops on one of these was not finished ("We recommend "Alien" because you watched.")
 _DANGLING = re.compile(r"(?:\b(?:because|watched|and|or|of|the|an|since)|看过|因为|和)$", re.IGNORECASE)
+# "... which you watched." ends a relative clause whose object came before it: finished
+_RELATIVE = re.compile(r"\b(?:which|that|whom)\s+(?:you|you've|you have)\s+$", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _OUTSIDE_QUOTES = re.compile(r"《[^》\n]{0,200}》|\"[^\"\n]{0,200}\"|“[^”\n]{0,200}”")
@@ -209,7 +211,8 @@ class FaithfulnessGuard:
         elif length > limit:
             out.append(_reject(RejectionKind.TOO_LONG, *whole,
                                f"{length} characters (a title counts as {_TITLE_CHARS}); expected at most {limit}"))
-        elif dangling := _DANGLING.search(tail, max(0, len(tail) - 12)):
+        elif (dangling := _DANGLING.search(tail, max(0, len(tail) - 12))) and not _RELATIVE.search(
+                tail, max(0, dangling.start() - 16), dangling.start()):
             out.append(_reject(RejectionKind.INCOMPLETE, dangling.group(0), dangling.start(), dangling.end(),
                                "the sentence stops before it says why; expected a finished sentence"))
         out += [_reject(RejectionKind.PROMPT_ECHO, m.group(0), m.start(), m.end(),

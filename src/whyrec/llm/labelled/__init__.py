@@ -11,7 +11,7 @@ from whyrec.llm.labelled.catalogs import (
     games_dataset,
     zh_films_dataset,
 )
-from whyrec.llm.labelled.held_out import held_out_cases
+from whyrec.llm.labelled.held_out import fresh_cases, held_out_cases
 
 __all__ = ["CATEGORIES", "Case", "ExplainedCatalog", "cases_for", "explain_catalog", "explained_catalogs",
-           "games_dataset", "held_out_cases", "zh_films_dataset"]
+           "fresh_cases", "games_dataset", "held_out_cases", "zh_films_dataset"]
