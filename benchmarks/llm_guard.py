@@ -185,7 +185,11 @@ def rewrite_with_bundled_model(catalogs: list[ExplainedCatalog], guards: dict[st
 
 def write(result: dict[str, object], elapsed_s: float) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "llm.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    kept = dict(result)
+    for key in ("rows", "held_out_rows", "fresh_rows"):  # every mistake, and the first 40 verdicts of each set
+        rows_of = result[key]
+        kept[key] = [x for x in rows_of if x["accepted"] != x["faithful"]] + rows_of[:40]
+    (OUT / "llm.json").write_text(json.dumps(kept, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     r, t, h = result["rates"], result["time"], result["held_out_rates"]
     rows = result["rows"]
     lines = ["# The faithfulness guard on a labelled set (three catalogs, en and zh)", "",
@@ -240,7 +244,7 @@ def write(result: dict[str, object], elapsed_s: float) -> None:
                   "| language | n | accepted | garbled or repeated accepted |", "|---|---:|---:|---:|"]
         for lang, x in model.get("results", {}).items():
             lines.append(f"| {lang} | {x['n']} | {x['accepted']:.0%} | {x.get('garbled_accepted', 'not checked')} |")
-    lines += ["", "All verdicts, with the texts and reasons: `docs/benchmarks/llm.json`.", ""]
+    lines += ["", "Every mistake and a sample of verdicts, with texts and reasons: `docs/benchmarks/llm.json`.", ""]
     (OUT / "llm.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines[:60]))
 

@@ -102,7 +102,7 @@ def title_findings(scan: Scan, index: CatalogIndex) -> Iterator[Finding]:
                 index.lookup_title(scan.text[m.start:sequel.end()]) & facts.items):
             yield ("invented_title", m.start, sequel.end(), "a sequel the catalog does not name here")
     named = sorted({(m.start, m.end): m for m in [*scan.quoted, *scan.titles]}.values(), key=lambda m: m.start)
-    for previous, m in zip(named, named[1:]):
+    for previous, m in zip(named, named[1:], strict=False):
         same = previous.items == m.items if m.items else normalize(previous.text) == normalize(m.text)
         if same and _LIST_GAP.fullmatch(scan.text, previous.end, m.start):
             yield ("repeated_title", m.start, m.end, "the same title twice in a row; expected each item once")
