@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import doctest
+import subprocess
+import sys
 
+import whyrec.explain.text.mentions.numbers
+import whyrec.explain.text.mentions.titles
 import whyrec.llm
-import whyrec.llm.titles
 from whyrec.errors import WhyrecError
 
 
@@ -16,5 +19,13 @@ def test_exported_members() -> None:
         assert issubclass(getattr(whyrec.llm, name), WhyrecError)
 
 
-def test_title_doctests() -> None:
-    assert doctest.testmod(whyrec.llm.titles).failed == 0
+def test_mention_doctests() -> None:
+    assert doctest.testmod(whyrec.explain.text.mentions.titles).failed == 0
+    assert doctest.testmod(whyrec.explain.text.mentions.numbers).failed == 0
+
+
+def test_the_mention_scanner_imports_no_llm_client() -> None:
+    code = ("import sys, whyrec.explain, whyrec.explain.text.mentions; "
+            "print(sorted(m for m in sys.modules if m == 'httpx' or m.startswith('whyrec.llm')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -22,7 +22,7 @@ def client_for(base_url: str, **settings: object) -> OpenAICompatibleClient:
 def test_accepted_text_is_used(scripted: ScriptedServer, ml100k: Dataset) -> None:
     text = "We recommend Star Wars because you watched Return of the Jedi."
     scripted.push(Reply(body=completion_body(text, model="smol")))
-    explained = rewrite(star_wars(), ml100k.catalog, client_for(scripted.base_url), "en")
+    explained = rewrite(star_wars(), ml100k.catalog, client_for(scripted.base_url), "en", grounded=False)
     assert explained.reason is not None
     assert (explained.reason.text, explained.reason.source, explained.reason.llm_model, explained.reason.rejected) == (
         text, TextSource.LLM, "smol", None)
@@ -32,7 +32,7 @@ def test_accepted_text_is_used(scripted: ScriptedServer, ml100k: Dataset) -> Non
 
 def test_rejected_text_falls_back_to_the_template(scripted: ScriptedServer, ml100k: Dataset) -> None:
     scripted.push(Reply(body=completion_body("The user chose 'Return of the Jedi' as their recommended item.")))
-    result = llm_reason(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.EN)
+    result = llm_reason(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.EN, grounded=False)
     reason, verdict = result.reason, result.verdict
     assert verdict is not None and not verdict.accepted
     assert result.llm_text == "The user chose 'Return of the Jedi' as their recommended item."
@@ -43,7 +43,7 @@ def test_rejected_text_falls_back_to_the_template(scripted: ScriptedServer, ml10
 
 def test_chinese_rewrite(scripted: ScriptedServer, ml100k: Dataset) -> None:
     scripted.push(Reply(body=completion_body("因为你看过《Return of the Jedi》，所以向你推荐《Star Wars》。")))
-    reason = rewrite(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.ZH).reason
+    reason = rewrite(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.ZH, grounded=False).reason
     assert reason is not None and (reason.source, reason.lang) == (TextSource.LLM, Lang.ZH)
 
 

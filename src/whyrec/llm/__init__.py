@@ -1,8 +1,9 @@
 """The LLM layer: an OpenAI-compatible client, a local model server, and a guard that keeps LLM text faithful.
 
-``rewrite(explanation, catalog, client, lang)`` asks the LLM for one personalised sentence built from the
-explanation's evidence only, checks every title, attribute, name and number in it against that evidence, and
-falls back to the template sentence (recording why) when the check fails or the server is unavailable.
+``rewrite(explanation, catalog, client, lang)`` asks the LLM for one personalised sentence with slot markers
+(grounded generation: whyrec fills in every title and value), checks every title, attribute, name, number and
+claim in it against the explanation, and falls back to the template sentence (recording why) when the answer
+does not fit, the check fails or the server is unavailable.
 """
 
 from whyrec.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
@@ -14,8 +15,10 @@ from whyrec.llm.guard import FaithfulnessGuard, Rejection, RejectionKind, Verdic
 from whyrec.llm.prompt import build_messages
 from whyrec.llm.rewrite import RewriteResult, llm_reason, rewrite
 from whyrec.llm.rewriter import GuardedRewriter
+from whyrec.llm.slots import SLOT_SCHEMA, Slot, evidence_slots
 
 __all__ = [
+    "SLOT_SCHEMA",
     "ChatClient",
     "ChatCompletion",
     "ChatMessage",
@@ -31,8 +34,10 @@ __all__ = [
     "Rejection",
     "RejectionKind",
     "RewriteResult",
+    "Slot",
     "Verdict",
     "build_messages",
+    "evidence_slots",
     "llm_reason",
     "rewrite",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -54,6 +54,7 @@ class ChatClient(Protocol):
         ...
 
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int = 120, temperature: float = 0.0,
-                 stop: Sequence[str] = ()) -> ChatCompletion:
-        """Complete the chat (ending before any `stop` string); raises LLMUnavailableError or LLMResponseError."""
+                 stop: Sequence[str] = (), response_format: Mapping[str, object] | None = None) -> ChatCompletion:
+        """Complete the chat (ending before any `stop` string, in `response_format` when given); raises
+        LLMUnavailableError or LLMResponseError."""
         ...

@@ -10,7 +10,7 @@ import email.utils
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -88,7 +88,7 @@ class OpenAICompatibleClient:
         self.close()
 
     def complete(self, messages: Sequence[ChatMessage], *, max_tokens: int = 120, temperature: float = 0.0,
-                 stop: Sequence[str] = ()) -> ChatCompletion:
+                 stop: Sequence[str] = (), response_format: Mapping[str, object] | None = None) -> ChatCompletion:
         """Ask the model to continue the chat.
 
         Args:
@@ -96,6 +96,7 @@ class OpenAICompatibleClient:
             max_tokens: most tokens to generate.
             temperature: 0 = greedy; only such answers are cached (the same question gives the same answer).
             stop: strings that end the answer (OpenAI ``stop``; the server leaves them out).
+            response_format: OpenAI ``response_format`` (e.g. a JSON schema), sent as given.
 
         Returns:
             The first choice, with the wall time of the call.
@@ -109,6 +110,8 @@ class OpenAICompatibleClient:
         params: dict[str, object] = {"max_tokens": max_tokens, "temperature": temperature}
         if stop:
             params["stop"] = list(stop)
+        if response_format is not None:
+            params["response_format"] = dict(response_format)
         key = request_key(str(self.config.base_url), self.config.model, chat, params)
         cache = self.cache if temperature == 0 else None  # a sampled answer is one draw, not the answer
         if cache is not None and (hit := cache.get(key)) is not None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
+from whyrec.explain.text.mentions import display_title
 from whyrec.llm.chat import ChatMessage
-from whyrec.llm.titles import display_title
 
 __all__ = ["PromptFacts", "build_messages", "prompt_facts"]
 
@@ -65,7 +65,7 @@ _EXAMPLE = {
     Lang.EN: ('RECOMMENDED ITEM: "Blue River" (Drama)\nITEMS THE USER INTERACTED WITH: "Green Hills", "Red Sky"\n',
               'We recommend "Blue River" because you {verb} "Green Hills" and "Red Sky".'),
     Lang.ZH: ("推荐的物品：《Blue River》（Drama）\n用户互动过的物品：《Green Hills》、《Red Sky》\n",
-              "因为你看过《Green Hills》和《Red Sky》，所以向你推荐《Blue River》。"),
+              "因为你{verb}《Green Hills》和《Red Sky》，所以向你推荐《Blue River》。"),
 }
 
 _NOUN_ZH = {"movie": "电影", "film": "电影", "product": "商品", "item": "物品"}
@@ -101,7 +101,9 @@ def build_messages(explanation: Explanation, catalog: Catalog, lang: Lang, *, no
     example_facts, example_answer = _EXAMPLE[lang]
     # a 135M model keeps the roles straight far more often when the sentence's opening is given
     if lang is Lang.ZH:
-        opening = "因为你看过" if facts.history else f"向你推荐《{facts.recommended}》，因为"
+        verb = "看过" if noun in ("movie", "film") else "关注过"  # products are looked at, not watched
+        example_answer = example_answer.format(verb=verb)
+        opening = f"因为你{verb}" if facts.history else f"向你推荐《{facts.recommended}》，因为"
         ask = f"用一句中文说明为什么推荐《{facts.recommended}》，以“{opening}”开头，最多提两个用户互动过的物品。"
         system = _SYSTEM[lang].format(noun=_NOUN_ZH.get(noun, noun))
     else:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from whyrec.explain.explanation import Lang
+from whyrec.explain.text.mentions import Mention
 from whyrec.llm.lexicon import HISTORY_CUES, RECOMMEND_CUES
-from whyrec.llm.mentions import Mention
 
 __all__ = ["Role", "claimed_roles"]
 
@@ -22,8 +22,10 @@ _CLAUSE_BREAK = {
     Lang.EN: re.compile(r"[,;:()—–]|\s(?:because|since|so|which|but|while|given that|whereas)\s", re.IGNORECASE),
     Lang.ZH: re.compile(r"[，,；;：:（）()]|因为|由于|所以|因此|而且|但是|并且"),
 }
-_LIST_ONLY = re.compile(r"^[\s,、]*(?:(?:and|or|as well as|&|和|与|及|以及)?[\s,、]*\x00+[\s,、]*)*(?:and|和)?[\s.。]*$",
-                        re.IGNORECASE)
+# what a clause that only continues a list may hold besides titles: connectors and separators. It is removed in
+# one pass and the rest compared, so the check is linear (a regex that repeats optional parts around runs of
+# masked titles backtracks exponentially on long titles)
+_LIST_FILLER = re.compile(r"\b(?:as well as|and|or)\b|以及|[&和与及\s,、.。\"“”《》「」']", re.IGNORECASE)
 
 
 class Role(StrEnum):
@@ -41,23 +43,41 @@ def claimed_roles(text: str, mentions: Sequence[Mention], lang: Lang) -> list[Ro
     plain = "".join(masked)
     recommend = [(m.start(), m.end()) for m in RECOMMEND_CUES[lang].finditer(plain)]
     # "会喜欢" (will like) holds "喜欢" (liked): a history cue inside a recommendation cue does not count
-    history = [m.start() for m in HISTORY_CUES[lang].finditer(plain)
+    history = [(m.start(), m.end()) for m in HISTORY_CUES[lang].finditer(plain)
                if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in recommend)]
-    cues = sorted([(a, Role.RECOMMENDED) for a, _ in recommend] + [(a, Role.HISTORY) for a in history])
+    cues = sorted([(a, b, Role.RECOMMENDED) for a, b in recommend] + [(a, b, Role.HISTORY) for a, b in history])
     roles: list[Role | None] = [None] * len(mentions)
     for s_start, s_end in _pieces(plain, _SENTENCE_END, 0, len(plain)):
         before: Role | None = None
         for c_start, c_end in _pieces(plain, _CLAUSE_BREAK[lang], s_start, s_end):
             here = [c for c in cues if c_start <= c[0] < c_end]
-            continues_list = _LIST_ONLY.match(plain[c_start:c_end]) is not None
+            continues_list = _continues_list(plain[c_start:c_end])
             for n, m in enumerate(mentions):
                 if not c_start <= m.start < c_end:
                     continue
-                back = [role for pos, role in here if pos < m.start]
-                ahead = [role for pos, role in here if pos >= m.end]
+                # a cue before the title reaches it unless another title stands between them ("你看过的A让我们
+                # 想到了B": 看过 is A's); one after it counts unless it leads straight into another title
+                back = [role for _, end, role in here if end <= m.start and _reaches(plain[end:m.start])]
+                ahead = [role for start, end, role in here if start >= m.end and not _leads_into_title(plain, end)]
                 roles[n] = back[-1] if back else ahead[0] if ahead else before if continues_list else None
-            before = here[-1][1] if here else before if continues_list else None
+            before = here[-1][2] if here else before if continues_list else None
     return roles
+
+
+def _reaches(gap: str) -> bool:
+    """Whether a cue reaches across `gap` to the next title: no title in it, or only a list of titles."""
+    return "\x00" not in gap or _continues_list(gap)
+
+
+def _leads_into_title(plain: str, end: int) -> bool:
+    """Whether a cue ending at `end` is followed at once by a title (it is that title's cue)."""
+    nul = plain.find("\x00", end, end + 4)
+    return nul >= 0 and not plain[end:nul].strip(' "“《「的了过')
+
+
+def _continues_list(clause: str) -> bool:
+    """Whether a clause holds only titles (masked as NULs), connectors and separators."""
+    return not _LIST_FILLER.sub("", clause).replace("\x00", "")
 
 
 def _pieces(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
