@@ -140,10 +140,8 @@ class Dataset:
 
     def histories(self, user_ids: Sequence[str] | None = None) -> HistoryBatch:
         """Histories of `user_ids` (default: every user), as one batch."""
-        if user_ids is None:
-            indices = np.arange(self.n_users, dtype=np.int32)
-        else:
-            indices = self.users.indices_of(list(user_ids))
+        indices = (np.arange(self.n_users, dtype=np.int32) if user_ids is None
+                   else self.users.indices_of(list(user_ids)))
         return self.histories_of(indices)
 
     def histories_of(self, user_indices: IndexArray) -> HistoryBatch:

@@ -151,7 +151,8 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
                 rows.append(weights)
                 base.append(float(empty[target]))
             return distinct, np.array(rows).reshape(len(targets), len(distinct)), np.array(base)
-        raise UnsupportedModelError(self.method, model.name, "a differentiable scorer (torch_scorer or embedding_scorer)")
+        raise UnsupportedModelError(self.method, model.name,
+                                    "a differentiable scorer (torch_scorer or embedding_scorer)")
 
     def attribute(self, model: Recommender, history: History, items: IndexArray,
                   scored: ScoredHistory) -> HistoryWeights | _FieldWeights:

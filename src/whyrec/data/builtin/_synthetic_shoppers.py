@@ -129,7 +129,7 @@ def _interactions(rng: np.random.Generator, n_events: int, prefs: _Preferences,
     """(user, item) of every interaction, users in order; each interaction later becomes 1-3 events."""
     n_users = len(prefs.category)
     funnel = 1 + _CART_RATE + _CART_RATE * _PURCHASE_RATE + (1 - _CART_RATE) * _BUY_NOW_RATE
-    n_interactions = max(n_users, int(round(n_events / funnel)))
+    n_interactions = max(n_users, round(n_events / funnel))
     activity = rng.lognormal(0.0, 0.8, n_users)
     share = activity / activity.sum() * (n_interactions - n_users)  # everyone gets 1, the rest by activity
     per_user = np.floor(share).astype(np.int64)
