@@ -150,8 +150,8 @@ class Dataset:
         ends = self.user_indptr[user_indices + 1]
         lengths = ends - starts
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(starts) else []
-        take = np.asarray(take, dtype=np.int64)
+        take = np.asarray(np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+                          if len(starts) else [], dtype=np.int64)
         ev = self.events
         return HistoryBatch(indptr, ev.item[take], ev.weight[take],
                             ev.timestamp[take] if ev.has_timestamps else None,

@@ -226,4 +226,4 @@ def make_splitter(kind: str, **params: object) -> Splitter:
 
         raise ConfigError(f"unknown split {kind!r}; valid splits: {', '.join(classes)}.", field="split",
                           allowed=tuple(classes))
-    return classes[kind](**params)  # type: ignore[no-any-return]
+    return classes[kind](**params)

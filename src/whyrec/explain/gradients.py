@@ -25,13 +25,13 @@ import numpy as np
 
 from whyrec._types import IndexArray
 from whyrec.data.history import History, HistoryBatch
+from whyrec.errors import UnsupportedModelError
 from whyrec.explain.base import (
     BaseExplainer,
     ExplainerConfig,
     HistoryWeights,
     ItemEvidence,
     ScoredHistory,
-    UnsupportedModelError,
     history_evidence,
 )
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod

@@ -64,7 +64,9 @@ class LinearEdits:
         # computed in the rows' precision: float32 rows (EASE) make this several times cheaper than float64
         coef = np.zeros((len(sets), len(removed)), dtype=rows.dtype)
         coef[flat_rows, column] = weight[flat]
-        return ((self.base32 if rows.dtype == np.float32 else self.base) - coef @ rows).astype(np.float32, copy=False)
+        scores: FloatArray = ((self.base32 if rows.dtype == np.float32 else self.base) - coef @ rows).astype(
+            np.float32, copy=False)
+        return scores
 
     def prefixes(self, orders: IndexArray) -> FloatArray:
         """(n_orders, steps, n_items) scores without the first 1..steps items of each row of `orders`.
@@ -80,4 +82,6 @@ class LinearEdits:
         removed = rows * coef.astype(rows.dtype)[:, :, None]
         for step in range(1, removed.shape[1]):  # a running sum; np.cumsum over a middle axis is many times slower
             np.add(removed[:, step - 1], removed[:, step], out=removed[:, step])
-        return ((self.base32 if rows.dtype == np.float32 else self.base) - removed).astype(np.float32, copy=False)
+        scores: FloatArray = ((self.base32 if rows.dtype == np.float32 else self.base) - removed).astype(
+            np.float32, copy=False)
+        return scores

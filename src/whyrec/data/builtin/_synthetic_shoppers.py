@@ -40,7 +40,8 @@ def _sample_within(groups: np.ndarray, weights: np.ndarray, n_groups: int, chose
     cdf = np.cumsum(w) - np.concatenate([[0.0], np.cumsum(totals)])[g]
     cdf = g + cdf / np.maximum(totals[g], 1e-12)
     pos = np.searchsorted(cdf, chosen + np.clip(uniform, 1e-9, 1 - 1e-9), side="left")
-    return order[np.minimum(pos, len(order) - 1)].astype(np.int32)
+    drawn: np.ndarray = order[np.minimum(pos, len(order) - 1)].astype(np.int32)
+    return drawn
 
 
 def _pick_preferred(rng: np.random.Generator, allowed: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
