@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
-from whyrec._types import FloatArray, IndexArray
+from whyrec._types import FloatArray
 from whyrec.data.history import History
 
 __all__ = ["EditScorer", "LinearEdits"]
@@ -68,7 +69,7 @@ class LinearEdits:
             np.float32, copy=False)
         return scores
 
-    def prefixes(self, orders: IndexArray) -> FloatArray:
+    def prefixes(self, orders: npt.NDArray[np.integer[Any]]) -> FloatArray:
         """(n_orders, steps, n_items) scores without the first 1..steps items of each row of `orders`.
 
         `orders` is (n_orders, steps) distinct history items per row; -1 pads a short row (removes nothing).
