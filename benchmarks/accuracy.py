@@ -21,14 +21,15 @@ import torch
 
 from whyrec import load_dataset
 from whyrec.evaluate import rank_split, score_ranking, split_dataset
-from whyrec.training import fit_on_split
 from whyrec.models import MODEL_NAMES, create_model
+from whyrec.training import fit_on_split
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"
 KEYS = ["recall@10", "ndcg@10", "recall@20", "ndcg@20", "coverage@10"]
 # the best rows of ../shared/reference-results.md (same protocol, same split)
 REFERENCE_BEST = {"overall": ("cornac/recbole EASE", 0.1916), "vae": ("cornac VAECF", 0.1714),
-                  "als": ("implicit ALS", 0.1732), "bpr": ("cornac BPR", 0.1775), "itemknn": ("recbole ItemKNN", 0.1821)}
+                  "als": ("implicit ALS", 0.1732), "bpr": ("cornac BPR", 0.1775),
+                  "itemknn": ("recbole ItemKNN", 0.1821)}
 FAMILY = {"multvae": "vae", "als": "als", "bpr": "bpr", "itemknn": "itemknn", "ease": "overall"}
 
 

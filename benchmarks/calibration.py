@@ -11,6 +11,7 @@ Run: .venv/bin/python benchmarks/calibration.py
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import time
@@ -69,7 +70,7 @@ def main() -> None:
             if k == KS[0]:
                 edges = cal.calibrator.history_edges
                 names = [f"fewer than {edges[0]:.0f}"] + [f"{lo:.0f} to {hi - 1:.0f}"
-                                                           for lo, hi in zip(edges, edges[1:], strict=False)]
+                                                           for lo, hi in itertools.pairwise(edges)]
                 names.append(f"{edges[-1]:.0f} or more")
                 cards = ["| history items | " + " | ".join(f"rank {r}" for r in (1, 2, 3, 5, 10)) + " |",
                          "|---|" + "---:|" * 5]

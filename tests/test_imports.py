@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -77,7 +78,7 @@ def test_no_import_cycle_between_packages() -> None:
         graphlib.TopologicalSorter({unit: set(targets) for unit, targets in graph.items()}).prepare()
     except graphlib.CycleError as e:
         cycle = e.args[1]
-    where = [f"{a} -> {b} (in {', '.join(sorted(graph[a][b]))})" for a, b in zip(cycle, cycle[1:], strict=False)]
+    where = [f"{a} -> {b} (in {', '.join(sorted(graph[a][b]))})" for a, b in itertools.pairwise(cycle)]
     assert not cycle, "import cycle between packages:\n  " + "\n  ".join(where)
 
 

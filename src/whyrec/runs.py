@@ -122,7 +122,8 @@ def save_run(path: str | Path, model: BaseRecommender[Any], meta: RunMeta) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
-        np.savez(staging / ARRAYS_FILE, **model.state())
+        # allow_pickle is numpy's default, named so that the arrays cannot be taken for it
+        np.savez(staging / ARRAYS_FILE, allow_pickle=True, **model.state())
         (staging / META_FILE).write_text(meta.model_dump_json(indent=2) + "\n")
         if path.exists():
             old = path.with_name(f".{path.name}.old")

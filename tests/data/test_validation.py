@@ -11,7 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from whyrec.data import CleaningReport, EventWeights, load_dataset
-from whyrec.data.validation import clean_interactions, parse_timestamps, require_columns
+from whyrec.data.columns import parse_timestamps
+from whyrec.data.validation import clean_interactions, require_columns
 from whyrec.errors import DataFileError, DataWarning, SchemaError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

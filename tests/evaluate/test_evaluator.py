@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from whyrec.data import Dataset, build_dataset
+from whyrec.data import build_dataset
 from whyrec.data.builtin.ml100k import ml100k_dir
 from whyrec.evaluate import Split, evaluate, rank_split, split_dataset
 from whyrec.models import EASE, MostPopular, top_k

@@ -83,7 +83,7 @@ def test_metric_matches_hand_computed_values(name: str, k: int) -> None:
 
 
 def test_discount_constants_are_log2_of_position_plus_one() -> None:
-    assert [D1, D2, D3, D4, D5] == pytest.approx([1 / math.log2(p + 1) for p in range(1, 6)], abs=1e-9)
+    assert pytest.approx([1 / math.log2(p + 1) for p in range(1, 6)], abs=1e-9) == [D1, D2, D3, D4, D5]
 
 
 def test_user_without_relevant_items_scores_zero_instead_of_dividing_by_zero() -> None:

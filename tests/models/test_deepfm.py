@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from whyrec.data import DataSource, Dataset, History, HistoryBatch
+from whyrec.data import Dataset, DataSource, History, HistoryBatch
 from whyrec.evaluate import Split, evaluate, split_dataset
 from whyrec.models import create_model
 

@@ -9,10 +9,10 @@ import pytest
 from whyrec.data import Dataset, HistoryBatch, build_dataset
 from whyrec.errors import ConfigError
 from whyrec.evaluate import split_dataset
-from whyrec.training import fit_on_split
 from whyrec.evaluate.validation import ValidationSet
 from whyrec.models import create_model
 from whyrec.models.hybrid import DEFAULT_TEXT_WEIGHT, TEXT_WEIGHT_GRID, Hybrid, standardize
+from whyrec.training import fit_on_split
 
 from tests.conftest import genre_tables
 
@@ -81,4 +81,5 @@ def test_invalid_collaborative_part_is_refused() -> None:
     assert e.value.field == "collaborative"
     with pytest.raises(ConfigError, match="lamda"):
         create_model("hybrid", collaborative_params={"lamda": 3})
-    assert create_model("hybrid", collaborative="itemknn", collaborative_params={"n_neighbors": 5}).config.collaborative == "itemknn"
+    hybrid = create_model("hybrid", collaborative="itemknn", collaborative_params={"n_neighbors": 5})
+    assert hybrid.config.collaborative == "itemknn"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from whyrec.data import Dataset, HistoryBatch
+from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.models import ALS
 from whyrec.models.implicit_mf import _als_solver
 
@@ -43,7 +43,7 @@ def test_als_contributions_are_rescored_removal_effects(blocks: Dataset, peel: i
         hist = c.history_items.tolist()
         assert set(hist) == set(history.items.tolist())
 
-        def score(removed: list[int]) -> np.ndarray:
+        def score(removed: list[int], history: History = history) -> np.ndarray:
             edited = history.without(removed)
             return model.score(HistoryBatch.from_histories([edited], blocks.n_items))[0].astype(np.float64)
 

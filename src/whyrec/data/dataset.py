@@ -140,10 +140,8 @@ class Dataset:
 
     def histories(self, user_ids: Sequence[str] | None = None) -> HistoryBatch:
         """Histories of `user_ids` (default: every user), as one batch."""
-        if user_ids is None:
-            indices = np.arange(self.n_users, dtype=np.int32)
-        else:
-            indices = self.users.indices_of(list(user_ids))
+        indices = (np.arange(self.n_users, dtype=np.int32) if user_ids is None
+                   else self.users.indices_of(list(user_ids)))
         return self.histories_of(indices)
 
     def histories_of(self, user_indices: IndexArray) -> HistoryBatch:
@@ -152,8 +150,8 @@ class Dataset:
         ends = self.user_indptr[user_indices + 1]
         lengths = ends - starts
         indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)]) if len(starts) else []
-        take = np.asarray(take, dtype=np.int64)
+        take = np.asarray(np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+                          if len(starts) else [], dtype=np.int64)
         ev = self.events
         return HistoryBatch(indptr, ev.item[take], ev.weight[take],
                             ev.timestamp[take] if ev.has_timestamps else None,

@@ -76,9 +76,10 @@ class IdMap:
         """
         found = self._index.get_indexer(pd.Index(list(external_ids), dtype=object))
         if missing == "raise" and (found < 0).any():
-            unknown = [external_ids[i] for i in np.flatnonzero(found < 0)]
+            unknown = [external_ids[int(i)] for i in np.flatnonzero(found < 0)]
             raise UnknownIdError(self.kind, unknown, n_known=len(self))
-        return found.astype(np.int32)
+        indices: IndexArray = found.astype(np.int32)
+        return indices
 
     def id_of(self, index: int) -> str:
         """External id at `index`."""

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from whyrec.data.builtin import BUILTIN_NAMES, ml100k_tables

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from whyrec.data.validation import recode_categorical
+from whyrec.data.columns import recode_categorical
 from whyrec.errors import DataFileError
 
 __all__ = ["SUPPORTED_SUFFIXES", "read_table"]

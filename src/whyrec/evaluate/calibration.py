@@ -115,7 +115,8 @@ class RankCalibrator(BaseModel):
             [0.183, 0.096]
         """
         p = np.clip(self.rate(ranks, history_size=history_size), 0.0, 1.0)
-        return 1.0 - (1.0 - p) ** np.asarray(horizon, dtype=np.float64)
+        confidence: np.ndarray = 1.0 - (1.0 - p) ** np.asarray(horizon, dtype=np.float64)
+        return confidence
 
 
 class ReliabilityBin(BaseModel):
@@ -220,7 +221,8 @@ def fit_rank_calibrator(ranking: Ranking, *, depth: int = _FIT_DEPTH, strata: in
     """
     hits, horizon, sizes = _hits_and_horizons(ranking)
     hits = hits[:, :depth]
-    edges = np.unique(np.quantile(sizes, np.linspace(0, 1, strata + 1)[1:-1])) if strata > 1 and len(sizes) else []
+    edges: np.ndarray | list[float] = (np.unique(np.quantile(sizes, np.linspace(0, 1, strata + 1)[1:-1]))
+                                       if strata > 1 and len(sizes) else [])
     stratum = np.searchsorted(edges, sizes, side="right")
     overall = _fit_curve(hits, horizon)
     curves = tuple(_fit_curve(hits[stratum == s], horizon[stratum == s]) if (stratum == s).any() else overall

@@ -134,7 +134,8 @@ def score_ranking(ranking: Ranking, *, ks: Sequence[int] = (10, 20), metrics: Se
 
 
 def evaluate(model: Recommender, split: Split, *, ks: Sequence[int] = (10, 20), target: Target = "test",
-             metrics: Sequence[Metric] = DEFAULT_METRICS, diversity_attribute: str | None = "category") -> EvaluationResult:
+             metrics: Sequence[Metric] = DEFAULT_METRICS,
+             diversity_attribute: str | None = "category") -> EvaluationResult:
     """Evaluate a fitted model on `split` with full ranking (PROTOCOL.md).
 
     Example:

@@ -42,17 +42,19 @@ def recall(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
         >>> recall(np.array([[True, False, True]]), np.array([4]), 3)
         array([0.5])
     """
-    return hits[:, :k].sum(1) / np.maximum(n_relevant, 1)
+    values: Values = hits[:, :k].sum(1) / np.maximum(n_relevant, 1)
+    return values
 
 
 def precision(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
     """hits@K / K."""
-    return hits[:, :k].sum(1) / k
+    values: Values = hits[:, :k].sum(1) / k
+    return values
 
 
 def hit_rate(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
     """1 if any of the first K is relevant."""
-    return hits[:, :k].any(1).astype(np.float64)
+    return np.asarray(hits[:, :k].any(1), dtype=np.float64)
 
 
 def ndcg(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
@@ -66,7 +68,8 @@ def ndcg(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
     dcg = (hits[:, :k] * disc[: hits[:, :k].shape[1]]).sum(1)
     ideal = np.concatenate([[0.0], np.cumsum(disc)])
     idcg = ideal[np.minimum(n_relevant, k)]
-    return np.divide(dcg, idcg, out=np.zeros_like(dcg), where=idcg > 0)
+    values: Values = np.divide(dcg, idcg, out=np.zeros_like(dcg), where=idcg > 0)
+    return values
 
 
 def mrr(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> Values:
@@ -81,7 +84,8 @@ def mean_average_precision(hits: BoolMatrix, n_relevant: np.ndarray, k: int) -> 
     top = hits[:, :k].astype(np.float64)
     precision_at = np.cumsum(top, 1) / np.arange(1, top.shape[1] + 1)
     denom = np.minimum(n_relevant, k).astype(np.float64)
-    return np.divide((precision_at * top).sum(1), denom, out=np.zeros(len(top)), where=denom > 0)
+    values: Values = np.divide((precision_at * top).sum(1), denom, out=np.zeros(len(top)), where=denom > 0)
+    return values
 
 
 @dataclass(frozen=True)

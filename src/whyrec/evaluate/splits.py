@@ -52,7 +52,9 @@ class TemporalUserSplit(BaseModel):
     @property
     def protocol(self) -> str:
         default = self.test_percent == 20 and self.valid_percent == 10
-        return PROTOCOL_NAME if default else f"temporal-user-holdout(test={self.test_percent}%,valid={self.valid_percent}%)"
+        if default:
+            return PROTOCOL_NAME
+        return f"temporal-user-holdout(test={self.test_percent}%,valid={self.valid_percent}%)"
 
 
 class LeaveLastOutSplit(BaseModel):
@@ -85,8 +87,8 @@ class GlobalTimeSplit(BaseModel):
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         total = len(order)
-        test_start = total - int(round(total * self.test_percent / 100))
-        valid_start = test_start - int(round(total * self.valid_percent / 100))
+        test_start = total - round(total * self.test_percent / 100)
+        valid_start = test_start - round(total * self.valid_percent / 100)
         return np.where(rank >= test_start, TEST, np.where(rank >= valid_start, VALID, TRAIN)).astype(np.int8)
 
     @property
@@ -183,7 +185,7 @@ class Split:
         """Number of distinct (user, item) pairs in each part."""
         ds = self.dataset
         key = ds.events.user.astype(np.int64) * ds.n_items + ds.events.item
-        return {name: int(len(np.unique(key[self.part == code])))
+        return {name: len(np.unique(key[self.part == code]))
                 for name, code in (("train", TRAIN), ("valid", VALID), ("test", TEST))}
 
 
@@ -224,4 +226,4 @@ def make_splitter(kind: str, **params: object) -> Splitter:
 
         raise ConfigError(f"unknown split {kind!r}; valid splits: {', '.join(classes)}.", field="split",
                           allowed=tuple(classes))
-    return classes[kind](**params)  # type: ignore[no-any-return]
+    return classes[kind](**params)

@@ -108,7 +108,8 @@ class LimeExplainer(MaskedExplainer):
         width = 0.75 * np.sqrt(m) / np.sqrt(m)  # lime's default kernel width, on the normalised distance
 
         def kernel(d: np.ndarray) -> np.ndarray:
-            return np.sqrt(np.exp(-(d ** 2) / width ** 2))
+            similarity: np.ndarray = np.sqrt(np.exp(-(d ** 2) / width ** 2))
+            return similarity
 
         base = LimeBase(kernel, random_state=self.config.seed)
         weights = np.zeros((outputs.shape[1], m))

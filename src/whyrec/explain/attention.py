@@ -41,7 +41,8 @@ def rollout(weights: tuple[np.ndarray, ...]) -> np.ndarray:
         mixed = layer.mean(0) + np.eye(length)
         mixed = mixed / mixed.sum(1, keepdims=True)
         flow = mixed @ flow
-    return flow[-1]
+    shares: np.ndarray = flow[-1]
+    return shares
 
 
 class AttentionExplainer(HistoryWeightsExplainer):

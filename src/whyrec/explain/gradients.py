@@ -25,13 +25,13 @@ import numpy as np
 
 from whyrec._types import IndexArray
 from whyrec.data.history import History, HistoryBatch
+from whyrec.errors import UnsupportedModelError
 from whyrec.explain.base import (
     BaseExplainer,
     ExplainerConfig,
     HistoryWeights,
     ItemEvidence,
     ScoredHistory,
-    UnsupportedModelError,
     history_evidence,
 )
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod
@@ -151,7 +151,8 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
                 rows.append(weights)
                 base.append(float(empty[target]))
             return distinct, np.array(rows).reshape(len(targets), len(distinct)), np.array(base)
-        raise UnsupportedModelError(self.method, model.name, "a differentiable scorer (torch_scorer or embedding_scorer)")
+        raise UnsupportedModelError(self.method, model.name,
+                                    "a differentiable scorer (torch_scorer or embedding_scorer)")
 
     def attribute(self, model: Recommender, history: History, items: IndexArray,
                   scored: ScoredHistory) -> HistoryWeights | _FieldWeights:

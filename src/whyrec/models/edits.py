@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
-from whyrec._types import FloatArray, IndexArray
+from whyrec._types import FloatArray
 from whyrec.data.history import History
 
 __all__ = ["EditScorer", "LinearEdits"]
@@ -64,9 +65,11 @@ class LinearEdits:
         # computed in the rows' precision: float32 rows (EASE) make this several times cheaper than float64
         coef = np.zeros((len(sets), len(removed)), dtype=rows.dtype)
         coef[flat_rows, column] = weight[flat]
-        return ((self.base32 if rows.dtype == np.float32 else self.base) - coef @ rows).astype(np.float32, copy=False)
+        scores: FloatArray = ((self.base32 if rows.dtype == np.float32 else self.base) - coef @ rows).astype(
+            np.float32, copy=False)
+        return scores
 
-    def prefixes(self, orders: IndexArray) -> FloatArray:
+    def prefixes(self, orders: npt.NDArray[np.integer[Any]]) -> FloatArray:
         """(n_orders, steps, n_items) scores without the first 1..steps items of each row of `orders`.
 
         `orders` is (n_orders, steps) distinct history items per row; -1 pads a short row (removes nothing).
@@ -80,4 +83,6 @@ class LinearEdits:
         removed = rows * coef.astype(rows.dtype)[:, :, None]
         for step in range(1, removed.shape[1]):  # a running sum; np.cumsum over a middle axis is many times slower
             np.add(removed[:, step - 1], removed[:, step], out=removed[:, step])
-        return ((self.base32 if rows.dtype == np.float32 else self.base) - removed).astype(np.float32, copy=False)
+        scores: FloatArray = ((self.base32 if rows.dtype == np.float32 else self.base) - removed).astype(
+            np.float32, copy=False)
+        return scores

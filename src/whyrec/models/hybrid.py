@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import Field, field_validator, model_validator
 
 from whyrec._types import FloatArray
@@ -61,7 +62,7 @@ class HybridConfig(ModelConfig):
         return self
 
 
-def standardize(scores: FloatArray, over: np.ndarray) -> FloatArray:
+def standardize(scores: np.ndarray, over: np.ndarray) -> npt.NDArray[np.float64]:
     """Per-row z-scores, with mean and standard deviation taken over the columns `over` (bool mask).
 
     A row that is constant over `over` (an empty history) becomes all zeros.

@@ -15,7 +15,7 @@ from whyrec.models.implicit_mf import ALS, BPR
 from whyrec.models.itemknn import ItemKNN
 from whyrec.models.popular import MostPopular
 
-__all__ = ["MODEL_NAMES", "MODELS", "create_model", "model_class"]
+__all__ = ["MODELS", "MODEL_NAMES", "create_model", "model_class"]
 
 #: Models without heavy dependencies, imported eagerly.
 MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostPopular, ItemKNN, EASE, ALS, BPR)}

@@ -152,7 +152,8 @@ class TextModel(BaseRecommender[TextConfig]):
         profile = recency_profiles(histories, self.item_embeddings_, self.config.recency_decay)
         norm = np.linalg.norm(profile, axis=1, keepdims=True)
         profile = np.divide(profile, norm, out=np.zeros_like(profile), where=norm > 0)
-        return profile @ self.item_embeddings_.T
+        scores: FloatArray = profile @ self.item_embeddings_.T
+        return scores
 
     def state(self) -> dict[str, np.ndarray]:
         return {"item_embeddings": self.item_embeddings_}

@@ -40,7 +40,8 @@ def _sample_within(groups: np.ndarray, weights: np.ndarray, n_groups: int, chose
     cdf = np.cumsum(w) - np.concatenate([[0.0], np.cumsum(totals)])[g]
     cdf = g + cdf / np.maximum(totals[g], 1e-12)
     pos = np.searchsorted(cdf, chosen + np.clip(uniform, 1e-9, 1 - 1e-9), side="left")
-    return order[np.minimum(pos, len(order) - 1)].astype(np.int32)
+    drawn: np.ndarray = order[np.minimum(pos, len(order) - 1)].astype(np.int32)
+    return drawn
 
 
 def _pick_preferred(rng: np.random.Generator, allowed: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -129,7 +130,7 @@ def _interactions(rng: np.random.Generator, n_events: int, prefs: _Preferences,
     """(user, item) of every interaction, users in order; each interaction later becomes 1-3 events."""
     n_users = len(prefs.category)
     funnel = 1 + _CART_RATE + _CART_RATE * _PURCHASE_RATE + (1 - _CART_RATE) * _BUY_NOW_RATE
-    n_interactions = max(n_users, int(round(n_events / funnel)))
+    n_interactions = max(n_users, round(n_events / funnel))
     activity = rng.lognormal(0.0, 0.8, n_users)
     share = activity / activity.sum() * (n_interactions - n_users)  # everyone gets 1, the rest by activity
     per_user = np.floor(share).astype(np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -52,10 +53,11 @@ class DeepFMNet(nn.Module):
                                  nn.Linear(h, h), nn.ReLU(), nn.Dropout(cfg.dropout), nn.Linear(h, 1))
 
     @staticmethod
-    def mean_of(emb: nn.Embedding, codes: torch.Tensor) -> torch.Tensor:
+    def mean_of(emb: nn.Module, codes: torch.Tensor) -> torch.Tensor:
         """(..., max_values) codes -> (..., width) mean of the non-padding values."""
         count = (codes != _PAD).sum(-1, keepdim=True).clamp(min=1)
-        return emb(codes).sum(-2) / count
+        mean: torch.Tensor = emb(codes).sum(-2) / count
+        return mean
 
     def item_fields(self, items: torch.Tensor, codes: Sequence[torch.Tensor]) -> torch.Tensor:
         """(...,) item indices -> (..., n_item_fields, width)."""
@@ -74,7 +76,8 @@ class DeepFMNet(nn.Module):
         summed = e.sum(-2)
         pairwise = 0.5 * (summed.pow(2) - e.pow(2).sum(-2)).sum(-1)
         deep = self.mlp(e.flatten(-2)).squeeze(-1)
-        return self.bias + x[..., 0].sum(-1) + pairwise + deep
+        scores: torch.Tensor = self.bias + x[..., 0].sum(-1) + pairwise + deep
+        return scores
 
     def score_all(self, xu: torch.Tensor, xi: torch.Tensor) -> torch.Tensor:
         """(n, n_user_fields, width) and (m, n_item_fields, width) -> (n, m) scores, factored by side.
@@ -86,7 +89,7 @@ class DeepFMNet(nn.Module):
         su, si = eu.sum(1), ei.sum(1)
         own_u = xu[..., 0].sum(-1) + 0.5 * (su.pow(2) - eu.pow(2).sum(1)).sum(-1)
         own_i = xi[..., 0].sum(-1) + 0.5 * (si.pow(2) - ei.pow(2).sum(1)).sum(-1)
-        first = self.mlp[0]
+        first = cast(nn.Linear, self.mlp[0])
         split = self.n_item_fields * self.cfg.embedding_size
         pre_i = ei.flatten(1) @ first.weight[:, :split].T + first.bias
         pre_u = eu.flatten(1) @ first.weight[:, split:].T

@@ -26,4 +26,5 @@ class GRU4RecNet(nn.Module):
     def forward(self, sequences: torch.Tensor) -> torch.Tensor:
         """(n, length) padded item codes -> (n, length, n_items) next-item logits at every position."""
         hidden, _ = self.gru(self.drop(self.item_embedding(sequences)))
-        return self.output(self.drop(hidden))
+        logits: torch.Tensor = self.output(self.drop(hidden))
+        return logits

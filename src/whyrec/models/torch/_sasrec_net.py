@@ -33,7 +33,8 @@ class SASRecBlock(nn.Module):
         if keep is not None:
             keep.append(weights)
         x = x + self.drop(out)
-        return x + self.drop(self.ffn(self.norm2(x)))
+        states: torch.Tensor = x + self.drop(self.ffn(self.norm2(x)))
+        return states
 
 
 class SASRecNet(nn.Module):
@@ -68,7 +69,8 @@ class SASRecNet(nn.Module):
         mask = mask.repeat_interleave(cfg.attention_heads, dim=0)
         for block in self.blocks:
             x = block(x, mask, keep)
-        return self.norm(x)
+        states: torch.Tensor = self.norm(x)
+        return states
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """(n, L) padded item ids -> (n, L, d) states; position L-1 summarises the whole history."""

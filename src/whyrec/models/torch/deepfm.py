@@ -196,7 +196,7 @@ class DeepFM(BaseRecommender[DeepFMConfig]):
                 scores = net(torch.cat([xi, xu_all], dim=-2))  # (b, 1 + n_neg)
                 loss = -torch.nn.functional.logsigmoid(scores[:, :1] - scores[:, 1:]).mean()
                 optimizer.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
                 optimizer.step()
                 total += loss.item() * b
             return total / max(1, len(order))

@@ -135,7 +135,7 @@ class GRU4Rec(BaseRecommender[GRU4RecConfig]):
                 logits = self.module_(inputs)[mask]
                 loss = torch.nn.functional.cross_entropy(logits, targets[mask] - 1)
                 optimizer.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
                 optimizer.step()
                 total += loss.item() * int(mask.sum())
                 count += int(mask.sum())

@@ -223,7 +223,8 @@ class LightGCN(BaseRecommender[LightGCNConfig]):
         return scorer
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
-        return self.user_embeddings(histories) @ self.item_embeddings_.T
+        scores: FloatArray = self.user_embeddings(histories) @ self.item_embeddings_.T
+        return scores
 
     def state(self) -> dict[str, np.ndarray]:
         return {**module_state(self.module_), "item_embeddings": self.item_embeddings_.copy(),

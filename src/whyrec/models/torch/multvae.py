@@ -87,7 +87,7 @@ class MultVAE(BaseRecommender[MultVAEConfig]):
                 beta = cfg.kl_weight * min(1.0, step / cfg.anneal_steps)
                 loss = likelihood + beta * kl
                 optimizer.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
                 optimizer.step()
                 step += 1
                 total += loss.item() * len(batch)
@@ -125,7 +125,8 @@ class MultVAE(BaseRecommender[MultVAEConfig]):
         self.module_.eval()
         with torch.no_grad():
             logits = self.module_(torch.from_numpy(histories.binary.toarray()))[0]
-        return logits.numpy()
+        scores: FloatArray = logits.numpy()
+        return scores
 
     def state(self) -> dict[str, np.ndarray]:
         return module_state(self.module_)

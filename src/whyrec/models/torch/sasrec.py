@@ -72,9 +72,9 @@ class SASRec(BaseRecommender[SASRecConfig]):
     """Causal self-attention over the time-ordered history; the last position's state scores every item.
 
     Trained to predict the next item at every position with a full softmax over every window of each user's
-    sequence (the windows GRU4Rec trains on), with a per-item output bias. A new history is scored by running it through the same network, and the
-    attention of every layer and head is available for explanations (:meth:`attention`). Kang & McAuley,
-    "Self-Attentive Sequential Recommendation", ICDM 2018.
+    sequence (the windows GRU4Rec trains on), with a per-item output bias. A new history is scored by running it
+    through the same network, and the attention of every layer and head is available for explanations
+    (:meth:`attention`). Kang & McAuley, "Self-Attentive Sequential Recommendation", ICDM 2018.
     """
 
     name = "sasrec"
@@ -111,7 +111,7 @@ class SASRec(BaseRecommender[SASRecConfig]):
                 logits = self.module_.scores(self.module_(inputs)[mask])
                 loss = torch.nn.functional.cross_entropy(logits, targets[mask] - 1)
                 optimizer.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
                 optimizer.step()
                 total += loss.item() * int(mask.sum())
                 count += int(mask.sum())
