@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whyrec import __version__
 from whyrec.serve.errors import error_response, install_error_handlers
+from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
-from whyrec.serve.routes import admin, events, health, items, recommendations, users
+from whyrec.serve.routes import admin, events, health, items, recommendations, tokens, users
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage
@@ -33,9 +35,13 @@ def create_app(settings: ServeSettings) -> FastAPI:
     The run is loaded and the store opened when the app starts (its lifespan), so use
     ``with TestClient(create_app(settings)) as client:`` in tests.
 
+    Raises:
+        ConfigError: ``settings.auth`` is on without any API key, or a key entry is malformed.
+
     Example:
         >>> app = create_app(ServeSettings(run_dir="runs/ease"))  # doctest: +SKIP
     """
+    guard = Guard(settings)  # a missing key or a bad key entry fails here, before anything starts
     metrics = Metrics()
 
     @asynccontextmanager
@@ -54,13 +60,18 @@ def create_app(settings: ServeSettings) -> FastAPI:
                   description="Explainable recommendations with a live feedback loop. Errors read "
                               '`{"error": {"code", "message", "loc"}}`.')
     app.state.settings = settings
+    app.state.guard = guard
     app.state.metrics = metrics
     app.state.service = None
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
-    for module in (recommendations, users, events, items, admin, health):
+    for module in (recommendations, users, events, items, tokens, admin, health):
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 

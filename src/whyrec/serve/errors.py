@@ -84,7 +84,7 @@ async def _whyrec(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "batch_too_large"}
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "batch_too_large", 429: "rate_limited"}
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"No route {request.method} {request.url.path}. See /docs for the routes."

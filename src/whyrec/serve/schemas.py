@@ -30,6 +30,8 @@ __all__ = [
     "ReloadIn",
     "ReloadOut",
     "SimilarItemOut",
+    "ShopperTokenIn",
+    "ShopperTokenOut",
     "SimilarItemsOut",
     "UserSettingsIn",
 ]
@@ -183,6 +185,25 @@ class UserSettingsIn(BaseModel):
 
     personalization: bool = True
     """False: recommendations by popularity, without the user's history."""
+
+
+class ShopperTokenIn(BaseModel):
+    """Whom a shopper token speaks for, and for how long."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Identifier
+    ttl_s: int | None = Field(default=None, ge=60, le=31 * 86_400, strict=True)
+    """Lifetime in seconds (default 3600; capped by the service's ``token_max_ttl_s``)."""
+
+
+class ShopperTokenOut(BaseModel):
+    """A shopper token: send it as ``Authorization: Bearer <token>``."""
+
+    token: str
+    user_id: str
+    expires_at: int
+    """Epoch seconds."""
 
 
 class ReloadIn(BaseModel):

@@ -7,8 +7,8 @@ from functools import partial
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from whyrec.serve.deps import MetricsDep, ServiceDep, SettingsDep
-from whyrec.serve.errors import BatchTooLargeError
+from whyrec.serve.deps import EventsAccess, MetricsDep, ServiceDep, SettingsDep
+from whyrec.serve.errors import AdminAuthError, BatchTooLargeError
 from whyrec.serve.feedback import now_utc
 from whyrec.serve.schemas import ErrorBody, EventsAccepted, EventsIn
 from whyrec.serve.storage import NewEvent
@@ -19,8 +19,9 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
 @router.post("", status_code=201, response_model=EventsAccepted,
-             responses={404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-async def post_events(service: ServiceDep, settings: SettingsDep, metrics: MetricsDep,
+             responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                        422: {"model": ErrorBody}})
+async def post_events(caller: EventsAccess, service: ServiceDep, settings: SettingsDep, metrics: MetricsDep,
                       body: EventsIn) -> EventsAccepted:
     """Store a batch of events. Every item must be in the served run (else 404 and nothing is stored).
 
@@ -31,6 +32,8 @@ async def post_events(service: ServiceDep, settings: SettingsDep, metrics: Metri
         raise BatchTooLargeError(f"The batch has {len(body.events):,} events; the service takes at most "
                                  f"{settings.max_batch:,} per request. Split it.", size=len(body.events),
                                  limit=settings.max_batch)
+    if caller.is_shopper and any(e.user_id != caller.user_id for e in body.events):
+        raise AdminAuthError("A shopper token may post only its own user's events.", status=403)
     now = now_utc()
     events = [NewEvent(user_id=e.user_id, item_id=e.item_id, event_type=e.event_type, value=e.value,
                        timestamp=e.timestamp or now) for e in body.events]

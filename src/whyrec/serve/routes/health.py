@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from whyrec.errors import WhyrecError
-from whyrec.serve.deps import MetricsDep
+from whyrec.serve.deps import MetricsAccess, MetricsDep, PublicAccess
 from whyrec.serve.schemas import Health, Readiness
 
 __all__ = ["router"]
@@ -16,13 +16,14 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
-    """Liveness: the process answers."""
+async def healthz(_: PublicAccess) -> Health:
+    """Liveness: the process answers (no credentials needed; on the event loop, so it answers while database
+    calls wait in the thread pool)."""
     return Health()
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-def readyz(request: Request) -> Response:
+def readyz(_: PublicAccess, request: Request) -> Response:
     """Readiness: 200 once a run is loaded and the store answers, else 503."""
     service = getattr(request.app.state, "service", None)
     served = service.runs.current if service is not None else None
@@ -36,6 +37,6 @@ def readyz(request: Request) -> Response:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(metrics: MetricsDep) -> Response:
-    """Prometheus text format."""
+def metrics(_: MetricsAccess, metrics: MetricsDep) -> Response:
+    """Prometheus text format (a read key when authentication is on)."""
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
