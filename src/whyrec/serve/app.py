@@ -19,7 +19,15 @@ from whyrec import __version__
 from whyrec.serve.errors import error_response, install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
-from whyrec.serve.routes import admin, events, health, items, recommendations, tokens, users
+from whyrec.serve.routes import (
+    admin,
+    events,
+    health,
+    items,
+    recommendations,
+    tokens,
+    users,
+)
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from whyrec.explain.explanation import Explanation, Lang
-from whyrec.serve.deps import ItemIdPath, KQuery, LangQuery, MethodQuery, ServiceDep, UserIdPath, UserReadAccess
+from whyrec.serve.deps import (
+    ItemIdPath,
+    KQuery,
+    LangQuery,
+    MethodQuery,
+    ServiceDep,
+    UserIdPath,
+    UserReadAccess,
+)
 from whyrec.serve.schemas import ErrorBody, RecommendationsOut
 
 __all__ = ["router"]
