@@ -80,7 +80,8 @@ async def _whyrec(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DataError):
         return error_response(422, "invalid_data", str(exc))
     logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
-    return error_response(503, "unavailable", f"{type(exc).__name__}: {exc}")
+    message = str(exc).replace(getattr(exc, "url", None) or "\0", "(configured)")  # no URL or path in a response
+    return error_response(503, "unavailable", f"{type(exc).__name__}: {message}")
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

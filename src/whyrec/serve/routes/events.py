@@ -40,7 +40,12 @@ async def post_events(caller: EventsAccess, service: ServiceDep, settings: Setti
     call = partial(service.feedback.post_events, events, locs=[("body", "events", i) for i in range(len(events))])
     # SQLite commits in a few milliseconds: inline on the event loop, because a pool thread that waits for the
     # GIL after each of its statements, while the loop serves reads, takes ten times longer (the convoy
-    # effect). A networked database goes through the thread pool.
-    ids = call() if service.storage.backend == "sqlite" else await run_in_threadpool(call)
+    # effect). But never wait on the loop: when another writer holds the lock, the write goes to the thread
+    # pool, where it waits (up to the busy timeout) while the loop serves other requests. A networked
+    # database always goes through the thread pool.
+    ids = call(wait=False) if service.storage.backend == "sqlite" else None
+    if ids is None:
+        ids = await run_in_threadpool(call)
+    assert ids is not None
     metrics.events.inc(len(ids))
     return EventsAccepted(accepted=len(ids), ids=ids)
