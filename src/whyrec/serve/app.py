@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whyrec import __version__
-from whyrec.serve.errors import error_response, install_error_handlers
+from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
+from whyrec.serve.request_rules import RequestRulesMiddleware
 from whyrec.serve.routes import (
     admin,
     events,
@@ -73,9 +74,11 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.state.service = None
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
-    for module in (recommendations, users, events, items, tokens, admin, health):
+    routers = (recommendations, users, events, items, tokens, admin, health)  # one router per resource
+    for module in routers:
         app.include_router(module.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,
+                       routes=[r for m in routers for r in m.router.routes if isinstance(r, APIRoute)])
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
@@ -87,52 +90,3 @@ def create_app(settings: ServeSettings) -> FastAPI:
 def create_app_from_env() -> FastAPI:
     """The app described by the ``WHYREC_*`` environment (uvicorn's factory for worker processes)."""
     return create_app(ServeSettings.from_env())
-
-
-class BodyLimitMiddleware:
-    """Answers 413 to a request body over `max_bytes`, before anything parses it.
-
-    The Content-Length header is checked first; a chunked body is counted as it arrives.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.max_bytes
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await self._reject(scope, receive, send)
-                    return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
-
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, "batch_too_large", f"The request body is over {self.max_bytes:,} bytes; "
-                                  "send fewer events per request.")
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass

@@ -6,9 +6,11 @@ pool, one thread hop per dependency per request.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import AfterValidator
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from whyrec.explain.explanation import Lang
@@ -16,7 +18,7 @@ from whyrec.serve.auth import ANONYMOUS, Principal, Scope
 from whyrec.serve.errors import AdminAuthError
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics
-from whyrec.serve.schemas import MAX_ID, ExplainMethodParam
+from whyrec.serve.schemas import MAX_ID, ExplainMethodParam, check_identifier
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 
@@ -87,7 +89,8 @@ class Access:
             if not self.shopper:
                 raise AdminAuthError("A shopper token cannot call this route; it needs an API key with the "
                                      f"{self.scope} scope.", status=403)
-            if self.own_user and request.path_params.get("user_id") != principal.user_id:
+            path_user = unicodedata.normalize("NFC", request.path_params.get("user_id", ""))
+            if self.own_user and path_user != principal.user_id:
                 raise AdminAuthError("This shopper token speaks for another user.", status=403)
         elif principal.scope is None or not principal.scope.includes(self.scope):
             raise AdminAuthError(f"This route needs an API key with the {self.scope} scope; the key "
@@ -114,8 +117,11 @@ AdminAccess = Annotated[Principal, Depends(Access(Scope.ADMIN))]
 """An admin key (reload, run switching)."""
 AdminDep = AdminAccess
 
-UserIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="The user's id.")]
-ItemIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="An item id of the served run.")]
+UserIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="The user's id (NFC-normalised, "
+                                                                            "printable)."),
+                      AfterValidator(check_identifier)]
+ItemIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="An item id of the served run."),
+                      AfterValidator(check_identifier)]
 KQuery = Annotated[int, Query(ge=1, le=100, description="List length.")]
 LangQuery = Annotated[Lang, Query(description="Language of the reasons.")]
 MethodQuery = Annotated[ExplainMethodParam | None, Query(

@@ -5,10 +5,12 @@ Explanations are returned as :class:`whyrec.explain.Explanation`, the schema the
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from whyrec.explain.explanation import Explanation
 
@@ -22,6 +24,8 @@ __all__ = [
     "ExplainMethodParam",
     "Health",
     "Identifier",
+    "Timestamp",
+    "check_identifier",
     "ProfileOut",
     "ProfileTag",
     "Readiness",
@@ -43,22 +47,52 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-def _check_identifier(value: str) -> str:
+def check_identifier(value: str) -> str:
+    """An id in its one form: NFC-normalised, printable, not blank (the rule of path and body ids alike).
+
+    Raises:
+        ValueError: the id is blank, or has a character that is not printable (controls such as ``\\x01``,
+            ``\\n``, ``\\x7f``, ``\\x85``, format characters, unpaired surrogates, line separators).
+    """
+    value = unicodedata.normalize("NFC", value)
     if not value.strip():
         raise ValueError("must contain a non-space character")
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise ValueError("must not contain control characters or unpaired surrogates")
+    if not value.isprintable():
+        bad = next(c for c in value if not c.isprintable())
+        raise ValueError(f"must be printable text; it has the character U+{ord(bad):04X} "
+                         f"({unicodedata.name(bad, unicodedata.category(bad))})")
     return value
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(_check_identifier)]
-"""A user or item id: 1 to 256 characters, not blank, no control characters."""
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(check_identifier)]
+"""A user or item id: 1 to 256 characters, NFC-normalised, printable (no control characters), not blank."""
 EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  examples=["view", "click", "cart", "purchase", "rating", "not_interested"])]
 """An event name: the built-in ones have weights (view 1, click 2, cart 3, purchase 5, rating = its value);
 ``not_interested`` hides the item; any other name weighs 1."""
 ExplainMethodParam = Literal["exact", "counterfactual", "attribute", "kg"]
 """Explanation methods the service offers."""
+
+
+def _epoch_seconds(value: Any) -> Any:
+    """Numbers (and numeric strings) are epoch seconds, whatever their size: never guessed as milliseconds."""
+    if isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or not (_EARLIEST.timestamp() <= value <= _LATEST.timestamp()):
+            hint = " (it looks like milliseconds: divide by 1000)" if 1e11 <= abs(value) < 1e14 else ""
+            raise ValueError(f"epoch seconds must lie between {_EARLIEST.year} and {_LATEST.year}; got {value!r}{hint}")
+        return datetime.fromtimestamp(value, UTC)
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_epoch_seconds)]
+"""ISO 8601 (a time without a zone is UTC) or epoch seconds (a number, never read as milliseconds)."""
 
 
 class EventIn(BaseModel):
@@ -70,10 +104,11 @@ class EventIn(BaseModel):
     user_id: Identifier
     item_id: Identifier
     event_type: EventType = "view"
-    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
+    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12, strict=True)
     """A rating (required and positive for ``rating``) or an amount."""
-    timestamp: datetime | None = None
-    """When it happened: ISO 8601 or epoch seconds; a time without zone is UTC; default: now."""
+    timestamp: Timestamp | None = None
+    """When it happened: ISO 8601 or epoch seconds (numbers are always seconds); a time without zone is UTC;
+    default: now."""
 
     @model_validator(mode="after")
     def _rating_has_value(self) -> EventIn:
@@ -183,8 +218,8 @@ class UserSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    personalization: bool = True
-    """False: recommendations by popularity, without the user's history."""
+    personalization: bool = Field(default=True, strict=True)
+    """False: recommendations by popularity, without the user's history (JSON true or false only)."""
 
 
 class ShopperTokenIn(BaseModel):
