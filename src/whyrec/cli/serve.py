@@ -23,7 +23,8 @@ def serve(
                                                                           "store, so any worker answers any "
                                                                           "user).")] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
-    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request (user ids "
+                                                                              "as keyed hashes).")] = True,
     auth: Annotated[bool | None, typer.Option("--auth/--no-auth", help="Require an API key or shopper token on "
                                                                      "every route but /healthz and /readyz. "
                                                                      "Default: on for every host but loopback; "
@@ -57,7 +58,8 @@ def serve(
     except ValueError:
         loopback = False
     settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
-                                      (None if loopback else True), switch_run=publish or None)
+                                      (None if loopback else True), switch_run=publish or None,
+                                      access_log=access_log)
     Guard(settings)  # authentication on without a key: refuse here, with the CLI's one-line error
     if not loopback and not settings.auth:
         out.print(f"warning: serving {host} without authentication (--no-auth): anyone who reaches the port can "
@@ -68,11 +70,11 @@ def serve(
     out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/196/recommendations"
               f"?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
     # several processes: publish the run once here, and let each worker build its app from the environment
     with Storage.open(settings.db_url) as storage:
         publish_run(storage, settings.run_dir, switch=settings.switch_run)
     os.environ.update(settings.model_copy(update={"publish_run": False}).to_env())
     uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log)
+                log_level=log_level, access_log=False)  # the app logs requests, user ids hashed

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from whyrec import __version__
+from whyrec.serve.access_log import AccessLogMiddleware
 from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
@@ -84,6 +85,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.access_log:
+        salt = settings.log_salt.get_secret_value().encode() if settings.log_salt else None
+        app.add_middleware(AccessLogMiddleware, salt=salt)
     return app
 
 

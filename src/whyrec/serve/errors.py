@@ -79,9 +79,14 @@ async def _whyrec(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "invalid_setting", str(exc), [part, exc.field] if exc.field else None)
     if isinstance(exc, DataError):
         return error_response(422, "invalid_data", str(exc))
-    logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
+    logger.error("request %s %s failed: %s", request.method, _route(request), exc)
     message = str(exc).replace(getattr(exc, "url", None) or "\0", "(configured)")  # no URL or path in a response
     return error_response(503, "unavailable", f"{type(exc).__name__}: {message}")
+
+
+def _route(request: Request) -> str:
+    """The route template (``/v1/users/{user_id}``): logs carry no user id."""
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -94,7 +99,7 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unexpected error in %s %s", request.method, request.url.path)
+    logger.exception("unexpected error in %s %s", request.method, _route(request))
     return error_response(500, "internal_error", "The service failed unexpectedly; the error is logged.")
 
 

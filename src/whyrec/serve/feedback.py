@@ -13,7 +13,7 @@ import numpy as np
 
 from whyrec.errors import ItemNotFoundError, UnknownIdError
 from whyrec.serve.lifecycle import RunLifecycle
-from whyrec.serve.schemas import ProfileOut, ProfileTag
+from whyrec.serve.schemas import ErasureOut, ProfileOut, ProfileTag
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.storage import NewEvent, Storage, UserSettings
 from whyrec.serve.user_cache import UserStates
@@ -112,10 +112,12 @@ class Feedback:
         """The user's settings (defaults when none were stored)."""
         return self.storage.settings(user_id)
 
-    def erase(self, user_id: str) -> None:
-        """Delete the user's stored events, settings and removed tags."""
-        self.storage.delete_user(user_id)
+    def erase(self, user_id: str) -> ErasureOut:
+        """Delete the user's stored events, settings and removed tags, and this worker's cached state of them
+        (other workers drop theirs at the user's next request: the stored version changed)."""
+        removed = self.storage.erase_user(user_id)
         self.states.forget(user_id)
+        return ErasureOut(user_id=user_id, **removed)
 
 
 def now_utc() -> datetime:

@@ -107,12 +107,12 @@ class RunLifecycle:
             try:
                 served = load_served_run(path, current + 1)
             except (ConfigError, IncompatibleRunError) as e:
-                raise ConfigError(str(e), source="run_dir", field="run_dir") from e
+                raise ConfigError(_without_paths(str(e), path), source="run_dir", field="run_dir") from e
             except WhyrecError:
                 raise
             except (OSError, ValueError) as e:  # unreadable files, a path with a NUL byte...
-                raise ConfigError(f"cannot load run {str(path)!r}: {e}. Give a run directory made by "
-                                  "`whyrec train --out DIR`.", source="run_dir", field="run_dir") from e
+                raise ConfigError(f"cannot load run {path.name!r}: {type(e).__name__}. Give a run directory made "
+                                  "by `whyrec train --out DIR`.", source="run_dir", field="run_dir") from e
             self._publish(served)
             self._served = served
             self._on_swap()
@@ -168,6 +168,13 @@ class RunLifecycle:
                 return True
             time.sleep(0.05)
         return False
+
+
+def _without_paths(message: str, path: Path) -> str:
+    """`message` with the run's folder named by its last part only (responses carry no server paths)."""
+    for shown in sorted({str(path), str(path.absolute()), str(path.resolve())}, key=len, reverse=True):
+        message = message.replace(shown, path.name)
+    return message
 
 
 @dataclass(frozen=True)

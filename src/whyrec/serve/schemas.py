@@ -17,6 +17,7 @@ from whyrec.explain.explanation import Explanation
 __all__ = [
     "ApiError",
     "ErrorBody",
+    "ErasureOut",
     "EventIn",
     "EventType",
     "EventsAccepted",
@@ -220,6 +221,25 @@ class UserSettingsIn(BaseModel):
 
     personalization: bool = Field(default=True, strict=True)
     """False: recommendations by popularity, without the user's history (JSON true or false only)."""
+
+
+NOT_ERASED = ("training data: the user's events inside the served run, until a run trained on data without them "
+              "is loaded (whyrec train, then POST /v1/admin/reload)",
+              "log lines: they carry a keyed hash of the user id, never the id itself")
+
+
+class ErasureOut(BaseModel):
+    """What an erasure removed, and what it cannot."""
+
+    user_id: str
+    events: int
+    """Stored events deleted."""
+    settings: int
+    """Settings rows deleted (0 or 1)."""
+    removed_tags: int
+    """Removed-tag rows deleted."""
+    not_removed: list[str] = Field(default_factory=lambda: list(NOT_ERASED))
+    """What stays, and how it goes."""
 
 
 class ShopperTokenIn(BaseModel):

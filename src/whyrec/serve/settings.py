@@ -85,6 +85,11 @@ class ServeSettings(BaseModel):
     Without it, a server started on a database that serves another run refuses to start."""
     ready_check_s: float = Field(default=5.0, ge=0.0)
     """How often ``/readyz`` runs the database's integrity check (SQLite ``PRAGMA quick_check``)."""
+    access_log: bool = False
+    """Log every request to the ``whyrec.access`` logger, user ids replaced by a keyed hash."""
+    log_salt: SecretStr | None = None
+    """Key of the hash of user ids in the access log (the same in every worker lets lines be correlated);
+    None: a random one per process."""
     evidence: int = Field(default=5, ge=1, le=50)
     """Evidence entries per explanation."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path
 
 from whyrec.serve.deps import ServiceDep, UserAccess, UserIdPath
-from whyrec.serve.schemas import MAX_ID, ErrorBody, ProfileOut, UserSettingsIn
+from whyrec.serve.schemas import MAX_ID, ErasureOut, ErrorBody, ProfileOut, UserSettingsIn
 from whyrec.serve.storage import UserSettings
 
 __all__ = ["router"]
@@ -49,9 +49,8 @@ def put_settings(_: UserAccess, service: ServiceDep, user_id: UserIdPath, body: 
     return UserSettingsIn(personalization=stored.personalization)
 
 
-@router.delete("", status_code=204, response_class=Response)
-def erase(_: UserAccess, service: ServiceDep, user_id: UserIdPath) -> Response:
-    """Erase the user's stored events, settings and removed tags (their training data stays in the run until
-    the next training)."""
-    service.feedback.erase(user_id)
-    return Response(status_code=204)
+@router.delete("", response_model=ErasureOut)
+def erase(_: UserAccess, service: ServiceDep, user_id: UserIdPath) -> ErasureOut:
+    """Erase the user's stored events, settings and removed tags, and say how many of each went. Their part of
+    the training data stays in the served run until a run trained without it is loaded (``not_removed``)."""
+    return service.feedback.erase(user_id)

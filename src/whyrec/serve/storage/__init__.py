@@ -26,6 +26,7 @@ Interface::
         def user_version(self, user_id: str) -> int  # 0 when nothing is stored; changes with every change to
                                                      # the user's events, settings, removed tags; never reused
         def delete_user(self, user_id: str) -> int   # erases events, settings, tags, version; rows removed
+        def erase_user(self, user_id: str) -> dict[str, int]  # the same, counted: events, settings, removed_tags
         def settings(self, user_id: str) -> UserSettings                  # defaults when never set
         def put_settings(self, user_id: str, settings: UserSettings) -> None
         def removed_tags(self, user_id: str) -> frozenset[str]

@@ -334,11 +334,20 @@ class Storage:
         Raises:
             DataError: `user_id` is not a non-empty string.
         """
+        return sum(self.erase_user(user_id).values())
+
+    @_db_errors
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """:meth:`delete_user`, counting what went: ``{"events": n, "settings": n, "removed_tags": n}``.
+
+        Raises:
+            DataError: `user_id` is not a non-empty string.
+        """
         user_id = check_text(user_id, "user_id")
-        removed = 0
+        removed: dict[str, int] = {}
         with self._write() as conn:
-            for table in (Event, UserSettingsRow, RemovedTag):
-                removed += conn.execute(delete(table).where(table.user_id == user_id)).rowcount
+            for name, table in (("events", Event), ("settings", UserSettingsRow), ("removed_tags", RemovedTag)):
+                removed[name] = conn.execute(delete(table).where(table.user_id == user_id)).rowcount
             conn.execute(delete(UserVersion).where(UserVersion.user_id == user_id))
         return removed
 
