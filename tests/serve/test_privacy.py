@@ -47,3 +47,17 @@ def test_the_access_log_has_hashed_user_ids(ease_run: Path, tmp_path: Path) -> N
     hashed = pseudonym("shopper-42", b"a-salt-for-this-test")
     assert lines[0].startswith(f"GET /v1/users/{hashed}/recommendations 200")
     assert lines[1].startswith(f"DELETE /v1/users/{hashed} 200")
+
+
+def test_the_api_docs_load_no_third_party_script(ease_run: Path, tmp_path: Path) -> None:
+    import re
+
+    with TestClient(create_app(settings_for(ease_run, f"sqlite:///{tmp_path / 'db.sqlite3'}", auth=True))) as c:
+        for page in ("/docs", "/redoc"):
+            html = c.get(page)
+            assert html.status_code == 200
+            sources = re.findall(r'(?:src|href)="([^"]+)"', html.text)
+            assert sources and all(s.startswith("/") for s in sources), sources  # nothing from a CDN
+            for source in sources:
+                if source.startswith("/docs-assets/"):
+                    assert c.get(source).status_code == 200, source

@@ -42,6 +42,7 @@ def serve(
     """
     import ipaddress
     import os
+    import zipfile
 
     import uvicorn
 
@@ -52,7 +53,11 @@ def serve(
     from whyrec.serve.settings import ServeSettings
     from whyrec.serve.storage import Storage
 
-    load_run(run_dir)  # a wrong folder fails here, with the CLI's one-line error, before any worker starts
+    try:  # a wrong folder fails here, with the CLI's one-line error, before any worker starts
+        load_run(run_dir)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # truncated or foreign files
+        raise ConfigError(f"{run_dir}: cannot load the run ({type(e).__name__}: {e}). Give a run directory made "
+                          "by `whyrec train --out DIR`.", source=str(run_dir), field="run_dir") from None
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from whyrec import __version__
 from whyrec.serve.access_log import AccessLogMiddleware
+from whyrec.serve.docs_pages import install_docs
 from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
@@ -66,7 +67,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
             app.state.service = None
             storage.close()
 
-    app = FastAPI(title="whyrec", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="whyrec", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Explainable recommendations with a live feedback loop. Errors read "
                               '`{"error": {"code", "message", "loc"}}`.')
     app.state.settings = settings
@@ -75,6 +76,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     app.state.service = None
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
+    install_docs(app)
     routers = (recommendations, users, events, items, tokens, admin, health)  # one router per resource
     for module in routers:
         app.include_router(module.router)
