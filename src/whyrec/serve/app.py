@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from whyrec.serve.docs_pages import install_docs
 from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
+from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.request_rules import RequestRulesMiddleware
 from whyrec.serve.routes import (
     admin,
@@ -38,6 +40,13 @@ from whyrec.serve.storage import Storage
 __all__ = ["create_app", "create_app_from_env"]
 
 logger = logging.getLogger(__name__)
+
+#: The answers every route may give for its credentials (health routes never do, but say so harmlessly).
+_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No credential, or an expired shopper token."},
+    403: {"model": ErrorBody, "description": "A wrong key, too small a scope, or another user's token."},
+    429: {"model": ErrorBody, "description": "Over the rate of the key or shopper (see Retry-After)."},
+}
 
 
 def create_app(settings: ServeSettings) -> FastAPI:
@@ -79,7 +88,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     install_docs(app)
     routers = (recommendations, users, events, items, tokens, admin, health)  # one router per resource
     for module in routers:
-        app.include_router(module.router)
+        app.include_router(module.router, responses=_AUTH_RESPONSES)
     app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,
                        routes=[r for m in routers for r in m.router.routes if isinstance(r, APIRoute)])
     if settings.cors_origins:
