@@ -18,7 +18,7 @@ from whyrec.serve.auth import ANONYMOUS, Principal, Scope
 from whyrec.serve.errors import AdminAuthError
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics
-from whyrec.serve.schemas import MAX_ID, ExplainMethodParam, check_identifier
+from whyrec.serve.schemas import ID_PATTERN, MAX_ID, ExplainMethodParam, check_identifier
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 
@@ -99,7 +99,17 @@ class Access:
         return principal
 
 
-PublicAccess = Annotated[Principal, Depends(Access(None))]
+class _Public(Access):
+    """No credentials: the route takes none (so the OpenAPI schema declares no security for it)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    async def __call__(self) -> Principal:  # type: ignore[override]
+        return ANONYMOUS
+
+
+PublicAccess = Annotated[Principal, Depends(_Public())]
 """No credentials needed (liveness, readiness)."""
 ReadAccess = Annotated[Principal, Depends(Access(Scope.READ, shopper=True))]
 """A read key, or any shopper (similar items)."""
@@ -118,9 +128,11 @@ AdminAccess = Annotated[Principal, Depends(Access(Scope.ADMIN))]
 AdminDep = AdminAccess
 
 UserIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="The user's id (NFC-normalised, "
-                                                                            "printable)."),
+                                                                            "printable).",
+                                 json_schema_extra={"pattern": ID_PATTERN}),
                       AfterValidator(check_identifier)]
-ItemIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="An item id of the served run."),
+ItemIdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, description="An item id of the served run.",
+                                 json_schema_extra={"pattern": ID_PATTERN}),
                       AfterValidator(check_identifier)]
 KQuery = Annotated[int, Query(ge=1, le=100, description="List length.")]
 LangQuery = Annotated[Lang, Query(description="Language of the reasons.")]

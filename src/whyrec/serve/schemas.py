@@ -6,6 +6,7 @@ Explanations are returned as :class:`whyrec.explain.Explanation`, the schema the
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ __all__ = [
     "EventsAccepted",
     "EventsIn",
     "ExplainMethodParam",
+    "ID_PATTERN",
     "Health",
     "Identifier",
     "Timestamp",
@@ -48,24 +50,34 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
+_UNPRINTABLE = ("\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\ufeff"
+                "\\ud800-\\udfff")
+ID_PATTERN = f"^[^{_UNPRINTABLE}]*[^\\s{_UNPRINTABLE}][^{_UNPRINTABLE}]*$"
+"""What an id may hold (after NFC normalisation): no control character (C0, DEL, C1: ``\\x01``, ``\\n``,
+``\\x7f``, ``\\x85``), no invisible format character (zero-width spaces and joiners, bidirectional
+overrides, the byte-order mark), no line or paragraph separator, no unpaired surrogate; and not only spaces.
+It is in the OpenAPI schema, and :func:`check_identifier` applies it."""
+_ID_RE = re.compile(ID_PATTERN)
+
+
 def check_identifier(value: str) -> str:
-    """An id in its one form: NFC-normalised, printable, not blank (the rule of path and body ids alike).
+    """An id in its one form: NFC-normalised and matching :data:`ID_PATTERN` (path and body ids alike).
 
     Raises:
-        ValueError: the id is blank, or has a character that is not printable (controls such as ``\\x01``,
-            ``\\n``, ``\\x7f``, ``\\x85``, format characters, unpaired surrogates, line separators).
+        ValueError: the id is blank, or has a character :data:`ID_PATTERN` excludes (the message names it).
     """
     value = unicodedata.normalize("NFC", value)
     if not value.strip():
         raise ValueError("must contain a non-space character")
-    if not value.isprintable():
-        bad = next(c for c in value if not c.isprintable())
+    if not _ID_RE.fullmatch(value):
+        bad = next(c for c in value if not _ID_RE.fullmatch(c + "x"))
         raise ValueError(f"must be printable text; it has the character U+{ord(bad):04X} "
                          f"({unicodedata.name(bad, unicodedata.category(bad))})")
     return value
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(check_identifier)]
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID, json_schema_extra={"pattern": ID_PATTERN}),
+                       AfterValidator(check_identifier)]
 """A user or item id: 1 to 256 characters, NFC-normalised, printable (no control characters), not blank."""
 EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  examples=["view", "click", "cart", "purchase", "rating", "not_interested"])]
