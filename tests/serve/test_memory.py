@@ -6,10 +6,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.serve.app import create_app
 from whyrec.serve.user_state import deep_size
-
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 
 BOUND = 600_000
 
@@ -46,7 +45,12 @@ def test_one_users_explanations_are_bounded(ease_run: Path, tmp_path: Path) -> N
 
 
 def test_state_sizes_are_measured() -> None:
-    from whyrec.explain.explanation import Evidence, EvidenceKind, Explanation, ExplainMethod
+    from whyrec.explain.explanation import (
+        Evidence,
+        EvidenceKind,
+        ExplainMethod,
+        Explanation,
+    )
 
     evidence = tuple(Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=str(i), label="x" * 100, weight=0.1, share=0.1)
                      for i in range(5))

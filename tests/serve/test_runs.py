@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.serve.runs import ADMIN_TOKEN, ease_run, pop_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.errors import ConfigError
 from whyrec.serve.app import create_app
 from whyrec.serve.lifecycle import active_run
 from whyrec.serve.storage import Storage
-
-from tests.serve.runs import ADMIN_TOKEN, ease_run, pop_run, settings_for  # noqa: F401 (fixtures)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,7 +22,6 @@ from whyrec.serve.docs_pages import install_docs
 from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
-from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.request_rules import RequestRulesMiddleware
 from whyrec.serve.routes import (
     admin,
@@ -33,6 +32,7 @@ from whyrec.serve.routes import (
     tokens,
     users,
 )
+from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage

@@ -10,15 +10,20 @@ import unicodedata
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import AfterValidator
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
 from whyrec.explain.explanation import Lang
 from whyrec.serve.auth import ANONYMOUS, Principal, Scope
 from whyrec.serve.errors import AdminAuthError
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics
-from whyrec.serve.schemas import ID_PATTERN, MAX_ID, ExplainMethodParam, check_identifier
+from whyrec.serve.schemas import (
+    ID_PATTERN,
+    MAX_ID,
+    ExplainMethodParam,
+    check_identifier,
+)
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 

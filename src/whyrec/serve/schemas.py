@@ -11,24 +11,29 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from whyrec.explain.explanation import Explanation
 
 __all__ = [
+    "ID_PATTERN",
     "ApiError",
-    "ErrorBody",
     "ErasureOut",
+    "ErrorBody",
     "EventIn",
     "EventType",
     "EventsAccepted",
     "EventsIn",
     "ExplainMethodParam",
-    "ID_PATTERN",
     "Health",
     "Identifier",
-    "Timestamp",
-    "check_identifier",
     "ProfileOut",
     "ProfileTag",
     "Readiness",
@@ -36,11 +41,13 @@ __all__ = [
     "RecommendationsOut",
     "ReloadIn",
     "ReloadOut",
-    "SimilarItemOut",
     "ShopperTokenIn",
     "ShopperTokenOut",
+    "SimilarItemOut",
     "SimilarItemsOut",
+    "Timestamp",
     "UserSettingsIn",
+    "check_identifier",
 ]
 
 MAX_ID = 256
@@ -90,7 +97,7 @@ ExplainMethodParam = Literal["exact", "counterfactual", "attribute", "kg"]
 def _epoch_seconds(value: Any) -> Any:
     """Numbers (and numeric strings) are epoch seconds, whatever their size: never guessed as milliseconds."""
     if isinstance(value, bool):
-        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")
+        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")  # noqa: TRY004 (pydantic)
     if isinstance(value, str):
         try:
             value = float(value)
@@ -235,8 +242,8 @@ class UserSettingsIn(BaseModel):
     """False: recommendations by popularity, without the user's history (JSON true or false only)."""
 
 
-NOT_ERASED = ("training data: the user's events inside the served run, until a run trained on data without them "
-              "is loaded (whyrec train, then POST /v1/admin/reload)",
+NOT_ERASED = (("training data: the user's events inside the served run, until a run trained on data without "
+               "them is loaded (whyrec train, then POST /v1/admin/reload)"),
               "log lines: they carry a keyed hash of the user id, never the id itself")
 
 

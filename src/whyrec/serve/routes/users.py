@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from whyrec.serve.deps import ServiceDep, UserAccess, UserIdPath
-from whyrec.serve.schemas import MAX_ID, ErasureOut, ErrorBody, ProfileOut, UserSettingsIn
+from whyrec.serve.schemas import (
+    MAX_ID,
+    ErasureOut,
+    ErrorBody,
+    ProfileOut,
+    UserSettingsIn,
+)
 from whyrec.serve.storage import UserSettings
 
 __all__ = ["router"]

@@ -19,7 +19,12 @@ from whyrec.errors import DataError
 from whyrec.serve.storage._engine import BUSY_TIMEOUT_S, WRITE, make_engine, resolve_url
 from whyrec.serve.storage._errors import StorageError
 from whyrec.serve.storage._migrate import upgrade_to_head
-from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
+from whyrec.serve.storage._records import (
+    NOT_INTERESTED,
+    NewEvent,
+    StoredEvent,
+    UserSettings,
+)
 from whyrec.serve.storage._schema import (
     Event,
     RemovedTag,
@@ -28,7 +33,12 @@ from whyrec.serve.storage._schema import (
     UserVersion,
     VersionClock,
 )
-from whyrec.serve.storage._validate import MAX_EVENT_TYPE, check_text, check_timestamp, check_value
+from whyrec.serve.storage._validate import (
+    MAX_EVENT_TYPE,
+    check_text,
+    check_timestamp,
+    check_value,
+)
 
 __all__ = ["Storage"]
 
