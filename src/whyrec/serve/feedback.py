@@ -117,7 +117,8 @@ class Feedback:
         (other workers drop theirs at the user's next request: the stored version changed)."""
         removed = self.storage.erase_user(user_id)
         self.states.forget(user_id)
-        return ErasureOut(user_id=user_id, **removed)
+        return ErasureOut(user_id=user_id, events=removed["events"], settings=removed["settings"],
+                          removed_tags=removed["removed_tags"])
 
 
 def now_utc() -> datetime:

@@ -83,7 +83,7 @@ class RequestRulesMiddleware:
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
     def _allowed(self, path: str) -> tuple[str, ...]:
-        methods = {m for r in self.routes if r.path_regex.match(path) for m in r.methods}
+        methods = {m for r in self.routes if r.path_regex.match(path) for m in r.methods or ()}
         return tuple(sorted(methods | {"OPTIONS"})) if methods else ()
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:

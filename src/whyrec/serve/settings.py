@@ -128,7 +128,9 @@ class ServeSettings(BaseModel):
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
             source = f"{ENV_PREFIX}{field.upper()}" if field not in overrides else field
-            raise ConfigError(f"service setting {field!r} ({source}): {first['msg']}. Got {first.get('input')!r} "
+            secret = field in ("admin_token", "api_keys", "token_secret", "log_salt")
+            shown = f"{len(str(first.get('input')))} characters" if secret else repr(first.get("input"))
+            raise ConfigError(f"service setting {field!r} ({source}): {first['msg']}. Got {shown} "
                               "instead.", source=source, field=field) from None
 
     def to_env(self) -> dict[str, str]:

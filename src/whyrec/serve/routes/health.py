@@ -34,7 +34,7 @@ def readyz(_: PublicAccess, request: Request) -> Response:
     writable, and passes ``PRAGMA quick_check`` every ``ready_check_s``), else 503."""
     service = getattr(request.app.state, "service", None)
     served = service.runs.current if service is not None else None
-    if served is None:
+    if service is None or served is None:
         return _not_ready("no run loaded yet")
     settings = request.app.state.settings
     now = time.monotonic()
