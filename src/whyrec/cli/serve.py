@@ -40,6 +40,7 @@ def serve(
     host other than loopback every route needs a key (see docs/concepts/security.md). Other settings are read
     from WHYREC_* variables too (WHYREC_MAX_BATCH, WHYREC_CACHE_USERS, ...).
     """
+    import inspect
     import ipaddress
     import os
     import zipfile
@@ -81,5 +82,9 @@ def serve(
     with Storage.open(settings.db_url) as storage:
         publish_run(storage, settings.run_dir, switch=settings.switch_run)
     os.environ.update(settings.model_copy(update={"publish_run": False}).to_env())
+    # A worker process re-imports the CLI before it can answer uvicorn's health ping (5 s by default): on a
+    # loaded machine that takes longer, and the supervisor would kill and restart workers for ever.
+    patience = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in \
+        inspect.signature(uvicorn.run).parameters else {}
     uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False)  # the app logs requests, user ids hashed
+                log_level=log_level, access_log=False, **patience)  # the app logs requests, user ids hashed
