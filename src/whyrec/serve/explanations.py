@@ -13,13 +13,7 @@ from typing import Any
 import numpy as np
 
 from whyrec.errors import ConfigError, UnsupportedModelError
-from whyrec.explain.explanation import (
-    Evidence,
-    EvidenceKind,
-    ExplainMethod,
-    Explanation,
-    Lang,
-)
+from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.user_state import UserState
