@@ -181,7 +181,10 @@ def test_erasure_deletes_stored_events_and_settings(client: TestClient, db_url: 
     client.delete(f"/v1/users/{KNOWN_USER}/profile/tags/category=Drama")
     assert ids(recs(client, KNOWN_USER)) != before
     response = client.delete(f"/v1/users/{KNOWN_USER}")
-    assert response.status_code == 204
+    assert response.status_code == 200  # issue 15: the answer says what was removed (was 204, no body)
+    erased = response.json()
+    assert (erased["events"], erased["settings"], erased["removed_tags"]) == (2, 1, 1)
+    assert any("training data" in line for line in erased["not_removed"])
     with Storage.open(db_url) as storage:
         assert storage.events_of(KNOWN_USER) == [] and storage.removed_tags(KNOWN_USER) == frozenset()
         assert storage.settings(KNOWN_USER).personalization

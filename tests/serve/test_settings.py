@@ -42,3 +42,16 @@ def test_lru_evicts_the_least_recently_used() -> None:
     off: LRUCache[str, int] = LRUCache(0)
     off.put("a", 1)
     assert off.get("a") is None
+
+
+def test_a_bad_secret_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as e:
+        ServeSettings.from_env({"WHYREC_RUN_DIR": "runs/a", "WHYREC_TOKEN_SECRET": "short-secret"})
+    assert e.value.field == "token_secret" and "short-secret" not in str(e.value) and "32" in str(e.value)
+
+
+def test_cors_origins_read_as_a_comma_list() -> None:
+    settings = ServeSettings.from_env({"WHYREC_RUN_DIR": "runs/a",
+                                       "WHYREC_CORS_ORIGINS": "https://a.example, https://b.example"})
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert ServeSettings.from_env(settings.to_env()) == settings

@@ -23,36 +23,68 @@ def serve(
                                                                           "store, so any worker answers any "
                                                                           "user).")] = 1,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
-    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request (user ids "
+                                                                              "as keyed hashes).")] = True,
+    auth: Annotated[bool | None, typer.Option("--auth/--no-auth", help="Require an API key or shopper token on "
+                                                                     "every route but /healthz and /readyz. "
+                                                                     "Default: on for every host but loopback; "
+                                                                     "--no-auth only behind a gateway that "
+                                                                     "authenticates.")] = None,
+    publish: Annotated[bool, typer.Option("--publish", help="Make RUN_DIR the active run of the database even "
+                                                            "when it serves another run (every server on it "
+                                                            "switches).")] = False,
 ) -> None:
     """Serve recommendations, explanations and live feedback over HTTP (see docs/concepts/service.md).
 
-    Admin routes (POST /v1/admin/reload) need WHYREC_ADMIN_TOKEN in the environment; other settings are read
+    Admin routes (POST /v1/admin/reload) need an admin key (WHYREC_ADMIN_TOKEN, or WHYREC_API_KEYS_FILE); on a
+    host other than loopback every route needs a key (see docs/concepts/security.md). Other settings are read
     from WHYREC_* variables too (WHYREC_MAX_BATCH, WHYREC_CACHE_USERS, ...).
     """
+    import inspect
+    import ipaddress
     import os
+    import zipfile
 
     import uvicorn
 
     from whyrec.runs import load_run
     from whyrec.serve.app import create_app
+    from whyrec.serve.guard import Guard
     from whyrec.serve.lifecycle import publish_run
     from whyrec.serve.settings import ServeSettings
     from whyrec.serve.storage import Storage
 
-    load_run(run_dir)  # a wrong folder fails here, with the CLI's one-line error, before any worker starts
-    settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db)
+    try:  # a wrong folder fails here, with the CLI's one-line error, before any worker starts
+        load_run(run_dir)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # truncated or foreign files
+        raise ConfigError(f"{run_dir}: cannot load the run ({type(e).__name__}: {e}). Give a run directory made "
+                          "by `whyrec train --out DIR`.", source=str(run_dir), field="run_dir") from None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
+                                      (None if loopback else True), switch_run=publish or None,
+                                      access_log=access_log)
+    Guard(settings)  # authentication on without a key: refuse here, with the CLI's one-line error
+    if not loopback and not settings.auth:
+        out.print(f"warning: serving {host} without authentication (--no-auth): anyone who reaches the port can "
+                  "read, change and erase every user. Put an authenticating gateway in front.", soft_wrap=True)
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise ConfigError(f"--log-level {log_level!r}: expected critical, error, warning, info, debug or trace.",
                           source="--log-level", field="log_level")
     out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/196/recommendations"
               f"?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=access_log)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
     # several processes: publish the run once here, and let each worker build its app from the environment
     with Storage.open(settings.db_url) as storage:
-        publish_run(storage, settings.run_dir)
+        publish_run(storage, settings.run_dir, switch=settings.switch_run)
     os.environ.update(settings.model_copy(update={"publish_run": False}).to_env())
+    # A worker process re-imports the CLI before it can answer uvicorn's health ping (5 s by default): on a
+    # loaded machine that takes longer, and the supervisor would kill and restart workers for ever.
+    patience = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in \
+        inspect.signature(uvicorn.run).parameters else {}
     uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=access_log)
+                log_level=log_level, access_log=False, **patience)  # the app logs requests, user ids hashed

@@ -9,15 +9,30 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from whyrec import __version__
-from whyrec.serve.errors import error_response, install_error_handlers
+from whyrec.serve.access_log import AccessLogMiddleware
+from whyrec.serve.docs_pages import install_docs
+from whyrec.serve.errors import install_error_handlers
+from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
-from whyrec.serve.routes import admin, events, health, items, recommendations, users
+from whyrec.serve.request_rules import RequestRulesMiddleware
+from whyrec.serve.routes import (
+    admin,
+    events,
+    health,
+    items,
+    recommendations,
+    tokens,
+    users,
+)
+from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage
@@ -26,6 +41,13 @@ __all__ = ["create_app", "create_app_from_env"]
 
 logger = logging.getLogger(__name__)
 
+#: The answers every route may give for its credentials (health routes never do, but say so harmlessly).
+_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No credential, or an expired shopper token."},
+    403: {"model": ErrorBody, "description": "A wrong key, too small a scope, or another user's token."},
+    429: {"model": ErrorBody, "description": "Over the rate of the key or shopper (see Retry-After)."},
+}
+
 
 def create_app(settings: ServeSettings) -> FastAPI:
     """A new app serving ``settings.run_dir`` with the store at ``settings.db_url``.
@@ -33,9 +55,13 @@ def create_app(settings: ServeSettings) -> FastAPI:
     The run is loaded and the store opened when the app starts (its lifespan), so use
     ``with TestClient(create_app(settings)) as client:`` in tests.
 
+    Raises:
+        ConfigError: ``settings.auth`` is on without any API key, or a key entry is malformed.
+
     Example:
         >>> app = create_app(ServeSettings(run_dir="runs/ease"))  # doctest: +SKIP
     """
+    guard = Guard(settings)  # a missing key or a bad key entry fails here, before anything starts
     metrics = Metrics()
 
     @asynccontextmanager
@@ -50,70 +76,32 @@ def create_app(settings: ServeSettings) -> FastAPI:
             app.state.service = None
             storage.close()
 
-    app = FastAPI(title="whyrec", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="whyrec", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Explainable recommendations with a live feedback loop. Errors read "
                               '`{"error": {"code", "message", "loc"}}`.')
     app.state.settings = settings
+    app.state.guard = guard
     app.state.metrics = metrics
     app.state.service = None
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
-    for module in (recommendations, users, events, items, admin, health):
-        app.include_router(module.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_docs(app)
+    routers = (recommendations, users, events, items, tokens, admin, health)  # one router per resource
+    for module in routers:
+        app.include_router(module.router, responses=_AUTH_RESPONSES)
+    app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,
+                       routes=[r for m in routers for r in m.router.routes if isinstance(r, APIRoute)])
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.access_log:
+        salt = settings.log_salt.get_secret_value().encode() if settings.log_salt else None
+        app.add_middleware(AccessLogMiddleware, salt=salt)
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """The app described by the ``WHYREC_*`` environment (uvicorn's factory for worker processes)."""
     return create_app(ServeSettings.from_env())
-
-
-class BodyLimitMiddleware:
-    """Answers 413 to a request body over `max_bytes`, before anything parses it.
-
-    The Content-Length header is checked first; a chunked body is counted as it arrives.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > self.max_bytes
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    await self._reject(scope, receive, send)
-                    return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
-
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, "batch_too_large", f"The request body is over {self.max_bytes:,} bytes; "
-                                  "send fewer events per request.")
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass

@@ -53,14 +53,20 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 async def _whyrec(request: Request, exc: WhyrecError) -> JSONResponse:
     message = str(exc)
     if exc.http_status >= 500:
-        logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
-        message = f"{type(exc).__name__}: {exc}"
+        logger.error("request %s %s failed: %s", request.method, _route(request), exc)
+        detail = str(exc).replace(getattr(exc, "url", None) or "\0", "(configured)")  # no URL or path in a response
+        message = f"{type(exc).__name__}: {detail}"
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None  # RFC 7235: a 401 names its scheme
     return error_response(exc.http_status, exc.code, message, exc.loc, headers=headers)
 
 
+def _route(request: Request) -> str:
+    """The route template (``/v1/users/{user_id}``): logs carry no user id."""
+    return str(getattr(request.scope.get("route"), "path", "unmatched"))
+
+
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "batch_too_large"}
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "batch_too_large", 429: "rate_limited"}
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"No route {request.method} {request.url.path}. See /docs for the routes."
@@ -69,7 +75,7 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unexpected error in %s %s", request.method, request.url.path)
+    logger.exception("unexpected error in %s %s", request.method, _route(request))
     return error_response(500, "internal_error", "The service failed unexpectedly; the error is logged.")
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from whyrec.errors import ItemNotFoundError, UnknownIdError
 from whyrec.serve.lifecycle import RunLifecycle
-from whyrec.serve.schemas import ProfileOut, ProfileTag
+from whyrec.serve.schemas import ErasureOut, ProfileOut, ProfileTag
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.storage import NewEvent, Storage, UserSettings
 from whyrec.serve.user_cache import UserStates
@@ -36,12 +36,15 @@ class Feedback:
         self.states = states
         self.storage = storage
 
-    def post_events(self, events: Sequence[NewEvent], *, locs: Sequence[tuple[str | int, ...]]) -> list[int]:
+    def post_events(self, events: Sequence[NewEvent], *, locs: Sequence[tuple[str | int, ...]],
+                    wait: bool = True) -> list[int] | None:
         """Store a batch, all or nothing; the users' next lists use it.
 
         Args:
             events: the batch.
             locs: where each event is in the request (for the error of an unknown item).
+            wait: False: return None at once, writing nothing, when SQLite's write lock is held by another
+                writer (an event-loop caller then retries from a thread).
 
         Raises:
             ItemNotFoundError: an item is not in the served run (nothing is written).
@@ -54,7 +57,9 @@ class Feedback:
             missing = list(dict.fromkeys(item_ids[i] for i in unknown))
             raise ItemNotFoundError(missing, where=f"run {served.path.name}", n_known=served.n_items,
                                     loc=(*locs[unknown[0]], "item_id"))
-        ids = self.storage.append_events(list(events))
+        ids = self.storage.append_events(list(events)) if wait else self.storage.append_events_now(list(events))
+        if ids is None:
+            return None
         for user in {e.user_id for e in events}:
             self.states.forget(user)
         return list(ids)
@@ -107,10 +112,13 @@ class Feedback:
         """The user's settings (defaults when none were stored)."""
         return self.storage.settings(user_id)
 
-    def erase(self, user_id: str) -> None:
-        """Delete the user's stored events, settings and removed tags."""
-        self.storage.delete_user(user_id)
+    def erase(self, user_id: str) -> ErasureOut:
+        """Delete the user's stored events, settings and removed tags, and this worker's cached state of them
+        (other workers drop theirs at the user's next request: the stored version changed)."""
+        removed = self.storage.erase_user(user_id)
         self.states.forget(user_id)
+        return ErasureOut(user_id=user_id, events=removed["events"], settings=removed["settings"],
+                          removed_tags=removed["removed_tags"])
 
 
 def now_utc() -> datetime:

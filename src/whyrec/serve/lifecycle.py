@@ -1,8 +1,11 @@
 """The served run: load it at start, swap it on reload, and follow the swaps other workers publish.
 
-The active run lives in the store (``{"run_dir": ..., "version": ...}`` under :data:`ACTIVE_RUN_KEY`), so every
-worker process serves the same run: the one that reloads publishes a new version, the others adopt it on their
-next check.
+The active run lives in the store (``{"run_dir": ..., "version": ..., "hash": ...}`` under
+:data:`ACTIVE_RUN_KEY`), so every worker process serves the same run: the one that reloads publishes a new
+version, the others adopt it on their next check, and only if the files they load have the recorded content
+hash (a run retrained into the same folder is another run). A server that starts with another run than the
+database's active one refuses, unless told to switch (``switch_run``, ``whyrec serve --publish``); switching
+a running service's run is the admin route's job.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from whyrec.errors import ConfigError, IncompatibleRunError, WhyrecError
-from whyrec.serve.served_run import ServedRun, load_served_run
+from whyrec.serve.served_run import ServedRun, load_served_run, run_hash
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage
 
-__all__ = ["ACTIVE_RUN_KEY", "RunLifecycle", "publish_run"]
+__all__ = ["ACTIVE_RUN_KEY", "ActiveRun", "RunLifecycle", "active_run", "next_version", "publish_run"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +55,19 @@ class RunLifecycle:
         """Load the run: publish `settings.run_dir` as the active run, or adopt the one already published.
 
         Raises:
-            ConfigError: the run directory is not a run.
+            ConfigError: the run directory is not a run, or not a valid one; or the store's active run is
+                another run and `settings.switch_run` is off.
         """
         active = self._active_run()
         if self.settings.publish_run or active is None:
-            version = (active[1] if active else 0) + 1
+            content = run_hash(self.settings.run_dir)
+            version = next_version(active, content, self.settings.run_dir, switch=self.settings.switch_run)
             served = load_served_run(self.settings.run_dir, version)
-            self._publish(served)
+            if active is None or version != active.version:
+                self._publish(served)
         else:
-            served = load_served_run(active[0], active[1])
+            served = load_served_run(active.run_dir, active.version)
+            _check_content(served, active)
         self._served = served
         self._checked_at = time.monotonic()
 
@@ -95,35 +103,26 @@ class RunLifecycle:
             active = self._active_run()
             path = Path(run_dir) if run_dir is not None else (self._served.path if self._served else
                                                               self.settings.run_dir)
-            current = max(active[1] if active else 0, self._served.version if self._served else 0)
+            current = max(active.version if active else 0, self._served.version if self._served else 0)
             try:
                 served = load_served_run(path, current + 1)
             except (ConfigError, IncompatibleRunError) as e:
-                raise ConfigError(str(e), source="run_dir", field="run_dir") from e
+                raise ConfigError(_without_paths(str(e), path), source="run_dir", field="run_dir") from e
             except WhyrecError:
                 raise
             except (OSError, ValueError) as e:  # unreadable files, a path with a NUL byte...
-                raise ConfigError(f"cannot load run {str(path)!r}: {e}. Give a run directory made by "
-                                  "`whyrec train --out DIR`.", source="run_dir", field="run_dir") from e
+                raise ConfigError(f"cannot load run {path.name!r}: {type(e).__name__}. Give a run directory made "
+                                  "by `whyrec train --out DIR`.", source="run_dir", field="run_dir") from e
             self._publish(served)
             self._served = served
             self._on_swap()
             return served
 
     def _publish(self, served: ServedRun) -> None:
-        self.storage.set_state(ACTIVE_RUN_KEY, json.dumps({"run_dir": str(served.path.resolve()),
-                                                           "version": served.version}))
+        _record(self.storage, served.path, served.version, served.content_hash)
 
-    def _active_run(self) -> tuple[str, int] | None:
-        raw = self.storage.get_state(ACTIVE_RUN_KEY)
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-            return str(data["run_dir"]), int(data["version"])
-        except (ValueError, KeyError, TypeError):
-            logger.warning("ignoring unreadable %s state %r", ACTIVE_RUN_KEY, raw)
-            return None
+    def _active_run(self) -> ActiveRun | None:
+        return active_run(self.storage)
 
     def _follow(self) -> None:
         """Adopt a run published by another worker; loads in a background thread, so no request waits."""
@@ -137,16 +136,19 @@ class RunLifecycle:
             logger.exception("could not read the active run from the store")
             return
         current = self._served.version if self._served else 0
-        if active is None or active[1] <= current or active[1] in (self._loading_version, self._failed_version):
+        if active is None or active.version <= current or active.version in (self._loading_version,
+                                                                              self._failed_version):
             return
-        self._loading_version = active[1]
-        threading.Thread(target=self._adopt, args=active, name="whyrec-reload", daemon=True).start()
+        self._loading_version = active.version
+        threading.Thread(target=self._adopt, args=(active,), name="whyrec-reload", daemon=True).start()
 
-    def _adopt(self, run_dir: str, version: int) -> None:
+    def _adopt(self, active: ActiveRun) -> None:
+        version = active.version
         try:
-            served = load_served_run(run_dir, version)
+            served = load_served_run(active.run_dir, version)
+            _check_content(served, active)
         except Exception:
-            logger.exception("could not load run %s (version %d) published by another worker", run_dir, version)
+            logger.exception("could not load the run (version %d) published by another worker", version)
             self._failed_version = version
             return
         finally:
@@ -168,15 +170,84 @@ class RunLifecycle:
         return False
 
 
-def publish_run(storage: Storage, run_dir: str | Path) -> int:
-    """Record `run_dir` as the active run under a new version, without loading it; returns the version.
+def _without_paths(message: str, path: Path) -> str:
+    """`message` with the run's folder named by its last part only (responses carry no server paths)."""
+    for shown in sorted({str(path), str(path.absolute()), str(path.resolve())}, key=len, reverse=True):
+        message = message.replace(shown, path.name)
+    return message
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """The store's record of the run every worker serves."""
+
+    run_dir: str
+    version: int
+    content_hash: str | None
+    """SHA-256 of the run's arrays.npz and meta.json (None in records written by older versions)."""
+
+
+def active_run(storage: Storage) -> ActiveRun | None:
+    """The store's active run, or None when none is recorded (or the record is unreadable)."""
+    raw = storage.get_state(ACTIVE_RUN_KEY)
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        return ActiveRun(str(data["run_dir"]), int(data["version"]), data.get("hash"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        logger.warning("ignoring an unreadable %s state", ACTIVE_RUN_KEY)
+        return None
+
+
+def next_version(active: ActiveRun | None, content: str, run_dir: str | Path, *, switch: bool) -> int:
+    """The version a server starting with `run_dir` (content hash `content`) serves.
+
+    The active run's version when it is the same content (nothing to publish); the next one when the store
+    has none or `switch` is set.
+
+    Raises:
+        ConfigError: the store serves another run and `switch` is off.
+    """
+    if active is None:
+        return 1
+    same = active.content_hash == content if active.content_hash else \
+        Path(active.run_dir) == Path(run_dir).resolve()
+    if same:
+        return active.version
+    if not switch:
+        raise ConfigError(f"the database already serves another run (version {active.version}, from a folder "
+                          f"named {Path(active.run_dir).name!r}); starting with {Path(run_dir).name!r} would "
+                          "switch every server on it. Serve that run, use another database, switch the running "
+                          "service with POST /v1/admin/reload (admin key), or pass --publish "
+                          "(WHYREC_SWITCH_RUN=true).", source="run_dir", field="run_dir")
+    return active.version + 1
+
+
+def _record(storage: Storage, path: Path, version: int, content: str) -> None:
+    storage.set_state(ACTIVE_RUN_KEY, json.dumps({"run_dir": str(Path(path).resolve()), "version": version,
+                                                  "hash": content}))
+
+
+def _check_content(served: ServedRun, active: ActiveRun) -> None:
+    if active.content_hash and served.content_hash != active.content_hash:
+        raise ConfigError(f"the run folder {served.path.name!r} changed since version {active.version} was "
+                          "published (another content hash): it was retrained or overwritten. Publish it again "
+                          "with POST /v1/admin/reload.", source="run_dir", field="run_dir")
+
+
+def publish_run(storage: Storage, run_dir: str | Path, *, switch: bool = False) -> int:
+    """Record `run_dir` as the active run without loading it, as :func:`next_version` decides; returns the
+    version.
 
     ``whyrec serve --workers N`` calls it once in the parent process, and every worker adopts that run.
+
+    Raises:
+        ConfigError: the store serves another run and `switch` is off.
     """
-    raw = storage.get_state(ACTIVE_RUN_KEY)
-    try:
-        version = int(json.loads(raw)["version"]) + 1 if raw else 1
-    except (ValueError, KeyError, TypeError):
-        version = 1
-    storage.set_state(ACTIVE_RUN_KEY, json.dumps({"run_dir": str(Path(run_dir).resolve()), "version": version}))
+    active = active_run(storage)
+    content = run_hash(run_dir)
+    version = next_version(active, content, run_dir, switch=switch)
+    if active is None or version != active.version:
+        _record(storage, Path(run_dir), version, content)
     return version

@@ -47,7 +47,10 @@ class RecommendationLists:
             ConfigError: `method` is not offered, or cannot explain this model.
         """
         served = self.runs.served
-        return self._recommend(served, self.states.user_state(user_id, served), k, explain, method, lang)
+        state = self.states.user_state(user_id, served)
+        found = self._recommend(served, state, k, explain, method, lang)
+        self.states.account(state)
+        return found
 
     def recommend_rendered(self, user_id: str, *, k: int, explain: bool, method: str | None, lang: Lang,
                            render: Callable[[RecommendationsOut], bytes]) -> bytes:
@@ -64,6 +67,7 @@ class RecommendationLists:
             if len(state.rendered) >= _MAX_RENDERED:
                 state.rendered.clear()
             state.rendered[key] = body
+            self.states.account(state)
         return body
 
     def _recommend(self, served: ServedRun, state: UserState, k: int, explain: bool, method: str | None,
@@ -91,4 +95,5 @@ class RecommendationLists:
         state = self.states.user_state(user_id, served)
         (explanation,) = self.explanations.explain(served, state, np.asarray([item], dtype=np.int32), method, k,
                                                    lang)
+        self.states.account(state)
         return explanation

@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+)
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,7 +64,8 @@ class _ServiceCollector(Collector):
         info = InfoMetricFamily("whyrec_model", "The run this worker serves.")
         version = GaugeMetricFamily("whyrec_model_version", "Version of the served run (bumped by each reload).")
         if served is not None:
-            info.add_metric([], {"model": served.model_name, "run_dir": str(served.path), "pid": str(os.getpid()),
+            info.add_metric([], {"model": served.model_name, "run": served.path.name, "run_hash": served.content_hash[:12],
+                                 "pid": str(os.getpid()),
                                  "version": str(served.version)})
             version.add_metric([], float(served.version))
         yield info
@@ -71,6 +76,16 @@ class _ServiceCollector(Collector):
             cache.add_metric(["hit"], float(service.states.cache_hits))
             cache.add_metric(["miss"], float(service.states.cache_misses))
             yield cache
+            states = service.states
+            used = GaugeMetricFamily("whyrec_user_cache_bytes", "Bytes of the cached per-user states (measured).")
+            used.add_metric([], float(states.bytes_used))
+            bound = GaugeMetricFamily("whyrec_user_cache_max_bytes", "The byte bound of the per-user state cache.")
+            bound.add_metric([], float(states.max_bytes or 0))
+            entries = GaugeMetricFamily("whyrec_user_cache_entries", "Per-user states cached.")
+            entries.add_metric([], float(states.entries))
+            evicted = CounterMetricFamily("whyrec_user_cache_evictions", "States dropped to stay within the bounds.")
+            evicted.add_metric([], float(states.evictions))
+            yield from (used, bound, entries, evicted)
 
 
 class MetricsMiddleware:

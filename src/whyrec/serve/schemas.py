@@ -5,16 +5,21 @@ Explanations are returned as :class:`whyrec.explain.Explanation`, the schema the
 
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from whyrec.explain.explanation import ExplainMethod, Explanation
 from whyrec.explain.registry import api_methods, explain_method
 
 __all__ = [
+    "ID_PATTERN",
     "ApiError",
+    "ErasureOut",
     "ErrorBody",
     "EventIn",
     "EventType",
@@ -30,9 +35,13 @@ __all__ = [
     "RecommendationsOut",
     "ReloadIn",
     "ReloadOut",
+    "ShopperTokenIn",
+    "ShopperTokenOut",
     "SimilarItemOut",
     "SimilarItemsOut",
+    "Timestamp",
     "UserSettingsIn",
+    "check_identifier",
 ]
 
 MAX_ID = 256
@@ -42,16 +51,35 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-def _check_identifier(value: str) -> str:
+_UNPRINTABLE = ("\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\ufeff"
+                "\\ud800-\\udfff")
+ID_PATTERN = f"^[^{_UNPRINTABLE}]*[^\\s{_UNPRINTABLE}][^{_UNPRINTABLE}]*$"
+"""What an id may hold (after NFC normalisation): no control character (C0, DEL, C1: ``\\x01``, ``\\n``,
+``\\x7f``, ``\\x85``), no invisible format character (zero-width spaces and joiners, bidirectional
+overrides, the byte-order mark), no line or paragraph separator, no unpaired surrogate; and not only spaces.
+It is in the OpenAPI schema, and :func:`check_identifier` applies it."""
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def check_identifier(value: str) -> str:
+    """An id in its one form: NFC-normalised and matching :data:`ID_PATTERN` (path and body ids alike).
+
+    Raises:
+        ValueError: the id is blank, or has a character :data:`ID_PATTERN` excludes (the message names it).
+    """
+    value = unicodedata.normalize("NFC", value)
     if not value.strip():
         raise ValueError("must contain a non-space character")
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise ValueError("must not contain control characters or unpaired surrogates")
+    if not _ID_RE.fullmatch(value):
+        bad = next(c for c in value if not _ID_RE.fullmatch(c + "x"))
+        raise ValueError(f"must be printable text; it has the character U+{ord(bad):04X} "
+                         f"({unicodedata.name(bad, unicodedata.category(bad))})")
     return value
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID), AfterValidator(_check_identifier)]
-"""A user or item id: 1 to 256 characters, not blank, no control characters."""
+Identifier = Annotated[str, Field(min_length=1, max_length=MAX_ID, json_schema_extra={"pattern": ID_PATTERN}),
+                       AfterValidator(check_identifier)]
+"""A user or item id: 1 to 256 characters, NFC-normalised, printable (no control characters), not blank."""
 EventType = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  examples=["view", "click", "cart", "purchase", "rating", "not_interested"])]
 """An event name: the built-in ones have weights (view 1, click 2, cart 3, purchase 5, rating = its value);
@@ -67,6 +95,27 @@ ExplainMethodParam = Annotated[ExplainMethod, AfterValidator(_offered),
 """Explanation methods the service offers (`whyrec.explain.registry.api_methods`)."""
 
 
+def _epoch_seconds(value: Any) -> Any:
+    """Numbers (and numeric strings) are epoch seconds, whatever their size: never guessed as milliseconds."""
+    if isinstance(value, bool):
+        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")  # noqa: TRY004 (pydantic)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return value
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or not (_EARLIEST.timestamp() <= value <= _LATEST.timestamp()):
+            hint = " (it looks like milliseconds: divide by 1000)" if 1e11 <= abs(value) < 1e14 else ""
+            raise ValueError(f"epoch seconds must lie between {_EARLIEST.year} and {_LATEST.year}; got {value!r}{hint}")
+        return datetime.fromtimestamp(value, UTC)
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_epoch_seconds)]
+"""ISO 8601 (a time without a zone is UTC) or epoch seconds (a number, never read as milliseconds)."""
+
+
 class EventIn(BaseModel):
     """One event: a user did something with an item."""
 
@@ -76,10 +125,11 @@ class EventIn(BaseModel):
     user_id: Identifier
     item_id: Identifier
     event_type: EventType = "view"
-    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12)
+    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12, strict=True)
     """A rating (required and positive for ``rating``) or an amount."""
-    timestamp: datetime | None = None
-    """When it happened: ISO 8601 or epoch seconds; a time without zone is UTC; default: now."""
+    timestamp: Timestamp | None = None
+    """When it happened: ISO 8601 or epoch seconds (numbers are always seconds); a time without zone is UTC;
+    default: now."""
 
     @model_validator(mode="after")
     def _rating_has_value(self) -> EventIn:
@@ -189,8 +239,46 @@ class UserSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    personalization: bool = True
-    """False: recommendations by popularity, without the user's history."""
+    personalization: bool = Field(default=True, strict=True)
+    """False: recommendations by popularity, without the user's history (JSON true or false only)."""
+
+
+NOT_ERASED = (("training data: the user's events inside the served run, until a run trained on data without "
+               "them is loaded (whyrec train, then POST /v1/admin/reload)"),
+              "log lines: they carry a keyed hash of the user id, never the id itself")
+
+
+class ErasureOut(BaseModel):
+    """What an erasure removed, and what it cannot."""
+
+    user_id: str
+    events: int
+    """Stored events deleted."""
+    settings: int
+    """Settings rows deleted (0 or 1)."""
+    removed_tags: int
+    """Removed-tag rows deleted."""
+    not_removed: list[str] = Field(default_factory=lambda: list(NOT_ERASED))
+    """What stays, and how it goes."""
+
+
+class ShopperTokenIn(BaseModel):
+    """Whom a shopper token speaks for, and for how long."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: Identifier
+    ttl_s: int | None = Field(default=None, ge=60, le=31 * 86_400, strict=True)
+    """Lifetime in seconds (default 3600; capped by the service's ``token_max_ttl_s``)."""
+
+
+class ShopperTokenOut(BaseModel):
+    """A shopper token: send it as ``Authorization: Bearer <token>``."""
+
+    token: str
+    user_id: str
+    expires_at: int
+    """Epoch seconds."""
 
 
 class ReloadIn(BaseModel):

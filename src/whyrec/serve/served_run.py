@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
 import time
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,14 +19,15 @@ import scipy.sparse as sp
 
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
-from whyrec.data.history import History
+from whyrec.data.history import History, HistoryBatch
 from whyrec.data.schema import EventWeights
-from whyrec.errors import ItemNotFoundError
+from whyrec.errors import ConfigError, IncompatibleRunError, ItemNotFoundError
 from whyrec.models.base import BaseRecommender
-from whyrec.runs import Run, load_run
+from whyrec.models.capabilities import AdditiveScorer
+from whyrec.runs import ARRAYS_FILE, META_FILE, Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
-__all__ = ["NOT_INTERESTED", "RATING", "ServedRun", "load_served_run"]
+__all__ = ["NOT_INTERESTED", "RATING", "ServedRun", "load_served_run", "run_hash", "validate_model"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +51,7 @@ class ServedRun:
         tag_items: tag (``category=Comedy``) -> (n,) int32 items that carry it.
         item_tags: per item, the tags it carries.
         loaded_s: seconds the load took.
+        content_hash: SHA-256 of the run's arrays.npz and meta.json (:func:`run_hash`), its identity.
     """
 
     path: Path
@@ -60,6 +64,7 @@ class ServedRun:
     tag_items: dict[str, IndexArray]
     item_tags: tuple[tuple[str, ...], ...]
     loaded_s: float = 0.0
+    content_hash: str = ""
     _by_item: sp.csc_array | None = field(default=None, repr=False)
     _extras: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -140,16 +145,77 @@ class ServedRun:
             return value
 
 
-def load_served_run(path: str | Path, version: int) -> ServedRun:
-    """Load a run directory and precompute what every request needs.
+def run_hash(path: str | Path) -> str:
+    """SHA-256 of a run directory's ``meta.json`` and ``arrays.npz``: what identifies the run's content.
 
     Raises:
-        ConfigError: `path` is not a run directory.
+        ConfigError: the files cannot be read.
+    """
+    digest = hashlib.sha256()
+    for name in (META_FILE, ARRAYS_FILE):
+        try:
+            with open(Path(path) / name, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as e:
+            raise ConfigError(f"{Path(path).name!r} is not a run directory: cannot read {name} "
+                              f"({e.strerror or type(e).__name__}). Give a run directory made by `whyrec train "
+                              "--out DIR`.", source="run_dir", field="run_dir") from None
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def validate_model(run: Run, n_items: int) -> None:
+    """Check a loaded model before it serves: numeric, finite arrays, and scores of the right shape.
+
+    Raises:
+        ConfigError: an array is not numeric or has NaN/inf, or scoring a one-item history fails or gives
+            another shape than (1, n_items) or NaN scores (the reason is in the message).
+    """
+    name = Path(run.path).name
+    for key, array in run.model.state().items():
+        array = np.asarray(array)
+        if array.dtype.kind not in "biuf":
+            raise ConfigError(f"run {name!r}: array {key!r} has dtype {array.dtype}; expected numbers.",
+                              source="run_dir", field="run_dir")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = int((~np.isfinite(array)).sum())
+            raise ConfigError(f"run {name!r}: array {key!r} has {bad:,} NaN or infinite values; retrain the run.",
+                              source="run_dir", field="run_dir")
+    try:
+        scores = np.asarray(run.model.score(HistoryBatch.from_histories([History.of_items([0])], n_items)))
+    except Exception as e:  # noqa: BLE001 (any failure here would fail every personalised request)
+        raise ConfigError(f"run {name!r}: the model cannot score a history ({type(e).__name__}: {e}); its arrays "
+                          "do not match its metadata.", source="run_dir", field="run_dir") from None
+    if scores.shape != (1, n_items):
+        raise ConfigError(f"run {name!r}: the model scores {scores.shape} for one history; expected (1, {n_items}) "
+                          "(arrays of the wrong shape).", source="run_dir", field="run_dir")
+    if np.isnan(scores).any():
+        raise ConfigError(f"run {name!r}: the model gives NaN scores; retrain the run.", source="run_dir",
+                          field="run_dir")
+
+
+def load_served_run(path: str | Path, version: int) -> ServedRun:
+    """Load a run directory, check it (:func:`validate_model`) and precompute what every request needs.
+
+    The arrays are read into memory, so the folder may be deleted or overwritten while the run serves.
+
+    Raises:
+        ConfigError: `path` is not a run directory, its files are unreadable or truncated, or the model fails
+            :func:`validate_model`.
         IncompatibleRunError: the run's data no longer matches its fingerprint.
     """
     started = time.perf_counter()
-    run = load_run(path)
+    content = run_hash(path)
+    try:
+        run = load_run(path)
+    except (ConfigError, IncompatibleRunError):
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, TypeError) as e:
+        raise ConfigError(f"run {Path(path).name!r}: cannot load it ({type(e).__name__}: {e}). Give a run directory "
+                          "made by `whyrec train --out DIR`.", source="run_dir", field="run_dir") from None
     fit = run.fit_data
+    validate_model(run, fit.n_items)
     popularity = fit.item_user_counts.astype(np.float32)
     tag_lists: dict[str, list[int]] = defaultdict(list)
     item_tags: list[tuple[str, ...]] = []
@@ -162,8 +228,9 @@ def load_served_run(path: str | Path, version: int) -> ServedRun:
     served = ServedRun(
         path=Path(path), version=version, run=run, fit=fit, candidates=fit.active_items, popularity=popularity,
         weights=run.meta.data.weights, tag_items={t: np.asarray(v, dtype=np.int32) for t, v in tag_lists.items()},
-        item_tags=tuple(item_tags),
+        item_tags=tuple(item_tags), content_hash=content,
     )
     served.loaded_s = time.perf_counter() - started
-    logger.info("loaded %s run %s (version %d) in %.2f s", run.meta.model, path, version, served.loaded_s)
+    logger.info("loaded %s run %s (version %d) in %.2f s", run.meta.model, Path(path).name, version,
+                served.loaded_s)
     return served

@@ -37,7 +37,8 @@ class RecommendationService:
     def __init__(self, settings: ServeSettings, storage: Storage) -> None:
         self.settings = settings
         self.storage = storage
-        self.states = UserStates(storage, settings.cache_users)
+        self.states = UserStates(storage, settings.cache_users, max_bytes=settings.cache_bytes,
+                                 state_bytes=settings.cache_state_bytes)
         self.runs = RunLifecycle(settings, storage, on_swap=self._run_swapped)
         self.items = SimilarItems(self.runs)
         self.lists = RecommendationLists(self.runs, self.states, Explanations(settings))

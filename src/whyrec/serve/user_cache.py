@@ -20,15 +20,21 @@ class UserStates:
     Args:
         storage: the open event store.
         capacity: users kept (``settings.cache_users``).
+        max_bytes: most bytes of all states together (``settings.cache_bytes``).
+        state_bytes: most bytes of explanations and rendered bodies in one state (``settings.cache_state_bytes``).
 
     Attributes:
         cache_hits: lookups answered from the cache.
         cache_misses: lookups that built the state.
     """
 
-    def __init__(self, storage: Storage, capacity: int) -> None:
+    def __init__(self, storage: Storage, capacity: int, *, max_bytes: int | None = None,
+                 state_bytes: int | None = None) -> None:
         self.storage = storage
-        self._states: LRUCache[str, UserState] = LRUCache(capacity)
+        self.max_bytes = max_bytes
+        self.state_bytes = state_bytes
+        self._states: LRUCache[str, UserState] = LRUCache(capacity, max_bytes=max_bytes,
+                                                          sizeof=lambda s: s.nbytes)
         self.cache_hits = 0
         self.cache_misses = 0
 
@@ -49,6 +55,28 @@ class UserStates:
                                  removed_tags=list(self.storage.removed_tags(user_id)), hidden_ids=hidden)
         self._states.put(user_id, state)
         return state
+
+    def account(self, state: UserState) -> None:
+        """Measure `state` again after a request added explanations or bodies to it (trimming them past
+        `state_bytes`), evicting the least recently used states past `max_bytes`."""
+        if self.state_bytes is not None:
+            state.trim(self.state_bytes)
+        self._states.resize(state.user_id)
+
+    @property
+    def bytes_used(self) -> int:
+        """Bytes of the cached states, as last measured."""
+        return self._states.bytes_used
+
+    @property
+    def entries(self) -> int:
+        """States cached."""
+        return len(self._states)
+
+    @property
+    def evictions(self) -> int:
+        """States dropped to stay within the bounds."""
+        return self._states.evictions
 
     def forget(self, user_id: str) -> None:
         """Drop the user's state (after a change this worker made to their stored data)."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import ScoredHistory
 from whyrec.serve.served_run import ServedRun
 
-__all__ = ["RankedHistory", "UserState", "build_user_state", "profile_tags"]
+__all__ = ["RankedHistory", "SizedStore", "UserState", "build_user_state", "deep_size", "profile_tags"]
 
 
 @dataclass
@@ -70,10 +73,25 @@ class UserState:
     scores: FloatArray
     ranking: IndexArray
     ranks: np.ndarray
-    explanations: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
+    explanations: SizedStore = field(default_factory=lambda: SizedStore(), repr=False)
     """Explanations made so far, by (method, k, item, lang)."""
-    rendered: dict[tuple[Any, ...], bytes] = field(default_factory=dict, repr=False)
+    rendered: SizedStore = field(default_factory=lambda: SizedStore(), repr=False)
     """Response bodies made so far, by request parameters."""
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this state holds: its arrays, its explanations and its rendered bodies (measured, not guessed)."""
+        arrays = (self.history.items, self.history.weights, self.history.timestamps, self.hidden, self.scores,
+                  self.ranking, self.ranks)
+        return (sum(a.nbytes for a in arrays if a is not None) + self.explanations.nbytes + self.rendered.nbytes
+                + _STATE_OVERHEAD)
+
+    def trim(self, max_bytes: int) -> None:
+        """Drop the explanations and rendered bodies when together they are over `max_bytes` (they are rebuilt
+        on demand)."""
+        if self.explanations.nbytes + self.rendered.nbytes > max_bytes:
+            self.explanations.clear()
+            self.rendered.clear()
 
     @property
     def uses_model(self) -> bool:
@@ -90,6 +108,52 @@ class UserState:
         if len(self.hidden) == 0:
             return served.candidates
         return np.setdiff1d(served.candidates, self.hidden).astype(np.int32)
+
+
+#: Bytes of a UserState's Python objects besides its arrays and stores (measured with deep_size: about 2.5 kB).
+_STATE_OVERHEAD = 4096
+
+
+def deep_size(value: Any, _seen: set[int] | None = None) -> int:
+    """Bytes of `value` and of everything it holds (pydantic models, containers, strings, numbers); enums and
+    other shared singletons are not counted."""
+    seen = _seen if _seen is not None else set()
+    if id(value) in seen or isinstance(value, Enum) or value is None or isinstance(value, bool):
+        return 0
+    seen.add(id(value))
+    size = sys.getsizeof(value)
+    if isinstance(value, np.ndarray):
+        return size if value.base is None else size + value.nbytes
+    if isinstance(value, dict):
+        return size + sum(deep_size(k, seen) + deep_size(v, seen) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return size + sum(deep_size(v, seen) for v in value)
+    if isinstance(value, BaseModel):
+        return size + deep_size(value.__dict__, seen)
+    return size
+
+
+class SizedStore(dict[Any, Any]):
+    """A dict that keeps the running size of its values (:func:`deep_size`), for the cache's byte bound."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nbytes = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        old = super().get(key)
+        if old is not None:
+            self.nbytes -= deep_size(old)
+        super().__setitem__(key, value)
+        self.nbytes += deep_size(value) + deep_size(key)
+
+    def __delitem__(self, key: Any) -> None:
+        self.nbytes -= deep_size(self[key]) + deep_size(key)
+        super().__delitem__(key)
+
+    def clear(self) -> None:
+        super().clear()
+        self.nbytes = 0
 
 
 @dataclass(frozen=True)

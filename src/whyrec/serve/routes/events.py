@@ -7,8 +7,8 @@ from functools import partial
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from whyrec.errors import BatchTooLargeError
-from whyrec.serve.deps import MetricsDep, ServiceDep, SettingsDep
+from whyrec.errors import AdminAuthError, BatchTooLargeError
+from whyrec.serve.deps import EventsAccess, MetricsDep, ServiceDep, SettingsDep
 from whyrec.serve.feedback import now_utc
 from whyrec.serve.schemas import ErrorBody, EventsAccepted, EventsIn
 from whyrec.serve.storage import NewEvent
@@ -19,8 +19,9 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 
 
 @router.post("", status_code=201, response_model=EventsAccepted,
-             responses={404: {"model": ErrorBody}, 413: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-async def post_events(service: ServiceDep, settings: SettingsDep, metrics: MetricsDep,
+             responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                        422: {"model": ErrorBody}})
+async def post_events(caller: EventsAccess, service: ServiceDep, settings: SettingsDep, metrics: MetricsDep,
                       body: EventsIn) -> EventsAccepted:
     """Store a batch of events. Every item must be in the served run (else 404 and nothing is stored).
 
@@ -31,13 +32,20 @@ async def post_events(service: ServiceDep, settings: SettingsDep, metrics: Metri
         raise BatchTooLargeError(f"The batch has {len(body.events):,} events; the service takes at most "
                                  f"{settings.max_batch:,} per request. Split it.", size=len(body.events),
                                  limit=settings.max_batch)
+    if caller.is_shopper and any(e.user_id != caller.user_id for e in body.events):
+        raise AdminAuthError("A shopper token may post only its own user's events.", status=403)
     now = now_utc()
     events = [NewEvent(user_id=e.user_id, item_id=e.item_id, event_type=e.event_type, value=e.value,
                        timestamp=e.timestamp or now) for e in body.events]
     call = partial(service.feedback.post_events, events, locs=[("body", "events", i) for i in range(len(events))])
     # SQLite commits in a few milliseconds: inline on the event loop, because a pool thread that waits for the
     # GIL after each of its statements, while the loop serves reads, takes ten times longer (the convoy
-    # effect). A networked database goes through the thread pool.
-    ids = call() if service.storage.backend == "sqlite" else await run_in_threadpool(call)
+    # effect). But never wait on the loop: when another writer holds the lock, the write goes to the thread
+    # pool, where it waits (up to the busy timeout) while the loop serves other requests. A networked
+    # database always goes through the thread pool.
+    ids = call(wait=False) if service.storage.backend == "sqlite" else None
+    if ids is None:
+        ids = await run_in_threadpool(call)
+    assert ids is not None
     metrics.events.inc(len(ids))
     return EventsAccepted(accepted=len(ids), ids=ids)

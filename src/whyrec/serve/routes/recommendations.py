@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from whyrec.explain.explanation import Explanation, Lang
-from whyrec.serve.deps import ItemIdPath, KQuery, LangQuery, MethodQuery, ServiceDep, UserIdPath
+from whyrec.serve.deps import (
+    ItemIdPath,
+    KQuery,
+    LangQuery,
+    MethodQuery,
+    ServiceDep,
+    UserIdPath,
+    UserReadAccess,
+)
 from whyrec.serve.schemas import ErrorBody, RecommendationsOut
 
 __all__ = ["router"]
@@ -19,7 +27,7 @@ router = APIRouter(prefix="/v1/users/{user_id}", tags=["recommendations"])
 
 @router.get("/recommendations", response_model=RecommendationsOut,
             responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}})
-async def recommendations(service: ServiceDep, user_id: UserIdPath, k: KQuery = 10,
+async def recommendations(_: UserReadAccess, service: ServiceDep, user_id: UserIdPath, k: KQuery = 10,
                           explain: Annotated[bool, Query(description="Attach an Explanation to each item.")] = False,
                           method: MethodQuery = None, lang: LangQuery = Lang.EN) -> Response:
     """The user's top k, from their training history plus every event posted so far.
@@ -44,7 +52,7 @@ def _render(found: RecommendationsOut) -> bytes:
 
 @router.get("/items/{item_id}/explanation", response_model=Explanation,
             responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-def item_explanation(service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPath, method: MethodQuery = None,
+def item_explanation(_: UserReadAccess, service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPath, method: MethodQuery = None,
                      k: Annotated[int, Query(ge=1, le=100, description="List length a counterfactual must push "
                                                                            "the item out of.")] = 10,
                      lang: LangQuery = Lang.EN) -> Explanation:

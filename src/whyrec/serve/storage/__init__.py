@@ -26,6 +26,7 @@ Interface::
         def user_version(self, user_id: str) -> int  # 0 when nothing is stored; changes with every change to
                                                      # the user's events, settings, removed tags; never reused
         def delete_user(self, user_id: str) -> int   # erases events, settings, tags, version; rows removed
+        def erase_user(self, user_id: str) -> dict[str, int]  # the same, counted: events, settings, removed_tags
         def settings(self, user_id: str) -> UserSettings                  # defaults when never set
         def put_settings(self, user_id: str, settings: UserSettings) -> None
         def removed_tags(self, user_id: str) -> frozenset[str]
@@ -43,7 +44,12 @@ raises `StorageError` (API: 503). Ids, tags and keys are 1 to 256 characters, ev
 from whyrec.errors import StorageError
 from whyrec.serve.storage._engine import default_sqlite_path
 from whyrec.serve.storage._migrate import alembic_config
-from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
+from whyrec.serve.storage._records import (
+    NOT_INTERESTED,
+    NewEvent,
+    StoredEvent,
+    UserSettings,
+)
 from whyrec.serve.storage._storage import Storage
 
 __all__ = [

@@ -7,17 +7,23 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from whyrec.errors import DataError, StorageError
-from whyrec.serve.storage._engine import WRITE, make_engine, resolve_url
+from whyrec.serve.storage._engine import BUSY_TIMEOUT_S, WRITE, make_engine, resolve_url
 from whyrec.serve.storage._migrate import upgrade_to_head
-from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
+from whyrec.serve.storage._records import (
+    NOT_INTERESTED,
+    NewEvent,
+    StoredEvent,
+    UserSettings,
+)
 from whyrec.serve.storage._schema import (
     Event,
     RemovedTag,
@@ -26,7 +32,12 @@ from whyrec.serve.storage._schema import (
     UserVersion,
     VersionClock,
 )
-from whyrec.serve.storage._validate import MAX_EVENT_TYPE, check_text, check_timestamp, check_value
+from whyrec.serve.storage._validate import (
+    MAX_EVENT_TYPE,
+    check_text,
+    check_timestamp,
+    check_value,
+)
 
 __all__ = ["Storage"]
 
@@ -79,6 +90,12 @@ class Storage:
         self._backend = engine.dialect.name
         self.url: str = engine.url.render_as_string(hide_password=True)
         """The database URL, with any password hidden."""
+        self._file: Path | None = None
+        self._identity: tuple[int, int] | None = None
+        if self._backend == "sqlite" and engine.url.database:
+            self._file = Path(engine.url.database).absolute()
+            found = self._file.stat()
+            self._identity = (found.st_dev, found.st_ino)
 
     @classmethod
     def open(cls, url: str | os.PathLike[str] | None = None) -> Storage:
@@ -140,12 +157,67 @@ class Storage:
         with self._engine.connect() as conn, conn.begin():
             yield conn
 
+    def check_file(self) -> None:
+        """SQLite: check that the database file is still the one opened (same device and inode) and writable.
+
+        A file deleted or replaced under the service would take writes that are lost at the next start.
+
+        Raises:
+            StorageError: the file is gone, replaced or read-only.
+        """
+        if self._file is None:
+            return
+        try:
+            found = self._file.stat()
+        except OSError:
+            raise StorageError(self.url, "check", "the database file was deleted since the service opened it",
+                               hint="Nothing more is written: restore the file or restart the service.") from None
+        if (found.st_dev, found.st_ino) != self._identity:
+            raise StorageError(self.url, "check", "the database file was replaced since the service opened it",
+                               hint="Nothing more is written: restart the service to open the new file.")
+        if not os.access(self._file, os.W_OK):
+            raise StorageError(self.url, "check", "the database file is not writable",
+                               hint="Give the service write access to the file.")
+
+    def health(self, *, integrity: bool = False) -> None:
+        """Check that the store can take writes: the file (:meth:`check_file`), a query, and with `integrity`
+        SQLite's ``PRAGMA quick_check`` (which reads the whole file: run it every few seconds at most).
+
+        Raises:
+            StorageError: the database is gone, unreachable, read-only or corrupt.
+        """
+        self.check_file()
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1").scalar_one()
+                if self._backend == "postgresql":
+                    if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar_one():
+                        raise StorageError(self.url, "check", "the database is a read-only standby")
+                elif integrity:
+                    found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+                    if found != ["ok"]:
+                        raise StorageError(self.url, "check", f"the database is corrupt ({found[0][:200]})",
+                                           hint="Restore it from a backup.")
+        except SQLAlchemyError as e:
+            raise StorageError(self.url, "check", _reason(e)) from e
+
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def _write(self, *, wait: bool = True) -> Iterator[Connection]:
+        """One write transaction; on SQLite the file is checked before and after it (a commit into a deleted
+        file is not durable), and with ``wait=False`` BEGIN fails at once when another writer holds the lock."""
+        self.check_file()
         with self._engine.connect() as conn:
             conn = conn.execution_options(**WRITE)  # SQLite: BEGIN IMMEDIATE
-            with conn.begin():
-                yield conn
+            raw = conn.connection.driver_connection if not wait and self._backend == "sqlite" else None
+            if raw is not None:
+                raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self.check_file()
 
     def _insert(self, table: Any) -> Any:
         """The backend's INSERT, which has ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
@@ -182,12 +254,29 @@ class Storage:
             DataError: an event is invalid (the message gives its index and field); nothing was written.
             StorageError: the database failed; nothing was written.
         """
+        ids = self._append(events, wait=True)
+        assert ids is not None
+        return ids
+
+    @_db_errors
+    def append_events_now(self, events: Sequence[NewEvent]) -> list[int] | None:
+        """:meth:`append_events` without waiting for another writer: None (nothing written) when SQLite's write
+        lock is taken, so that a caller on an event loop can retry from a thread. PostgreSQL always waits."""
+        return self._append(events, wait=False)
+
+    def _append(self, events: Sequence[NewEvent], *, wait: bool) -> list[int] | None:
         rows = [_event_row(i, e) for i, e in enumerate(events)]
         if not rows:
             return []
-        with self._write() as conn:
-            ids = conn.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows).scalars().all()
-            self._bump(conn, (r["user_id"] for r in rows))
+        try:
+            with self._write(wait=wait) as conn:
+                ids = conn.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True),
+                                   rows).scalars().all()
+                self._bump(conn, (r["user_id"] for r in rows))
+        except OperationalError as e:
+            if not wait and "locked" in str(e.orig):
+                return None
+            raise
         return list(ids)
 
     @_db_errors
@@ -254,11 +343,20 @@ class Storage:
         Raises:
             DataError: `user_id` is not a non-empty string.
         """
+        return sum(self.erase_user(user_id).values())
+
+    @_db_errors
+    def erase_user(self, user_id: str) -> dict[str, int]:
+        """:meth:`delete_user`, counting what went: ``{"events": n, "settings": n, "removed_tags": n}``.
+
+        Raises:
+            DataError: `user_id` is not a non-empty string.
+        """
         user_id = check_text(user_id, "user_id")
-        removed = 0
+        removed: dict[str, int] = {}
         with self._write() as conn:
-            for table in (Event, UserSettingsRow, RemovedTag):
-                removed += conn.execute(delete(table).where(table.user_id == user_id)).rowcount
+            for name, table in (("events", Event), ("settings", UserSettingsRow), ("removed_tags", RemovedTag)):
+                removed[name] = conn.execute(delete(table).where(table.user_id == user_id)).rowcount
             conn.execute(delete(UserVersion).where(UserVersion.user_id == user_id))
         return removed
 
