@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from whyrec.errors import DataError, StorageError
-from whyrec.serve.storage._engine import BUSY_TIMEOUT_S, WRITE, make_engine, resolve_url
+from whyrec.serve.storage._connection import Connected, db_errors, driver_reason
+from whyrec.serve.storage._engine import make_engine, resolve_url
 from whyrec.serve.storage._migrate import upgrade_to_head
 from whyrec.serve.storage._records import (
     NOT_INTERESTED,
@@ -30,7 +27,6 @@ from whyrec.serve.storage._schema import (
     ServiceState,
     UserSettingsRow,
     UserVersion,
-    VersionClock,
 )
 from whyrec.serve.storage._validate import (
     MAX_EVENT_TYPE,
@@ -43,34 +39,8 @@ __all__ = ["Storage"]
 
 logger = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
-# rows per multi-row upsert: far below SQLite's limit of 32,766 bound parameters
-_CHUNK = 500
-
-
-def _db_errors(method: Callable[Concatenate[Storage, P], R]) -> Callable[Concatenate[Storage, P], R]:
-    """Turn a driver's failure inside `method` into a `StorageError` that names the database."""
-
-    @functools.wraps(method)
-    def wrapper(self: Storage, *args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(self, *args, **kwargs)
-        except SQLAlchemyError as e:  # every SQLAlchemy error, driver ones included (STYLE: none leaks)
-            raise StorageError(self.url, method.__name__, _reason(e)) from e
-
-    return wrapper
-
-
-def _reason(error: SQLAlchemyError) -> str:
-    """The driver's own message when there is one (without SQLAlchemy's SQL and parameters)."""
-    if isinstance(error, DBAPIError) and error.orig is not None:
-        return str(error.orig).strip() or type(error.orig).__name__
-    return str(error).strip() or type(error).__name__
-
-
-class Storage:
+class Storage(Connected):
     """The event store of the REST service, on SQLite (default) or PostgreSQL.
 
     Every method is one transaction; a method that returns has committed (on SQLite with
@@ -83,19 +53,6 @@ class Storage:
         >>> store.append_events([NewEvent("u1", "i9", "view", None, datetime.now(UTC))])  # doctest: +SKIP
         [1]
     """
-
-    def __init__(self, engine: Engine) -> None:
-        """Wrap an engine whose database is already migrated; use `Storage.open` instead."""
-        self._engine = engine
-        self._backend = engine.dialect.name
-        self.url: str = engine.url.render_as_string(hide_password=True)
-        """The database URL, with any password hidden."""
-        self._file: Path | None = None
-        self._identity: tuple[int, int] | None = None
-        if self._backend == "sqlite" and engine.url.database:
-            self._file = Path(engine.url.database).absolute()
-            found = self._file.stat()
-            self._identity = (found.st_dev, found.st_ino)
 
     @classmethod
     def open(cls, url: str | os.PathLike[str] | None = None) -> Storage:
@@ -116,7 +73,7 @@ class Storage:
             upgrade_to_head(engine)
         except SQLAlchemyError as e:
             engine.dispose()
-            raise StorageError(shown, "open", _reason(e)) from e
+            raise StorageError(shown, "open", driver_reason(e)) from e
         except CommandError as e:  # e.g. a database migrated by a newer whyrec, at a revision unknown here
             engine.dispose()
             raise StorageError(shown, "migrate", str(e), hint="A newer whyrec may have migrated this database: "
@@ -127,120 +84,10 @@ class Storage:
         logger.info("opened the event store at %s", shown)
         return cls(engine)
 
-    @property
-    def backend(self) -> str:
-        """``"sqlite"`` or ``"postgresql"``."""
-        return self._backend
-
-    @property
-    def engine(self) -> Engine:
-        """The SQLAlchemy engine (for health checks and tests; the tables are private to this package)."""
-        return self._engine
-
-    def __repr__(self) -> str:
-        return f"Storage({self.url!r})"
-
-    def __enter__(self) -> Storage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close every pooled connection. The object must not be used afterwards."""
-        self._engine.dispose()
-
-    # ---- transactions -------------------------------------------------------------------------------
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
-            yield conn
-
-    def check_file(self) -> None:
-        """SQLite: check that the database file is still the one opened (same device and inode) and writable.
-
-        A file deleted or replaced under the service would take writes that are lost at the next start.
-
-        Raises:
-            StorageError: the file is gone, replaced or read-only.
-        """
-        if self._file is None:
-            return
-        try:
-            found = self._file.stat()
-        except OSError:
-            raise StorageError(self.url, "check", "the database file was deleted since the service opened it",
-                               hint="Nothing more is written: restore the file or restart the service.") from None
-        if (found.st_dev, found.st_ino) != self._identity:
-            raise StorageError(self.url, "check", "the database file was replaced since the service opened it",
-                               hint="Nothing more is written: restart the service to open the new file.")
-        if not os.access(self._file, os.W_OK):
-            raise StorageError(self.url, "check", "the database file is not writable",
-                               hint="Give the service write access to the file.")
-
-    def health(self, *, integrity: bool = False) -> None:
-        """Check that the store can take writes: the file (:meth:`check_file`), a query, and with `integrity`
-        SQLite's ``PRAGMA quick_check`` (which reads the whole file: run it every few seconds at most).
-
-        Raises:
-            StorageError: the database is gone, unreachable, read-only or corrupt.
-        """
-        self.check_file()
-        try:
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1").scalar_one()
-                if self._backend == "postgresql":
-                    if conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar_one():
-                        raise StorageError(self.url, "check", "the database is a read-only standby")
-                elif integrity:
-                    found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-                    if found != ["ok"]:
-                        raise StorageError(self.url, "check", f"the database is corrupt ({found[0][:200]})",
-                                           hint="Restore it from a backup.")
-        except SQLAlchemyError as e:
-            raise StorageError(self.url, "check", _reason(e)) from e
-
-    @contextmanager
-    def _write(self, *, wait: bool = True) -> Iterator[Connection]:
-        """One write transaction; on SQLite the file is checked before and after it (a commit into a deleted
-        file is not durable), and with ``wait=False`` BEGIN fails at once when another writer holds the lock."""
-        self.check_file()
-        with self._engine.connect() as conn:
-            conn = conn.execution_options(**WRITE)  # SQLite: BEGIN IMMEDIATE
-            raw = conn.connection.driver_connection if not wait and self._backend == "sqlite" else None
-            if raw is not None:
-                raw.execute("PRAGMA busy_timeout = 0")
-            try:
-                with conn.begin():
-                    yield conn
-            finally:
-                if raw is not None:
-                    raw.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self.check_file()
-
-    def _insert(self, table: Any) -> Any:
-        """The backend's INSERT, which has ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
-        return postgresql.insert(table) if self._backend == "postgresql" else sqlite.insert(table)
-
-    def _bump(self, conn: Connection, user_ids: Iterable[str]) -> None:
-        """Give each user a new version: the next value of the version clock (same transaction)."""
-        users = sorted(set(user_ids))
-        if not users:
-            return
-        version = conn.execute(
-            update(VersionClock).where(VersionClock.id == 1).values(value=VersionClock.value + 1)
-            .returning(VersionClock.value)
-        ).scalar_one()
-        for start in range(0, len(users), _CHUNK):
-            stmt = self._insert(UserVersion).values([{"user_id": u, "version": version}
-                                                     for u in users[start:start + _CHUNK]])
-            conn.execute(stmt.on_conflict_do_update(index_elements=[UserVersion.user_id],
-                                                    set_={"version": stmt.excluded.version}))
 
     # ---- events -------------------------------------------------------------------------------------
 
-    @_db_errors
+    @db_errors
     def append_events(self, events: Sequence[NewEvent]) -> list[int]:
         """Append events in one transaction: all of them are stored, or (on any error) none.
 
@@ -258,7 +105,7 @@ class Storage:
         assert ids is not None
         return ids
 
-    @_db_errors
+    @db_errors
     def append_events_now(self, events: Sequence[NewEvent]) -> list[int] | None:
         """:meth:`append_events` without waiting for another writer: None (nothing written) when SQLite's write
         lock is taken, so that a caller on an event loop can retry from a thread. PostgreSQL always waits."""
@@ -279,7 +126,7 @@ class Storage:
             raise
         return list(ids)
 
-    @_db_errors
+    @db_errors
     def events_of(self, user_id: str) -> list[StoredEvent]:
         """A user's events, oldest first (ties in time: in insertion order); [] for an unknown user.
 
@@ -295,7 +142,7 @@ class Storage:
         return [StoredEvent(user_id=r.user_id, item_id=r.item_id, event_type=r.event_type, value=r.value,
                             timestamp=r.timestamp, id=r.id) for r in found]
 
-    @_db_errors
+    @db_errors
     def hidden_items(self, user_id: str) -> frozenset[str]:
         """Items the user marked ``not_interested`` (`NOT_INTERESTED` events).
 
@@ -309,7 +156,7 @@ class Storage:
             ).scalars().all()
         return frozenset(items)
 
-    @_db_errors
+    @db_errors
     def count_events(self) -> int:
         """How many events the store holds, over all users."""
         with self._read() as conn:
@@ -317,7 +164,7 @@ class Storage:
 
     # ---- per-user state ------------------------------------------------------------------------------
 
-    @_db_errors
+    @db_errors
     def user_version(self, user_id: str) -> int:
         """A number that changes whenever the user's events, settings or removed tags change.
 
@@ -333,7 +180,7 @@ class Storage:
             version = conn.execute(select(UserVersion.version).where(UserVersion.user_id == user_id)).scalar()
         return int(version or 0)
 
-    @_db_errors
+    @db_errors
     def delete_user(self, user_id: str) -> int:
         """Erase everything stored about a user: events, settings, removed tags and version.
 
@@ -345,7 +192,7 @@ class Storage:
         """
         return sum(self.erase_user(user_id).values())
 
-    @_db_errors
+    @db_errors
     def erase_user(self, user_id: str) -> dict[str, int]:
         """:meth:`delete_user`, counting what went: ``{"events": n, "settings": n, "removed_tags": n}``.
 
@@ -360,7 +207,7 @@ class Storage:
             conn.execute(delete(UserVersion).where(UserVersion.user_id == user_id))
         return removed
 
-    @_db_errors
+    @db_errors
     def settings(self, user_id: str) -> UserSettings:
         """The user's settings; the defaults when they never set any.
 
@@ -375,7 +222,7 @@ class Storage:
         # fields a newer version wrote and this one does not know are ignored
         return UserSettings.model_validate({k: v for k, v in stored.items() if k in UserSettings.model_fields})
 
-    @_db_errors
+    @db_errors
     def put_settings(self, user_id: str, settings: UserSettings) -> None:
         """Replace the user's settings.
 
@@ -392,7 +239,7 @@ class Storage:
                                                     set_={"settings": stmt.excluded.settings}))
             self._bump(conn, [user_id])
 
-    @_db_errors
+    @db_errors
     def removed_tags(self, user_id: str) -> frozenset[str]:
         """The tags the user removed from their recommendations.
 
@@ -404,7 +251,7 @@ class Storage:
             tags = conn.execute(select(RemovedTag.tag).where(RemovedTag.user_id == user_id)).scalars().all()
         return frozenset(tags)
 
-    @_db_errors
+    @db_errors
     def remove_tag(self, user_id: str, tag: str) -> None:
         """Remove a tag from the user's recommendations (removing it twice changes nothing).
 
@@ -419,7 +266,7 @@ class Storage:
             if conn.execute(stmt.returning(RemovedTag.tag)).first() is not None:
                 self._bump(conn, [user_id])
 
-    @_db_errors
+    @db_errors
     def restore_tag(self, user_id: str, tag: str) -> None:
         """Undo `remove_tag` (restoring a tag that is not removed changes nothing).
 
@@ -435,7 +282,7 @@ class Storage:
 
     # ---- service-wide state --------------------------------------------------------------------------
 
-    @_db_errors
+    @db_errors
     def get_state(self, key: str) -> str | None:
         """A service-wide value (for example the active run directory), or None when it was never set.
 
@@ -446,7 +293,7 @@ class Storage:
         with self._read() as conn:
             return conn.execute(select(ServiceState.value).where(ServiceState.key == key)).scalar()
 
-    @_db_errors
+    @db_errors
     def set_state(self, key: str, value: str) -> None:
         """Set a service-wide value, visible to every process that uses this database.
 
