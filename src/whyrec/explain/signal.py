@@ -1,7 +1,8 @@
 """No signal: when a model's scores for a history do not order its top k, the list falls back to popularity.
 
 A model has *no signal* for a history when the best `k` scores among the items it may recommend are all
-equal, or spread by at most ``NO_SIGNAL_TOLERANCE`` times the best score's magnitude (at least 1): the top
+equal, or spread by at most ``NO_SIGNAL_TOLERANCE`` times the best score's magnitude (at least 1; the spread is
+the best score minus the k-th best, over at least two): the top
 k is then chosen by tie order (the first item ids of the catalog), not by the model. On sparse data this is
 common: an EASE or ItemKNN history whose items share no co-occurrence with anything scores every candidate 0.
 Such a list is made by popularity instead, says ``fallback: "popularity"`` and why, and claims no
@@ -18,7 +19,7 @@ from whyrec.explain.base import excluded_mask
 from whyrec.models.base import Recommender
 
 __all__ = ["FALLBACK_POPULARITY", "NO_SIGNAL_TOLERANCE", "NO_SIGNAL_WARN_SHARE", "has_signal", "no_signal_reason",
-           "no_signal_share"]
+           "no_signal_share", "no_signal_share_of_lists", "no_signal_warning", "ordered", "top_scores"]
 
 NO_SIGNAL_TOLERANCE = 1e-6
 """Top-k scores spread by at most this times max(1, |best score|) carry no signal."""
@@ -30,15 +31,22 @@ FALLBACK_POPULARITY = "popularity"
 _BATCH = 1024
 
 
-def top_spread(candidate_scores: np.ndarray, k: int) -> float:
-    """Best minus k-th best of the finite `candidate_scores` (0 when fewer than two)."""
+def top_scores(candidate_scores: np.ndarray, k: int) -> np.ndarray:
+    """The best max(k, 2) finite scores of `candidate_scores` (unordered)."""
     finite = np.asarray(candidate_scores, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     m = min(max(k, 2), len(finite))
-    if m < 2:
-        return 0.0
-    top = np.partition(finite, len(finite) - m)[len(finite) - m:]
-    return float(top.max() - top.min())
+    return np.partition(finite, len(finite) - m)[len(finite) - m:] if m else finite
+
+
+def ordered(top: np.ndarray) -> bool:
+    """Whether a list's top scores differ by more than the tolerance (fewer than two finite scores: True)."""
+    top = np.asarray(top, dtype=np.float64)
+    top = top[np.isfinite(top)]
+    if len(top) < 2:
+        return True  # one candidate or none: there is nothing to order
+    best = float(top.max())
+    return best - float(top.min()) > NO_SIGNAL_TOLERANCE * max(1.0, abs(best))
 
 
 def has_signal(candidate_scores: np.ndarray, k: int) -> bool:
@@ -52,11 +60,13 @@ def has_signal(candidate_scores: np.ndarray, k: int) -> bool:
         >>> has_signal(np.zeros(50), 10), has_signal(np.r_[0.3, np.zeros(49)], 10)
         (False, True)
     """
-    finite = np.asarray(candidate_scores, dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    if len(finite) < 2:
-        return True  # one candidate or none: there is nothing to order
-    return top_spread(finite, k) > NO_SIGNAL_TOLERANCE * max(1.0, float(np.abs(finite).max()))
+    return ordered(top_scores(candidate_scores, k))
+
+
+def no_signal_share_of_lists(list_scores: np.ndarray) -> float:
+    """Share of lists (rows of top-k scores, -inf for empty slots) whose scores are not ordered."""
+    rows = np.asarray(list_scores)
+    return float(np.mean([not ordered(row) for row in rows])) if len(rows) else 0.0
 
 
 def no_signal_reason(k: int, lang: str = "en") -> str:
@@ -69,7 +79,7 @@ def no_signal_reason(k: int, lang: str = "en") -> str:
 
 def no_signal_share(model: Recommender, histories: HistoryBatch, *, k: int = 10,
                     candidates: IndexArray | None = None) -> float:
-    """Share of `histories` (non-empty ones) for which `model` has no signal over `candidates`."""
+    """Share of the non-empty `histories` for which `model` has no signal over `candidates`."""
     n_items = histories.n_items
     lacking = scored = 0
     for start in range(0, len(histories), _BATCH):
@@ -82,3 +92,12 @@ def no_signal_share(model: Recommender, histories: HistoryBatch, *, k: int = 10,
             lacking += not has_signal(row[allowed], k)
             scored += 1
     return lacking / scored if scored else 0.0
+
+
+def no_signal_warning(share: float, users: str = "test users") -> str | None:
+    """The warning ``whyrec train`` and ``evaluate`` print when `share` exceeds `NO_SIGNAL_WARN_SHARE`."""
+    if share <= NO_SIGNAL_WARN_SHARE:
+        return None
+    return (f"warning: the model has no signal for {share:.0%} of {users} (their top-k scores are all equal); "
+            "their lists fall back to popularity in `whyrec explain` and the API. The data may be too sparse "
+            "for this model.")
