@@ -18,7 +18,7 @@ from whyrec.explain.evaluation import evaluate_explainers
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.pipeline import recommend_explained
 from whyrec.explain.registry import DEFAULT_METHODS, compared_methods, explain_method, method_names
-from whyrec.explain.text.card import CARD_WORDS, CardWords
+from whyrec.explain.text.card import CARD_WORDS, CardWords, attribute_name, evidence_label
 from whyrec.explain.trust import POPULAR_SHARE, ListTrust, list_trust
 from whyrec.models.persistence import load_run
 
@@ -92,8 +92,8 @@ def explain(
 
     horizon = calibration.horizon if calibration else 0
     for e in explanations:
-        _print_card(e, label, run_dir, horizon, words, k)
-    _print_list_trust(list_trust(made.items, fit, attribute=group_by or "category"), words)
+        _print_card(e, label, run_dir, horizon, lang, k)
+    _print_list_trust(list_trust(made.items, fit, attribute=group_by or "category"), lang)
 
 
 def _llm_client(url: str | None, model: str | None) -> ChatClient:
@@ -103,8 +103,9 @@ def _llm_client(url: str | None, model: str | None) -> ChatClient:
     return OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model))
 
 
-def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int, words: CardWords,
+def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int, lang: Lang,
                 k: int) -> None:
+    words = CARD_WORDS[lang]
     out.print("\n[bold]" + escape(words.item.format(rank=e.rank, title=label(e.item_id), item_id=e.item_id,
                                                     score=e.score)) + "[/bold]")
     if e.reason is not None:
@@ -118,10 +119,10 @@ def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, hori
     for x in e.evidence:
         length = max(1, round(_BAR * abs(x.weight) / biggest))
         if x.weight >= 0:
-            table.add_row(f"  {escape(x.label)}", f"[green]{'█' * length}[/green]", f"+{x.weight:.4f}",
+            table.add_row(f"  {escape(evidence_label(x, lang))}", f"[green]{'█' * length}[/green]", f"+{x.weight:.4f}",
                           f"{x.share:6.1%}")
         else:  # drawn apart: another bar, another colour, a minus, and said in words
-            table.add_row(f"  {escape(x.label)}{words.counts_against}", f"[red]{'░' * length}[/red]",
+            table.add_row(f"  {escape(evidence_label(x, lang))}{words.counts_against}", f"[red]{'░' * length}[/red]",
                           f"\N{MINUS SIGN}{abs(x.weight):.4f}", f"{x.share:6.1%}")
     out.print(table)
     cf = e.counterfactual
@@ -154,9 +155,10 @@ def _trust_line(e: Explanation, run_dir: Path, horizon: int, words: CardWords) -
     return words.trust_sep.join([confidence, strength, words.verified.format(how=words.how[how])])
 
 
-def _print_list_trust(trust: ListTrust, words: CardWords) -> None:
-    diversity = "-" if trust.diversity is None else words.diversity_by.format(value=trust.diversity,
-                                                                              attribute=trust.attribute)
+def _print_list_trust(trust: ListTrust, lang: Lang) -> None:
+    words = CARD_WORDS[lang]
+    diversity = "-" if trust.diversity is None else words.diversity_by.format(
+        value=trust.diversity, attribute=attribute_name(str(trust.attribute), lang))
     line = words.list_line.format(diversity=diversity, novelty=trust.novelty, popular=trust.popular_share,
                                   share=POPULAR_SHARE, min_users=trust.popular_min_users)
     out.print("\n" + escape(line))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whyrec.explain.explanation import Lang
+from whyrec.explain.explanation import Evidence, EvidenceKind, Lang
+from whyrec.explain.text.realize import TEMPLATES, attribute_counts
 
-__all__ = ["CARD_WORDS", "CardWords"]
+__all__ = ["CARD_WORDS", "CardWords", "attribute_name", "evidence_label"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class CardWords:
         list_line: the list's trust (``{diversity} {novelty} {popular} {share} {min_users}``).
         diversity_by: diversity measured on an attribute (``{value} {attribute}``).
         fallback: the list fell back to popularity (``{reason}``).
+        attribute_label: an attribute evidence row (``{attribute} {value} {count} {total}``).
+        attribute_plain: the same without counts (``{attribute} {value}``).
+        popularity_label: a popularity evidence row (``{count}``).
     """
 
     header_user: str
@@ -67,6 +71,9 @@ class CardWords:
     list_line: str
     diversity_by: str
     fallback: str
+    attribute_label: str
+    attribute_plain: str
+    popularity_label: str
 
 
 EN = CardWords(
@@ -98,6 +105,9 @@ EN = CardWords(
               "{share:.0%} of items, at least {min_users} users)",
     diversity_by="{value:.2f} (by {attribute})",
     fallback="fallback: popularity ({reason})",
+    attribute_label="{attribute}: {value} ({count} of your {total} items)",
+    attribute_plain="{attribute}: {value}",
+    popularity_label="{count:,} shoppers interacted with it",
 )
 
 ZH = CardWords(
@@ -126,7 +136,31 @@ ZH = CardWords(
               "{share:.0%} 的项目，至少 {min_users} 位用户）",
     diversity_by="{value:.2f}（按 {attribute}）",
     fallback="回退：按热度推荐（{reason}）",
+    attribute_label="{attribute}：{value}（你的 {total} 项记录中有 {count} 项）",
+    attribute_plain="{attribute}：{value}",
+    popularity_label="{count:,} 位用户与它有过互动",
 )
 
 CARD_WORDS: dict[Lang, CardWords] = {Lang.EN: EN, Lang.ZH: ZH}
 """The card words of each language."""
+
+
+def attribute_name(attribute: str, lang: Lang) -> str:
+    """An attribute's display name in `lang` (the column name where none is known)."""
+    return TEMPLATES[lang].attributes.get(attribute, attribute) if lang != Lang.EN else attribute
+
+
+def evidence_label(evidence: Evidence, lang: Lang) -> str:
+    """The label of an evidence row in `lang`: titles as they are, attributes and popularity in its words."""
+    words = CARD_WORDS[lang]
+    if evidence.kind == EvidenceKind.ATTRIBUTE and "=" in evidence.ref:
+        attribute, _, value = evidence.ref.partition("=")
+        shown = TEMPLATES[lang].values.get(value, value) if lang != Lang.EN else value
+        counts = attribute_counts(evidence)
+        if counts is None:
+            return words.attribute_plain.format(attribute=attribute_name(attribute, lang), value=shown)
+        return words.attribute_label.format(attribute=attribute_name(attribute, lang), value=shown, count=counts[0],
+                                            total=counts[1])
+    if evidence.kind == EvidenceKind.POPULARITY:
+        return words.popularity_label.format(count=int(evidence.weight))
+    return evidence.label

@@ -142,9 +142,19 @@ def _counterfactual(e: Explanation, catalog: Catalog, t: Templates, domain: Doma
         removed = [(_title(catalog, item), events.get(item)) for item in cf.removed]
         return t.counterfactual_retrained.format(clauses=_clauses(t, removed, t.had_not_clause,
                                                                   t.had_not_unknown[domain]))
+    if set(cf.removed) == set(_named(e)):
+        return t.counterfactual_rescored_them if len(cf.removed) > 1 else t.counterfactual_rescored_that
     items = t.join([_quote(t, _title(catalog, item)) for item in cf.removed])
     pattern = t.counterfactual_rescored_many if len(cf.removed) > 1 else t.counterfactual_rescored
     return pattern.format(items=items)
+
+
+def _named(e: Explanation) -> list[str]:
+    """The ids of the history items the first sentence names (none unless it is about history items)."""
+    support = [x for x in e.evidence if x.weight > 0]
+    if not support or support[0].kind != EvidenceKind.HISTORY_ITEM:
+        return []
+    return [x.ref for x in support if x.kind == EvidenceKind.HISTORY_ITEM][:_MAX_ITEMS]
 
 
 def _clauses(t: Templates, named: Sequence[tuple[str, str | None]], by_event: Mapping[str, str], unknown: str) -> str:

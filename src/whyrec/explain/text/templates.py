@@ -66,6 +66,8 @@ class Templates:
         counterfactual_rescored: one removed item (``{items}``) whose removal, re-scored with the same weights,
             takes the item out of the list: a claim about this model only.
         counterfactual_rescored_many: the same for several removed items.
+        counterfactual_rescored_them: the same when the removed items are exactly those the first sentence named.
+        counterfactual_rescored_that: the same for one named item.
         relations: display names of knowledge-graph relations (missing: the relation's own name).
         values: display names of attribute values (missing: the value as in the catalog).
         attributes: display names of attributes (missing: the name with spaces for underscores).
@@ -109,6 +111,8 @@ class Templates:
     counterfactual_retrained: str
     counterfactual_rescored: str
     counterfactual_rescored_many: str
+    counterfactual_rescored_them: str
+    counterfactual_rescored_that: str
     relations: Mapping[str, str]
     values: Mapping[str, str]
     attributes: Mapping[str, str]

@@ -49,6 +49,8 @@ TEMPLATES = Templates(
     counterfactual_retrained="如果你没有{clauses}，我们就不会推荐它。",
     counterfactual_rescored="{items}是这个模型把它排在这里的主要原因。",
     counterfactual_rescored_many="{items}是这个模型把它排在这里的主要原因。",
+    counterfactual_rescored_them="它们是这个模型把它排在这里的主要原因。",
+    counterfactual_rescored_that="这一项是这个模型把它排在这里的主要原因。",
     relations={"actor": "演员", "genre": "类型", "director": "导演", "writer": "编剧", "producer": "制片人",
                "cinematographer": "摄影师", "production company": "制片公司", "subject": "题材",
                "award nomination": "奖项提名", "award": "奖项"},
