@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from whyrec.explain.explanation import Evidence, EvidenceKind, Lang
-from whyrec.explain.text.realize import TEMPLATES, attribute_counts
+from whyrec.explain.text.realize import TEMPLATES, attribute_counts, kg_parts
 
 __all__ = ["CARD_WORDS", "CardWords", "attribute_name", "evidence_label"]
 
@@ -45,6 +45,7 @@ class CardWords:
         attribute_label: an attribute evidence row (``{attribute} {value} {count} {total}``).
         attribute_plain: the same without counts (``{attribute} {value}``).
         popularity_label: a popularity evidence row (``{count}``).
+        kg_label: a knowledge-graph evidence row (``{relation} {entity} {title}``).
     """
 
     header_user: str
@@ -74,6 +75,7 @@ class CardWords:
     attribute_label: str
     attribute_plain: str
     popularity_label: str
+    kg_label: str
 
 
 EN = CardWords(
@@ -108,6 +110,7 @@ EN = CardWords(
     attribute_label="{attribute}: {value} ({count} of your {total} items)",
     attribute_plain="{attribute}: {value}",
     popularity_label="{count:,} shoppers interacted with it",
+    kg_label="same {relation} ({entity}) as {title}",
 )
 
 ZH = CardWords(
@@ -139,6 +142,7 @@ ZH = CardWords(
     attribute_label="{attribute}：{value}（你的 {total} 项记录中有 {count} 项）",
     attribute_plain="{attribute}：{value}",
     popularity_label="{count:,} 位用户与它有过互动",
+    kg_label="与《{title}》有相同的{relation}（{entity}）",
 )
 
 CARD_WORDS: dict[Lang, CardWords] = {Lang.EN: EN, Lang.ZH: ZH}
@@ -161,6 +165,10 @@ def evidence_label(evidence: Evidence, lang: Lang) -> str:
             return words.attribute_plain.format(attribute=attribute_name(attribute, lang), value=shown)
         return words.attribute_label.format(attribute=attribute_name(attribute, lang), value=shown, count=counts[0],
                                             total=counts[1])
+    if evidence.kind == EvidenceKind.KG_PATH and (parts := kg_parts(evidence)) is not None and " as " in evidence.label:
+        _, relation, entity, _ = parts
+        shown = TEMPLATES[lang].relations.get(relation, relation) if lang != Lang.EN else relation
+        return words.kg_label.format(relation=shown, entity=entity, title=evidence.label.split(" as ", 1)[1])
     if evidence.kind == EvidenceKind.POPULARITY:
         return words.popularity_label.format(count=int(evidence.weight))
     return evidence.label
