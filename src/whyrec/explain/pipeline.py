@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.evaluate.calibration import Calibration
 from whyrec.explain.attributes import AttributeExplainer, check_group_by
-from whyrec.explain.base import ScoredHistory, excluded_mask, history_events, rank_in, with_events
+from whyrec.explain.base import BaseExplainer, ScoredHistory, excluded_mask, history_events, rank_in, with_events
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
 from whyrec.explain.registry import create_explainer, default_method, explain_method
@@ -95,6 +95,7 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
         chosen = ExplainMethod.ATTRIBUTE if group_by is not None else default_method(model)
     else:
         chosen = explain_method(method, offered=offered, where=offered_by)
+    explainer: BaseExplainer[Any]
     if chosen == ExplainMethod.ATTRIBUTE and group_by is not None:
         explainer = AttributeExplainer(dataset, candidates=candidates, top_n=top_n, k=k, group_by=group_by)
     else:

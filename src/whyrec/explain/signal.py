@@ -11,6 +11,8 @@ counterfactual (removing items only moves the tie order).
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
 from whyrec._types import IndexArray
@@ -25,7 +27,7 @@ NO_SIGNAL_TOLERANCE = 1e-6
 """Top-k scores spread by at most this times max(1, |best score|) carry no signal."""
 NO_SIGNAL_WARN_SHARE = 0.10
 """``whyrec train`` and ``whyrec evaluate`` warn when more than this share of test users has no signal."""
-FALLBACK_POPULARITY = "popularity"
+FALLBACK_POPULARITY: Final = "popularity"
 """The `fallback` value of a list made by popularity because the model had no signal."""
 
 _BATCH = 1024
