@@ -98,3 +98,18 @@ def test_group_by_picks_the_column_attribute_reasons_cite(runs: dict[str, Path],
     result = runner.invoke(app, ["explain", str(runs["ease"]), "--user", "196", "--group-by", "platform"])
     assert isinstance(result.exception, ConfigError) and "no column 'platform'" in str(result.exception)
     assert "columns: category, year" in str(result.exception)
+
+
+def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, Path]) -> None:
+    args = ("explain", str(runs["ease"]), "--user", "196", "--k", "1", "--evidence", "40")
+    (e,) = json.loads(invoke(*args, "--json"))
+    against = sum(x["weight"] < 0 for x in e["evidence"])
+    assert against > 0
+    rows = [line for line in invoke(*args).splitlines() if "█" in line or "░" in line]
+    assert len(rows) == len(e["evidence"])
+    negative = [r for r in rows if "(counts against)" in r]
+    assert len(negative) == against
+    assert all("░" in r and "█" not in r and "\N{MINUS SIGN}" in r and "+" not in r for r in negative)
+    assert all("█" in r and "+" in r for r in rows if r not in negative)
+    chinese = [line for line in invoke(*args, "--lang", "zh").splitlines() if "░" in line]
+    assert len(chinese) == against and all("（对它不利）" in r for r in chinese)

@@ -123,7 +123,7 @@ def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, hori
                           f"{x.share:6.1%}")
         else:  # drawn apart: another bar, another colour, a minus, and said in words
             table.add_row(f"  {escape(evidence_label(x, lang))}{words.counts_against}", f"[red]{'░' * length}[/red]",
-                          f"\N{MINUS SIGN}{abs(x.weight):.4f}", f"{x.share:6.1%}")
+                          f"\N{MINUS SIGN}{abs(x.weight):.4f}", f"{x.share:6.1%}".replace("-", "\N{MINUS SIGN}"))
     out.print(table)
     cf = e.counterfactual
     if cf is not None:
