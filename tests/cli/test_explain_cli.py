@@ -105,11 +105,14 @@ def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, 
     (e,) = json.loads(invoke(*args, "--json"))
     against = sum(x["weight"] < 0 for x in e["evidence"])
     assert against > 0
-    rows = [line for line in invoke(*args).splitlines() if "█" in line or "░" in line]
+    def card(*more: str) -> str:  # wide enough that no row wraps
+        return runner.invoke(app, [*args, *more], env={"COLUMNS": "200"}, catch_exceptions=False).stdout
+
+    rows = [line for line in card().splitlines() if "█" in line or "░" in line]
     assert len(rows) == len(e["evidence"])
     negative = [r for r in rows if "(counts against)" in r]
     assert len(negative) == against
     assert all("░" in r and "█" not in r and "\N{MINUS SIGN}" in r and "+" not in r for r in negative)
     assert all("█" in r and "+" in r for r in rows if r not in negative)
-    chinese = [line for line in invoke(*args, "--lang", "zh").splitlines() if "░" in line]
+    chinese = [line for line in card("--lang", "zh").splitlines() if "░" in line]
     assert len(chinese) == against and all("（对它不利）" in r for r in chinese)
