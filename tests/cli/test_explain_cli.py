@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import invoke
+from tests.cli.conftest import invoke, runner
+from whyrec.cli.main import app
+from whyrec.errors import ConfigError
 
 
 def test_explain_json_is_verified_by_the_recommend_command(runs: dict[str, Path], ml100k_split) -> None:
@@ -31,7 +33,10 @@ def test_explain_json_is_verified_by_the_recommend_command(runs: dict[str, Path]
 
 def test_explain_prints_cards(runs: dict[str, Path]) -> None:
     text = invoke("explain", str(runs["ease"]), "--user", "196", "--k", "2")
-    assert "Fargo (1996)" in text and "counterfactual:" in text and "verified by re-scoring" in text
+    assert "Fargo (1996)" in text and "counterfactual:" in text
+    assert "checked by re-scoring with the same weights, not by retraining" in text
+    assert "is the main reason this model ranks it here" in text or "are the main reasons" in text
+    assert "evidence strength" in text and "counterfactual verified: by re-scoring" in text
 
 
 def test_explain_eval_writes_tables(runs: dict[str, Path], tmp_path: Path) -> None:
@@ -50,7 +55,7 @@ def test_explain_eval_writes_tables(runs: dict[str, Path], tmp_path: Path) -> No
 
 def test_pop_falls_back_to_counterfactual(runs: dict[str, Path]) -> None:
     explanations = json.loads(invoke("explain", str(runs["pop"]), "--user", "196", "--k", "3", "--json"))
-    assert all(e["method"] == "counterfactual" and e["counterfactual"]["verified"] is False for e in explanations)
+    assert all(e["method"] == "counterfactual" and e["counterfactual"]["verified"] is None for e in explanations)
 
 
 def test_terms_method_on_a_linear_model_matches_exact(runs: dict[str, Path]) -> None:
@@ -59,3 +64,55 @@ def test_terms_method_on_a_linear_model_matches_exact(runs: dict[str, Path]) -> 
     assert [e["method"] for e in terms] == ["terms"] * 3 and all(e["baseline"] == 0.0 for e in terms)
     assert [[(v["ref"], round(v["weight"], 6)) for v in e["evidence"]] for e in terms] == \
         [[(v["ref"], round(v["weight"], 6)) for v in e["evidence"]] for e in exact]
+
+
+def test_explain_a_new_shoppers_history(runs: dict[str, Path], ml100k_split) -> None:
+    history = ["50", "181", "172"]
+    explanations = json.loads(invoke("explain", str(runs["ease"]), "--history", ",".join(history), "--k", "3",
+                                     "--json"))
+    recs = json.loads(invoke("recommend", str(runs["ease"]), "--history", ",".join(history), "--k", "3", "--json"))
+    assert [e["item_id"] for e in explanations] == [r["item_id"] for r in recs]
+    assert all(e["user_id"] is None and {x["ref"] for x in e["evidence"]} <= set(history) for e in explanations)
+    assert all(x["event"] is None for e in explanations for x in e["evidence"])  # a new shopper's events are not logged
+    text = invoke("explain", str(runs["ease"]), "--history", ",".join(history), "--k", "1")
+    assert "for a new shopper (3 items" in text and "Because you watched " in text
+
+
+def test_explain_needs_a_user_or_a_history(runs: dict[str, Path]) -> None:
+    for args in ((), ("--user", "196", "--history", "50")):
+        result = runner.invoke(app, ["explain", str(runs["ease"]), *args])
+        assert isinstance(result.exception, ConfigError)  # `whyrec` prints it and exits 2
+        assert "--user" in str(result.exception) and "--history" in str(result.exception)
+
+
+def test_group_by_picks_the_column_attribute_reasons_cite(runs: dict[str, Path], ml100k_split) -> None:
+    fit = ml100k_split.fit
+    explanations = json.loads(invoke("explain", str(runs["ease"]), "--user", "196", "--k", "5", "--group-by",
+                                     "category", "--json"))
+    genres = fit.catalog.attributes.categorical["category"]
+    for e in explanations:
+        assert e["method"] == "attribute" and e["evidence"]
+        own = set(genres[fit.items.index_of(e["item_id"])])
+        assert {x["ref"] for x in e["evidence"]} <= {f"category={g}" for g in own}
+        assert e["reason"]["text"].startswith("Like this film, ")
+    result = runner.invoke(app, ["explain", str(runs["ease"]), "--user", "196", "--group-by", "platform"])
+    assert isinstance(result.exception, ConfigError) and "no column 'platform'" in str(result.exception)
+    assert "columns: category, year" in str(result.exception)
+
+
+def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, Path]) -> None:
+    args = ("explain", str(runs["ease"]), "--user", "196", "--k", "1", "--evidence", "40")
+    (e,) = json.loads(invoke(*args, "--json"))
+    against = sum(x["weight"] < 0 for x in e["evidence"])
+    assert against > 0
+    def card(*more: str) -> str:  # wide enough that no row wraps
+        return runner.invoke(app, [*args, *more], env={"COLUMNS": "200"}, catch_exceptions=False).stdout
+
+    rows = [line for line in card().splitlines() if "█" in line or "░" in line]
+    assert len(rows) == len(e["evidence"])
+    negative = [r for r in rows if "(counts against)" in r]
+    assert len(negative) == against
+    assert all("░" in r and "█" not in r and "\N{MINUS SIGN}" in r and "+" not in r for r in negative)
+    assert all("█" in r and "+" in r for r in rows if r not in negative)
+    chinese = [line for line in card("--lang", "zh").splitlines() if "░" in line]
+    assert len(chinese) == against and all("（对它不利）" in r for r in chinese)

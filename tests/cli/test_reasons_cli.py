@@ -21,9 +21,12 @@ def run(runs: dict[str, Path], tmp_path: Path) -> Path:
 
 def test_uncalibrated_cards_say_how_to_calibrate(run: Path) -> None:
     text = invoke("explain", str(run), "--user", "196", "--k", "3", "--lang", "zh")
-    assert text.count("因为你看过《") == 3 and "Because" not in text
-    assert text.count(f"not calibrated (run `whyrec calibrate {run}`)") == 3
-    assert "counterfactual verified: yes" in text and "list: diversity" in text and "popular items" in text
+    assert text.count("因为你给《") == 3 and "Because" not in text  # ml-100k logs ratings
+    assert text.count(f"置信度未校准（运行 `whyrec calibrate {run}`）") == 3
+    assert "反事实已验证：重新打分" in text and "列表：多样性" in text and "热门项目占" in text
+    for english in ("counterfactual", "trust:", "confidence", "evidence strength", "list:", "popular", "score",
+                    "item ", "events", "why these"):
+        assert english not in text  # every line of the card is in Chinese, titles and ids aside
 
 
 def test_calibrate_then_explain_shows_confidence(run: Path) -> None:
@@ -36,11 +39,12 @@ def test_calibrate_then_explain_shows_confidence(run: Path) -> None:
     assert all(0 < c < 1 for c in confidence) and confidence == sorted(confidence, reverse=True)
     for e in explanations:
         assert e["reason"]["lang"] == "zh" and e["reason"]["source"] == "template"
-        assert e["reason"]["text"].startswith("因为你看过《" + e["evidence"][0]["label"] + "》")
-        assert e["trust"]["counterfactual_verified"] == e["counterfactual"]["verified"]
+        assert e["reason"]["text"].startswith("因为你给《" + e["evidence"][0]["label"] + "》")
+        assert e["evidence"][0]["event"] == "rating"
+        assert e["trust"]["counterfactual_verified"] == (e["counterfactual"]["verified"] is not None)
         assert 0 < e["trust"]["evidence_strength"] <= 1
     text = invoke("explain", str(run), "--user", "196", "--k", "2")
-    assert "Because you watched" in text and f"confidence {confidence[0]:.0%}" in text
+    assert "Because you rated" in text and f"confidence {confidence[0]:.0%}" in text
 
 
 def test_bad_language_exits_2_with_the_choices(run: Path) -> None:

@@ -23,19 +23,25 @@ def top(model, fit: Dataset, user: str, k: int = 5):
                                     candidates=fit.active_items).items[0]
 
 
-def test_attribute_weights_add_up_to_the_history_share(ease: EASE, ml100k_split: Split) -> None:
+def test_attribute_weights_roll_up_the_history_items_that_share_the_items_values(ease: EASE,
+                                                                                ml100k_split: Split) -> None:
     fit = ml100k_split.fit
     history, items = top(ease, fit, "196")
+    genres = fit.catalog.attributes.categorical["category"]
     explanations = AttributeExplainer(fit, attributes=["category"], top_n=None,
                                       candidates=fit.active_items).explain(ease, history, items)
-    genres_of_history = {g for i in np.unique(history.items) for g in fit.catalog.attributes.categorical["category"][i]}
-    for e in explanations:
-        # every history film has at least one genre, so the genre weights sum to the whole score
-        assert sum(x.weight for x in e.evidence) == pytest.approx(e.score, abs=1e-4)
-        assert {x.ref.split("=", 1)[1] for x in e.evidence} <= genres_of_history
-        count = int(e.evidence[0].label.split("(")[1].split(" of")[0])
-        genre = e.evidence[0].ref.split("=", 1)[1]
-        assert count == sum(genre in fit.catalog.attributes.categorical["category"][i] for i in np.unique(history.items))
+    contributions = ease.contributions(history, items)
+    hist = contributions.history_items.tolist()
+    for row, e in enumerate(explanations):
+        own = set(genres[fit.items.index_of(e.item_id)])
+        assert {x.ref.split("=", 1)[1] for x in e.evidence} == own & {g for j in hist for g in genres[j]}
+        for x in e.evidence:
+            genre = x.ref.split("=", 1)[1]
+            carriers = [col for col, j in enumerate(hist) if genre in genres[j]]
+            # each history film splits its contribution evenly over its genres
+            expected = sum(contributions.per_history[row, col] / len(genres[hist[col]]) for col in carriers)
+            assert x.weight == pytest.approx(expected, abs=1e-6)
+            assert x.label.endswith(f"({len(carriers)} of your {len(hist)} items)")
 
 
 def test_attributes_for_a_non_additive_model(ml100k_split: Split) -> None:

@@ -11,7 +11,7 @@ from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError, UnsupportedModelError
 from whyrec.evaluate import Split
 from whyrec.evaluate.calibration import Calibration, calibrate
-from whyrec.explain.base import ScoredHistory
+from whyrec.explain.base import ScoredHistory, history_events, with_events
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
 from whyrec.explain.explanation import EvidenceKind, ExplainMethod, Explanation, Lang
@@ -61,12 +61,14 @@ def test_default_is_exact_plus_verified_counterfactual_trust_and_template_reason
     cfs = CounterfactualExplainer(fit, k=K, candidates=fit.active_items).explain(ease, history, items, scored)
     assert [e.method for e in made] == [ExplainMethod.EXACT] * len(items)
     for e, x, c in zip(made, exact, cfs, strict=True):
-        assert (e.item_id, e.rank, e.evidence, e.baseline) == (x.item_id, x.rank, x.evidence, x.baseline)
+        evidence = with_events(x.evidence, history_events(fit, history))
+        assert (e.item_id, e.rank, e.evidence, e.baseline) == (x.item_id, x.rank, evidence, x.baseline)
+        assert {v.event for v in e.evidence} == {"rating"}  # ml-100k logs ratings
         assert e.counterfactual == c.counterfactual
         expected = trust_of(e, calibration.calibrator, history_size=len(np.unique(history.items)),
                             horizon=calibration.horizon)
         assert e.trust == expected and e.trust.confidence is not None
-        assert e.trust.counterfactual_verified == c.counterfactual.verified
+        assert e.trust.counterfactual_verified == (c.counterfactual.verified is not None)
         assert e.reason == realize(e.model_copy(update={"reason": None}), fit.catalog, Lang.EN)
 
 
@@ -82,7 +84,9 @@ def test_counterfactual_method_is_not_searched_twice(fit: Dataset, ease: EASE) -
     made = explain_list(ease, history, items[:3], dataset=fit, method="counterfactual", candidates=fit.active_items, k=K)
     alone = CounterfactualExplainer(fit, k=K, candidates=fit.active_items).explain(ease, history, items[:3])
     assert [e.method for e in made] == [ExplainMethod.COUNTERFACTUAL] * 3
-    assert [(e.evidence, e.counterfactual) for e in made] == [(a.evidence, a.counterfactual) for a in alone]
+    events = history_events(fit, history)
+    assert [(e.evidence, e.counterfactual) for e in made] == [(with_events(a.evidence, events), a.counterfactual)
+                                                              for a in alone]
 
 
 def test_default_falls_back_to_counterfactual_for_models_without_contributions(fit: Dataset) -> None:

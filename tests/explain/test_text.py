@@ -103,29 +103,65 @@ def test_chinese_reason_quotes_catalog_titles_verbatim(explanations: list[Explan
     assert text.endswith("。") and "Because" not in text
 
 
-def test_counterfactual_is_claimed_only_when_verified(explanations: list[Explanation], fit: Dataset) -> None:
+def test_counterfactual_claims_only_what_was_verified(explanations: list[Explanation], fit: Dataset) -> None:
     verified = [x for x in explanations if x.counterfactual is not None and x.counterfactual.verified]
-    assert len(verified) >= 100
+    assert len(verified) >= 100 and {x.counterfactual.verified for x in verified} == {"rescored"}
     for e in verified[:50]:
-        claimed = realize(e, fit.catalog).text
-        assert "Without" in claimed and "如果" in realize(e, fit.catalog, "zh").text
         removed = {fit.catalog.label(fit.items.index_of(i)) for i in e.counterfactual.removed}
+        rescored, rescored_zh = realize(e, fit.catalog).text, realize(e, fit.catalog, "zh").text
+        assert re.search(r"(is the main reason|are the main reasons) this model ranks it here\.$", rescored)
+        assert rescored_zh.endswith("是这个模型把它排在这里的主要原因。")
+        assert "would not" not in rescored and "如果" not in rescored_zh
+        assert removed <= find_mentions(rescored, fit.catalog).titles
+        retrained = e.model_copy(update={"counterfactual": e.counterfactual.model_copy(
+            update={"verified": "retrained"})})
+        claimed = realize(retrained, fit.catalog).text
+        assert "If you had not watched " in claimed and claimed.endswith(", we would not show this.")
         assert removed <= find_mentions(claimed, fit.catalog).titles
-        unverified = e.model_copy(update={"counterfactual": e.counterfactual.model_copy(update={"verified": False})})
-        assert "Without" not in realize(unverified, fit.catalog).text
+        assert "如果你没有看过《" in realize(retrained, fit.catalog, "zh").text
+        assert unsupported_mentions(claimed, retrained, fit.catalog) == []
+        unverified = e.model_copy(update={"counterfactual": e.counterfactual.model_copy(update={"verified": None})})
+        plain = realize(unverified, fit.catalog).text
+        assert "reason" not in plain and "would not" not in plain and not any(
+            f"{t} is" in plain for t in removed - {x.label for x in e.evidence})
         assert "如果" not in realize(unverified, fit.catalog, "zh").text
+        assert "主要原因" not in realize(unverified, fit.catalog, "zh").text
+
+
+def test_verbs_follow_the_event_kind(explanations: list[Explanation], fit: Dataset) -> None:
+    e = next(x for x in explanations if x.method == ExplainMethod.EXACT and x.evidence[1].weight > 0
+             and x.counterfactual is not None and x.counterfactual.verified)
+    first, second = e.evidence[:2]
+    bought = e.model_copy(update={"evidence": (first.model_copy(update={"event": "purchase"}),
+                                               second.model_copy(update={"event": "view"}), *e.evidence[2:]),
+                                  "counterfactual": e.counterfactual.model_copy(update={
+                                      "removed": (first.ref,), "verified": "retrained"})})
+    assert realize(bought, fit.catalog).text == (f"Because you bought {first.label} and viewed {second.label}. "
+                                                 f"If you had not bought {first.label}, we would not show this.")
+    assert realize(bought, fit.catalog, "zh").text == (f"因为你购买过《{first.label}》，浏览过《{second.label}》。"
+                                                       f"如果你没有购买《{first.label}》，我们就不会推荐它。")
+    carted = bought.model_copy(update={"evidence": tuple(x.model_copy(update={"event": "cart"})
+                                                         for x in bought.evidence)})
+    assert realize(carted, fit.catalog).text.startswith(
+        f"Because you added {first.label} and {second.label} to your cart.")
+    rated = bought.model_copy(update={"evidence": tuple(x.model_copy(update={"event": "rating"})
+                                                        for x in bought.evidence)})
+    assert realize(rated, fit.catalog).text.startswith(f"Because you rated {first.label} and {second.label}.")
+    assert realize(rated, fit.catalog, "zh").text.startswith(f"因为你给《{first.label}》和《{second.label}》评过分。")
+    for x in (bought, carted, rated):
+        for lang in ("en", "zh"):
+            assert unsupported_mentions(realize(x, fit.catalog, lang).text, x, fit.catalog) == []
 
 
 def test_attribute_counts_come_from_the_evidence(explanations: list[Explanation], fit: Dataset) -> None:
     e = next(x for x in explanations if x.method == ExplainMethod.ATTRIBUTE)
     value = e.evidence[0].ref.partition("=")[2]
     count, total = map(int, re.search(r"\((\d+) of your (\d+) items\)", e.evidence[0].label).groups())
-    assert realize(e, fit.catalog).text.startswith(f"It matches what you pick: {count} of your {total} films are "
-                                                   f"{value}")
+    assert realize(e, fit.catalog).text.startswith(f"Like this film, {count} of your {total} films are {value}")
     history = fit.history(e.user_id)
     carriers = sum(value in fit.catalog.attributes.categorical["category"][int(j)] for j in np.unique(history.items))
     assert count == carriers  # the label's count is the real number of history films with that genre
-    assert f"你的 {total} 部影片中有 {count} 部是" in realize(e, fit.catalog, "zh").text
+    assert realize(e, fit.catalog, "zh").text.startswith(f"和这部影片一样，你的 {total} 部影片中有 {count} 部是")
 
 
 def test_kg_reason_names_the_relation_and_the_history_film(explanations: list[Explanation], fit: Dataset) -> None:
@@ -171,11 +207,11 @@ def test_products_catalog_uses_shopping_words(synthetic_small: Dataset) -> None:
     items = model.recommend(HistoryBatch.from_histories([history], synthetic_small.n_items), 3).items[0]
     for e in AttributeExplainer(synthetic_small).explain(model, history, items):
         text = realize(e, synthetic_small.catalog).text
-        count, verb = re.match(r"It matches what you pick: (\d+) of your \d+ items (is|are) ", text).groups()
+        count, verb = re.match(r"Like this item, (\d+) of your \d+ items (is|are) ", text).groups()
         assert verb == ("is" if count == "1" else "are")
         assert unsupported_mentions(text, e, synthetic_small.catalog) == []
         chinese = realize(e, synthetic_small.catalog, "zh").text
-        assert chinese.startswith("它符合你的口味：你的 ") and " 件商品中有 " in chinese
+        assert chinese.startswith("和这件商品一样，你的 ") and " 件商品中有 " in chinese
         assert unsupported_mentions(chinese, e, synthetic_small.catalog) == []
     e = ExactExplainer(synthetic_small).explain(model, history, items)[0]
     assert realize(e, synthetic_small.catalog).text.startswith("Because you showed interest in ")

@@ -52,31 +52,37 @@ def test_confidence_never_rises_down_a_ranked_list(fit: Dataset, ease: EASE, cal
 def test_without_a_calibrator_confidence_is_none_and_the_rest_is_filled(fit: Dataset, ease: EASE) -> None:
     explained = with_trust(_explain(fit, ease, "196"), None, history_size=32)
     assert all(e.trust.confidence is None for e in explained)
-    assert [e.trust.counterfactual_verified for e in explained] == [e.counterfactual.verified for e in explained]
+    assert [e.trust.counterfactual_verified for e in explained] == [e.counterfactual.verified is not None
+                                                                    for e in explained]
     assert any(e.trust.counterfactual_verified for e in explained)
     bare = explained[0].model_copy(update={"counterfactual": None})
     assert trust_of(bare, None, history_size=32).counterfactual_verified is None
 
 
-def test_evidence_strength_is_the_top3_share_of_the_exact_score(fit: Dataset, ease: EASE) -> None:
+def test_evidence_strength_adds_up_the_shares_the_card_shows(fit: Dataset, ease: EASE) -> None:
     for e in _explain(fit, ease, "196", top_n=None)[:5]:
         weights = np.array([x.weight for x in e.evidence])
         assert e.score == pytest.approx(e.baseline + weights.sum(), rel=1e-4)  # complete exact evidence
-        top3 = np.sort(np.abs(weights))[::-1][:3].sum()
-        assert evidence_strength(e) == pytest.approx(min(1.0, top3 / abs(e.score)), rel=1e-6)
-        assert 0.0 < evidence_strength(e) < 1.0
+        top3 = np.sort(weights[weights > 0])[::-1][:3].sum()
+        assert evidence_strength(e) == pytest.approx(top3 / e.score, rel=1e-6)
+        shown = [x.share for x in e.evidence[:3]]  # the card's first rows: the strongest support first
+        assert evidence_strength(e) == pytest.approx(sum(shown), rel=1e-9)
+        assert 0.0 < evidence_strength(e)
 
 
-def test_evidence_strength_is_clipped_and_zero_without_evidence() -> None:
+def test_evidence_strength_is_never_clipped_and_zero_without_support() -> None:
     def explanation(weights: list[float], score: float) -> Explanation:
         evidence = tuple(Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=str(i), label=str(i), weight=w,
                                   share=w / score if score else 0.0) for i, w in enumerate(weights))
         return Explanation(user_id="u", item_id="x", score=score, rank=1, model="m", method=ExplainMethod.SHAP,
                            evidence=evidence)
 
-    assert evidence_strength(explanation([2.0, -1.5, 0.5, 9.0], 1.0)) == 1.0
-    assert evidence_strength(explanation([0.1, -0.3, 0.2, 0.05], 2.0)) == pytest.approx(0.3)
+    # shares 0.6 + 0.3 + 0.2 = 110%, the rest counts against: the strength says 110%, not 100%
+    assert evidence_strength(explanation([0.6, 0.3, 0.2, -0.1], 1.0)) == pytest.approx(1.1)
+    assert evidence_strength(explanation([2.0, -1.5, 0.5, 9.0], 1.0)) == pytest.approx(11.5)
+    assert evidence_strength(explanation([0.1, -0.3, 0.2, 0.05], 2.0)) == pytest.approx(0.175)
     assert evidence_strength(explanation([], 1.0)) == 0.0
+    assert evidence_strength(explanation([-0.5], 1.0)) == 0.0
     assert evidence_strength(explanation([0.5], 0.0)) == 0.0
 
 

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from whyrec.cli.common import JsonOpt
-from whyrec.cli.output import metrics_table, out, print_json
+from whyrec.cli.output import err, metrics_table, out, print_json
 from whyrec.evaluate.evaluator import rank_split, score_ranking
 from whyrec.evaluate.groups import breakdown, exposure_by_popularity, user_groups
+from whyrec.explain.signal import no_signal_share_of_lists, no_signal_warning
 from whyrec.runs import load_run, update_metrics
 
 KOpt = Annotated[list[int] | None, typer.Option("--k", help="List lengths (repeatable; default 10 and 20).")]
@@ -43,6 +44,8 @@ def evaluate_run(
     run = load_run(run_dir)
     ranking = rank_split(run.model, run.split, k=max(ks))
     users_frame, summary = score_ranking(ranking, ks=ks)
+    if (warning := no_signal_warning(no_signal_share_of_lists(ranking.recommendations.scores))) is not None:
+        err.print(f"[yellow]{warning}[/yellow]")
     update_metrics(run_dir, summary)
     breakdowns = {attr: breakdown(users_frame, user_groups(run.dataset, ranking.history, users_frame.index, attr))
                   for attr in by or []}

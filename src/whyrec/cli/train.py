@@ -21,8 +21,9 @@ from whyrec.cli.common import (
     load_source,
     parse_params,
 )
-from whyrec.cli.output import metrics_table, out, print_json
+from whyrec.cli.output import err, metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.explain.signal import no_signal_share, no_signal_warning
 from whyrec.models import MODEL_NAMES, create_model
 from whyrec.runs import RunMeta, save_run
 from whyrec.training import fit_on_split
@@ -60,6 +61,10 @@ def train(
                    split_sizes=parts.sizes())
     if not no_evaluate:
         meta.metrics = evaluate(recommender, parts).summary
+        test_users = parts.fit.histories_of(parts.test.active_users)
+        share = no_signal_share(recommender, test_users, k=10, candidates=parts.fit.active_items)
+        if (warning := no_signal_warning(share)) is not None:
+            err.print(f"[yellow]{warning}[/yellow]")
     save_run(out_dir, recommender, meta)
     if json_output:
         print_json({"run": str(out_dir), **meta.model_dump(mode="json")})

@@ -11,6 +11,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
@@ -23,7 +24,8 @@ from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, E
 from whyrec.models.base import Recommender
 
 __all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryWeights", "HistoryWeightsExplainer",
-           "ItemEvidence", "ScoredHistory", "history_evidence", "rank_in"]
+           "ItemEvidence", "ScoredHistory", "history_events", "history_evidence", "rank_in",
+           "with_events"]
 
 State = TypeVar("State")
 
@@ -242,20 +244,57 @@ def excluded_mask(n_items: int, history_items: np.ndarray, candidates: IndexArra
     return mask
 
 
+#: Event kinds from strongest to weakest: a history item is described by its strongest event.
+EVENT_STRENGTH = ("purchase", "cart", "rating", "click", "view")
+
+
+def history_events(dataset: Dataset, history: History) -> dict[str, str]:
+    """The strongest event kind of each history item, by item id, from `dataset`'s event log.
+
+    Known for a user of `dataset` (their logged events); empty for a new shopper, whose events are not
+    logged. An item with several events (a view, a cart, a purchase) takes the strongest in `EVENT_STRENGTH`;
+    other event names rank below those, and are kept as they are.
+    """
+    if history.user_id is None or history.user_id not in dataset.users:
+        return {}
+    user = dataset.users.index_of(history.user_id)
+    lo, hi = int(dataset.user_indptr[user]), int(dataset.user_indptr[user + 1])
+    names = dataset.events.event_names
+    strength = {name: EVENT_STRENGTH.index(name) if name in EVENT_STRENGTH else len(EVENT_STRENGTH)
+                for name in names}
+    best: dict[int, str] = {}
+    for item, code in zip(dataset.events.item[lo:hi].tolist(), dataset.events.event[lo:hi].tolist(), strict=True):
+        name = names[code]
+        if item not in best or strength[name] < strength[best[item]]:
+            best[item] = name
+    return {dataset.items.id_of(item): name for item, name in best.items()}
+
+
 def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, score: float,
-                     top_n: int | None) -> tuple[Evidence, ...]:
+                     top_n: int | None, events: Mapping[str, str] | None = None) -> tuple[Evidence, ...]:
     """Evidence entries for history items, the strongest support first (the first `top_n`, or all).
 
     Ordered by signed weight, so a truncated list keeps the items that push the score up most (the reasons
-    people are shown and the deletion test removes) and items that push it down come last.
+    people are shown and the deletion test removes) and items that push it down come last. `events` (item id
+    -> event kind, see `history_events`) fills each entry's ``event``.
     """
     order = np.argsort(-np.asarray(weights), kind="stable")
     if top_n is not None:
         order = order[:top_n]
     # plain Python numbers: per-element numpy scalars cost more than the rest of this function
     chosen, chosen_weights = np.asarray(items)[order].tolist(), np.asarray(weights, dtype=np.float64)[order].tolist()
-    return tuple(
-        Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=dataset.items.id_of(item), label=dataset.catalog.label(item),
-                 weight=weight, share=weight / score if score else 0.0)
-        for item, weight in zip(chosen, chosen_weights, strict=True)
-    )
+    kinds = events or {}
+    out = []
+    for item, weight in zip(chosen, chosen_weights, strict=True):
+        ref = dataset.items.id_of(item)
+        out.append(Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=ref, label=dataset.catalog.label(item), weight=weight,
+                            share=weight / score if score else 0.0, event=kinds.get(ref)))
+    return tuple(out)
+
+
+def with_events(evidence: tuple[Evidence, ...], events: Mapping[str, str]) -> tuple[Evidence, ...]:
+    """`evidence` with each history item's ``event`` filled in from `events` (item id -> event kind)."""
+    if not events:
+        return evidence
+    return tuple(x.model_copy(update={"event": events.get(x.ref)}) if x.kind == EvidenceKind.HISTORY_ITEM
+                 and x.event is None and x.ref in events else x for x in evidence)

@@ -63,7 +63,7 @@ class CounterfactualConfig(ExplainerConfig):
     """Knobs of the counterfactual search.
 
     Attributes:
-        max_size: largest set tried; beyond it the explanation says ``verified=False``.
+        max_size: largest set tried; beyond it the explanation says ``verified=None``.
     """
 
     max_size: int = 5
@@ -132,18 +132,18 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
         out = []
         for row, order in enumerate(orders):
             if not order:
-                out.append(Counterfactual(removed=(), new_rank=None, new_score=float("nan"), verified=False))
+                out.append(Counterfactual(removed=(), new_rank=None, new_score=float("nan"), verified=None))
                 continue
             hit = hits[row]
             if hit is None:
                 rank, score = results[row][-1]
                 out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(order)), new_rank=rank,
-                                          new_score=score, verified=False))
+                                          new_score=score, verified=None))
                 continue
             chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit],
                                                trial_results[row])
             out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank,
-                                      new_score=score, verified=True))
+                                      new_score=score, verified="rescored"))
         return out
 
     def prune(self, edits: _EditCache, item: int, chosen: list[int], result: tuple[int | None, float],

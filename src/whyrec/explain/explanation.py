@@ -6,6 +6,7 @@ Evidence is typed and weighted; text is rendered from it later, never parsed bac
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,6 +54,8 @@ class Evidence(BaseModel):
         label: human-readable (a title, "category: Comedy").
         weight: contribution to the score (additive methods) or the method's own importance.
         share: weight / score (0 when the score is 0).
+        event: for a history item, the kind of its strongest event in the history (``purchase``, ``cart``,
+            ``rating``, ``click``, ``view`` or the data's own name); None when unknown.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -62,6 +65,7 @@ class Evidence(BaseModel):
     label: str
     weight: float
     share: float
+    event: str | None = None
 
 
 class Counterfactual(BaseModel):
@@ -71,7 +75,9 @@ class Counterfactual(BaseModel):
         removed: item ids removed from the history.
         new_rank: the item's rank once they are removed (None when it can no longer be ranked).
         new_score: its score then.
-        verified: True only when the model itself re-scored the edited history and the rank fell below k.
+        verified: how the claim was checked: ``"rescored"`` (the same weights re-scored the edited history and
+            the rank fell below k), ``"retrained"`` (the model refitted without those interactions), None (not
+            verified: nothing is claimed).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -79,7 +85,7 @@ class Counterfactual(BaseModel):
     removed: tuple[str, ...]
     new_rank: int | None
     new_score: float
-    verified: bool
+    verified: Literal["rescored", "retrained"] | None
 
 
 class Lang(StrEnum):
@@ -121,8 +127,10 @@ class Trust(BaseModel):
 
     Attributes:
         confidence: calibrated probability that the item is relevant (None when the run has no calibrator).
-        evidence_strength: share of the score covered by the top-3 evidence, in [0, 1].
-        counterfactual_verified: whether a counterfactual was verified by re-scoring (None when not asked).
+        evidence_strength: the summed shares of the top-3 supporting evidence entries (the numbers the card
+            shows; above 1 when other entries count against the item).
+        counterfactual_verified: whether a counterfactual was verified (re-scored or retrained; None when not
+            asked).
     """
 
     model_config = ConfigDict(frozen=True)

@@ -2,7 +2,7 @@
 
 Per item (:class:`~whyrec.explain.explanation.Trust`): a calibrated confidence (see
 :mod:`whyrec.evaluate.calibration`), how much of the score the top three pieces of evidence carry, and whether
-a counterfactual was verified by re-scoring. Per list (:class:`ListTrust`): diversity, novelty and the share
+a counterfactual was verified (re-scored or retrained). Per list (:class:`ListTrust`): diversity, novelty and the share
 of popular items.
 """
 
@@ -29,10 +29,11 @@ POPULAR_SHARE = 0.10
 
 
 def evidence_strength(explanation: Explanation, top: int = TOP_EVIDENCE) -> float:
-    """Share of |score| covered by the `top` evidence entries with the largest |weight|, clipped to [0, 1].
+    """The summed shares of the `top` supporting evidence entries (largest positive weight first).
 
-    Each entry's ``share`` is its weight over the score (for attention, over the whole attention flow), so
-    this is ``sum(|share|)`` of those entries. 0 when there is no evidence or the score is 0.
+    These are the shares the card shows on its first rows (evidence is listed strongest support first), so
+    the strength is those numbers added up, never clipped: above 1 when entries further down count against
+    the item (their shares are negative), 0 when nothing supports it or the score is 0.
 
     Example:
         >>> from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod
@@ -40,12 +41,12 @@ def evidence_strength(explanation: Explanation, top: int = TOP_EVIDENCE) -> floa
         ...       for i, w in enumerate([0.8, -0.2, 0.5, 0.1])]
         >>> e = Explanation(user_id="u", item_id="i", score=2.0, rank=1, model="ease",
         ...                 method=ExplainMethod.EXACT, evidence=tuple(ev))
-        >>> evidence_strength(e)
-        0.75
+        >>> round(evidence_strength(e), 6)
+        0.7
     """
-    top_entries = sorted(explanation.evidence, key=lambda x: -abs(x.weight))[:top]
-    covered = sum(abs(x.share) for x in top_entries if math.isfinite(x.share))
-    return float(min(1.0, max(0.0, covered)))
+    support = sorted((x for x in explanation.evidence if x.weight > 0 and math.isfinite(x.share)),
+                     key=lambda x: -x.weight)[:top]
+    return float(max(0.0, sum(x.share for x in support)))
 
 
 def trust_of(explanation: Explanation, calibrator: RankCalibrator | None, *, history_size: int,
@@ -63,7 +64,7 @@ def trust_of(explanation: Explanation, calibrator: RankCalibrator | None, *, his
         confidence = float(calibrator.confidence([explanation.rank], history_size=history_size, horizon=horizon)[0])
     cf = explanation.counterfactual
     return Trust(confidence=confidence, evidence_strength=evidence_strength(explanation),
-                 counterfactual_verified=None if cf is None else cf.verified)
+                 counterfactual_verified=None if cf is None else cf.verified is not None)
 
 
 def with_trust(explanations: Sequence[Explanation], calibrator: RankCalibrator | None, *, history_size: int,

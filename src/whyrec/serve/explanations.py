@@ -40,7 +40,7 @@ class Explanations:
         self.settings = settings
 
     def explain(self, served: ServedRun, state: UserState, items: np.ndarray, method: str | None, k: int,
-                lang: Lang) -> list[Explanation]:
+                lang: Lang, *, by_popularity: bool = False) -> list[Explanation]:
         """One explanation per item of `items` for the user of `state`, with its reason in `lang`.
 
         Args:
@@ -51,12 +51,14 @@ class Explanations:
                 else counterfactual). Users whose list is by popularity always get a popularity explanation.
             k: the list length a counterfactual must push the item out of.
             lang: the language of the reasons.
+            by_popularity: the list fell back to popularity (the model had no signal): popularity explanations,
+                ranked by popularity.
 
         Raises:
             ConfigError: `method` is not offered, or cannot explain this run.
             UnsupportedModelError: the method cannot explain this model.
         """
-        if not state.uses_model:
+        if not state.uses_model or by_popularity:
             chosen = ExplainMethod.POPULARITY
         elif method is None:
             chosen = default_method(served.model)
@@ -67,7 +69,8 @@ class Explanations:
             made = explain_list(
                 served.model, state.history, np.asarray(missing, dtype=np.int32), dataset=served.fit, method=chosen,
                 lang=lang, calibration=served.extra("calibration", lambda: _calibration(served)),
-                candidates=state.allowed(served), k=k, top_n=self.settings.evidence, scored=state.scored(served),
+                candidates=state.allowed(served), k=k, top_n=self.settings.evidence,
+                scored=None if by_popularity else state.scored(served),
                 popularity=served.popularity if chosen == ExplainMethod.POPULARITY else None,
                 domain=served.extra("domain", lambda: infer_domain(served.fit.catalog)), strict_text=False)
             for item, explanation in zip(missing, made, strict=True):

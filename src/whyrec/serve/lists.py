@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from whyrec.explain.explanation import Explanation, Lang
+from whyrec.explain.signal import FALLBACK_POPULARITY, has_signal, no_signal_reason
 from whyrec.serve.explanations import Explanations
 from whyrec.serve.lifecycle import RunLifecycle
 from whyrec.serve.schemas import RecommendationOut, RecommendationsOut
@@ -72,16 +73,24 @@ class RecommendationLists:
 
     def _recommend(self, served: ServedRun, state: UserState, k: int, explain: bool, method: str | None,
                    lang: Lang) -> RecommendationsOut:
-        items = state.ranking[:k]
+        fallback = state.uses_model and not has_signal(state.scores[state.ranking], k)
+        scores = served.popularity if fallback else state.scores
+        # without signal, by popularity (the ranking's own tie-break, applied to the whole list)
+        items = (state.ranking[np.argsort(-served.popularity[state.ranking], kind="stable")] if fallback
+                 else state.ranking)[:k]
         explanations: list[Explanation | None] = [None] * len(items)
         if explain:
-            explanations = list(self.explanations.explain(served, state, items, method, k, lang))
+            explanations = list(self.explanations.explain(served, state, items, method, k, lang,
+                                                          by_popularity=fallback))
         entries = [RecommendationOut(item_id=served.fit.items.id_of(int(i)), title=served.fit.catalog.label(int(i)),
-                                     rank=r + 1, score=float(state.scores[i]), explanation=e)
+                                     rank=r + 1, score=float(scores[i]), explanation=e)
                    for r, (i, e) in enumerate(zip(items.tolist(), explanations, strict=True))]
-        return RecommendationsOut(user_id=state.user_id, model=served.model_name if state.uses_model else "pop",
+        return RecommendationsOut(user_id=state.user_id,
+                                  model=served.model_name if state.uses_model and not fallback else "pop",
                                   run_version=served.version, personalized=state.personalized,
-                                  cold_start=state.cold_start, history_size=len(state.history), items=entries)
+                                  cold_start=state.cold_start, history_size=len(state.history),
+                                  fallback=FALLBACK_POPULARITY if fallback else None,
+                                  fallback_reason=no_signal_reason(k, lang) if fallback else None, items=entries)
 
     def explain_item(self, user_id: str, item_id: str, *, method: str | None = None, k: int = 10,
                      lang: Lang = Lang.EN) -> Explanation:

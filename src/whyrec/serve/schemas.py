@@ -184,6 +184,11 @@ class RecommendationsOut(BaseModel):
     """True when the user has no usable history yet (the list is by popularity)."""
     history_size: int
     """Events in the history the model scored (training + live, minus removed and hidden)."""
+    fallback: Literal["popularity"] | None = None
+    """``popularity`` when the model had no signal for this history (its top-k scores all equal, see
+    `whyrec.explain.signal`) and the list is by popularity instead; None otherwise."""
+    fallback_reason: str | None = None
+    """Why the list fell back, in words."""
     items: list[RecommendationOut]
 
 

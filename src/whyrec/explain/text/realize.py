@@ -1,7 +1,11 @@
 """Explanation -> one or two sentences, from templates filled only with the explanation's own evidence.
 
-The first sentence says why (the kind of the leading supporting evidence picks the template); the second,
-present only when the model verified it by re-scoring, says what would happen without the decisive items.
+The first sentence says why (the kind of the leading supporting evidence picks the template, the event kind of
+each history item its verb: bought, added to cart, rated, clicked, viewed). The second claims only what the
+counterfactual's verification supports: "If you had not bought X, we would not show this" only when the model
+was refitted without those interactions (``verified == "retrained"``); "X is the main reason this model ranks
+it here" when the same weights re-scored the edited history (``"rescored"``); nothing when unverified. It
+never states a new rank, so a tie that only moved the order is never claimed as a change of rank.
 Every title, attribute value and number in the text comes from the evidence, the counterfactual or the
 recommended item; :mod:`whyrec.explain.text.mentions` checks that.
 """
@@ -9,7 +13,7 @@ recommended item; :mod:`whyrec.explain.text.mentions` checks that.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -45,8 +49,9 @@ def realize(explanation: Explanation, catalog: Catalog, lang: Lang | str = "en",
         catalog: titles of the items the evidence and the counterfactual refer to.
         lang: ``"en"`` or ``"zh"`` (Simplified Chinese; titles stay as in the catalog, inside 《》); the tags
             ``en-US``, ``en-GB``, ``zh-CN`` and ``zh-Hans`` are accepted too.
-        domain: ``"films"`` ("Because you watched...") or ``"products"`` ("...showed interest in...");
-            default: inferred from the catalog (see :func:`infer_domain`).
+        domain: ``"films"`` ("Because you watched...") or ``"products"`` ("...showed interest in..."), for
+            history items whose event kind is unknown; default: inferred from the catalog (see
+            :func:`infer_domain`).
 
     Returns:
         A Reason with ``source=TextSource.TEMPLATE``.
@@ -56,24 +61,19 @@ def realize(explanation: Explanation, catalog: Catalog, lang: Lang | str = "en",
 
     Example:
         >>> realize(fargo_for_user_196, dataset.catalog, "en").text  # doctest: +SKIP
-        'Because you watched Secrets & Lies (1996) and English Patient, The (1996). Without Secrets & Lies (1996)
-        in your history, it would not be recommended.'
+        'Because you rated Secrets & Lies (1996) and English Patient, The (1996). Secrets & Lies (1996) is the
+        main reason this model ranks it here.'
         >>> realize(fargo_for_user_196, dataset.catalog, "zh").text  # doctest: +SKIP
-        '因为你看过《Secrets & Lies (1996)》和《English Patient, The (1996)》。如果你的记录中没有《Secrets & Lies
-        (1996)》，就不会推荐它。'
+        '因为你给《Secrets & Lies (1996)》和《English Patient, The (1996)》评过分。《Secrets & Lies (1996)》是这个模型
+        把它排在这里的主要原因。'
     """
     language = _enum(Lang, lang, "lang")
     kind = infer_domain(catalog) if domain is None else _enum(Domain, domain, "domain")
     table = TEMPLATES[language]
-    why, named = _why(explanation, catalog, table, kind)
-    sentences = [why]
-    cf = explanation.counterfactual
-    if cf is not None and cf.verified and cf.removed:
-        if set(cf.removed) == set(named):
-            sentences.append(table.counterfactual_them if len(named) > 1 else table.counterfactual_that)
-        else:
-            removed = [_quote(table, _title(catalog, item)) for item in cf.removed]
-            sentences.append(table.counterfactual.format(items=table.join(removed)))
+    sentences = [_why(explanation, catalog, table, kind)]
+    claim = _counterfactual(explanation, catalog, table, kind)
+    if claim:
+        sentences.append(claim)
     return Reason(text=table.sentence_sep.join(sentences), lang=language, source=TextSource.TEMPLATE)
 
 
@@ -109,24 +109,61 @@ def _enum(cls: type[_E], value: _E | str, name: str) -> _E:
                           allowed=tuple(v.value for v in cls)) from None
 
 
-def _why(e: Explanation, catalog: Catalog, t: Templates, domain: Domain) -> tuple[str, list[str]]:
-    """The first sentence, and the ids of the history items it names."""
+def _why(e: Explanation, catalog: Catalog, t: Templates, domain: Domain) -> str:
+    """The first sentence."""
     support = [x for x in e.evidence if x.weight > 0]
     if not support:
         if e.method == ExplainMethod.POPULARITY or e.model == "pop" or any(
                 x.kind == EvidenceKind.POPULARITY for x in e.evidence):
-            return t.popularity[domain], []
-        return (t.no_history if not e.evidence else t.no_support), []
+            return t.popularity[domain]
+        return t.no_history if not e.evidence and e.method != ExplainMethod.ATTRIBUTE else t.no_support
     lead = support[0].kind
     same = [x for x in support if x.kind == lead]
     if lead == EvidenceKind.HISTORY_ITEM:
         named = same[:_MAX_ITEMS]
-        items = [_quote(t, x.label) for x in named]
         if e.method == ExplainMethod.ATTENTION:
+            items = [_quote(t, x.label) for x in named]
             pattern = t.sequence if len(items) > 1 else t.sequence_one
-            return pattern[domain].format(items=t.join(items)), [x.ref for x in named]
-        return t.because[domain].format(items=t.join(items)), [x.ref for x in named]
-    return _other(lead, same, catalog, t, domain), []
+            return pattern[domain].format(items=t.join(items))
+        if all(x.event is None for x in named):
+            return t.because[domain].format(items=t.join([_quote(t, x.label) for x in named]))
+        clauses = _clauses(t, [(x.label, x.event) for x in named], t.event_clause, t.event_clause_unknown[domain])
+        return t.because_events.format(clauses=clauses)
+    return _other(lead, same, catalog, t, domain)
+
+
+def _counterfactual(e: Explanation, catalog: Catalog, t: Templates, domain: Domain) -> str:
+    """The second sentence: only what the counterfactual's verification supports (nothing when unverified)."""
+    cf = e.counterfactual
+    if cf is None or cf.verified is None or not cf.removed:
+        return ""
+    if cf.verified == "retrained":
+        events = {x.ref: x.event for x in e.evidence if x.kind == EvidenceKind.HISTORY_ITEM}
+        removed = [(_title(catalog, item), events.get(item)) for item in cf.removed]
+        return t.counterfactual_retrained.format(clauses=_clauses(t, removed, t.had_not_clause,
+                                                                  t.had_not_unknown[domain]))
+    if set(cf.removed) == set(_named(e)):
+        return t.counterfactual_rescored_them if len(cf.removed) > 1 else t.counterfactual_rescored_that
+    items = t.join([_quote(t, _title(catalog, item)) for item in cf.removed])
+    pattern = t.counterfactual_rescored_many if len(cf.removed) > 1 else t.counterfactual_rescored
+    return pattern.format(items=items)
+
+
+def _named(e: Explanation) -> list[str]:
+    """The ids of the history items the first sentence names (none unless it is about history items)."""
+    support = [x for x in e.evidence if x.weight > 0]
+    if not support or support[0].kind != EvidenceKind.HISTORY_ITEM:
+        return []
+    return [x.ref for x in support if x.kind == EvidenceKind.HISTORY_ITEM][:_MAX_ITEMS]
+
+
+def _clauses(t: Templates, named: Sequence[tuple[str, str | None]], by_event: Mapping[str, str], unknown: str) -> str:
+    """One clause per event kind, in the order first named ("bought A and B and viewed C")."""
+    groups: dict[str, list[str]] = {}
+    for title, event in named:
+        pattern = by_event.get(event, unknown) if event is not None else unknown
+        groups.setdefault(pattern, []).append(_quote(t, title))
+    return t.join([pattern.format(items=t.join(titles)) for pattern, titles in groups.items()], clauses=True)
 
 
 def _other(lead: EvidenceKind, same: list[Evidence], catalog: Catalog, t: Templates, domain: Domain) -> str:
@@ -166,7 +203,7 @@ def _attributes(evidence: Sequence[Evidence], t: Templates, domain: Domain) -> s
         parts = [first.format(count=count, total=total, noun=t.noun[domain], measure=measure, value=value)]
         parts += [(t.attribute_part_more_one if n == 1 else t.attribute_part_more).format(
             count=n, measure=measure, value=v) for v, (n, _) in rest]
-        return t.attribute_counted.format(parts=t.join(parts, clauses=True))
+        return t.attribute_counted[domain].format(parts=t.join(parts, clauses=True))
     return t.attribute_plain.format(values=t.join([value for value, _ in shown]))
 
 

@@ -30,15 +30,22 @@ class Templates:
         clause_and: like ``and_``, between clauses ("20 are Drama and 12 are Sci-Fi").
         clause_sep: like ``list_sep``, between clauses.
         sentence_sep: between two sentences.
-        because: history items behind the score.
+        because: history items behind the score, when their events are unknown.
+        because_events: history items behind the score, one clause per event kind (``{clauses}``).
+        event_clause: by event kind (``purchase``, ``cart``, ``rating``, ``click``, ``view``): the clause that
+            names what was done with ``{items}``, in the past tense ("bought {items}").
+        event_clause_unknown: the same for an unknown event kind, by domain.
+        had_not_clause: by event kind: the clause after "if you had not" ("bought {items}").
+        had_not_unknown: the same for an unknown event kind, by domain.
         sequence: history items weighted by a sequence model's attention (several items).
         sequence_one: the same with one item.
-        attribute_counted: attribute values with counts of history items (``{parts}``).
+        attribute_counted: by domain: attribute values the recommended item shares, with counts of history
+            items (``{parts}``).
         attribute_part_first: the first value with its count and the history size.
         attribute_part_more: each further value with its count.
         attribute_part_first_one: the first value when its count is 1 ("1 of your 12 items is ...").
         attribute_part_more_one: a further value when its count is 1.
-        attribute_plain: attribute values without counts.
+        attribute_plain: attribute values the recommended item shares, without counts.
         attribute_named_value: a value of an attribute other than ``category`` (``brand Acme``).
         untranslated_value: a ``category`` value without a display name in ``values`` (quoted in Chinese).
         noun: what the history holds ("films", "部影片").
@@ -54,9 +61,13 @@ class Templates:
         popularity: a recommendation from popularity.
         no_history: nothing in the evidence, no history to go on.
         no_support: evidence exists but none of it speaks for the item.
-        counterfactual: a verified counterfactual (``{items}`` removed).
-        counterfactual_them: the same when the removed items are exactly those the first sentence named.
-        counterfactual_that: the same for one named item.
+        counterfactual_retrained: a counterfactual verified by refitting the model without the interactions
+            (``{clauses}``: ``had_not_clause`` of each removed item's event kind).
+        counterfactual_rescored: one removed item (``{items}``) whose removal, re-scored with the same weights,
+            takes the item out of the list: a claim about this model only.
+        counterfactual_rescored_many: the same for several removed items.
+        counterfactual_rescored_them: the same when the removed items are exactly those the first sentence named.
+        counterfactual_rescored_that: the same for one named item.
         relations: display names of knowledge-graph relations (missing: the relation's own name).
         values: display names of attribute values (missing: the value as in the catalog).
         attributes: display names of attributes (missing: the name with spaces for underscores).
@@ -69,9 +80,14 @@ class Templates:
     clause_sep: str
     sentence_sep: str
     because: Mapping[str, str]
+    because_events: str
+    event_clause: Mapping[str, str]
+    event_clause_unknown: Mapping[str, str]
+    had_not_clause: Mapping[str, str]
+    had_not_unknown: Mapping[str, str]
     sequence: Mapping[str, str]
     sequence_one: Mapping[str, str]
-    attribute_counted: str
+    attribute_counted: Mapping[str, str]
     attribute_part_first: str
     attribute_part_more: str
     attribute_part_first_one: str
@@ -92,9 +108,11 @@ class Templates:
     popularity: Mapping[str, str]
     no_history: str
     no_support: str
-    counterfactual: str
-    counterfactual_them: str
-    counterfactual_that: str
+    counterfactual_retrained: str
+    counterfactual_rescored: str
+    counterfactual_rescored_many: str
+    counterfactual_rescored_them: str
+    counterfactual_rescored_that: str
     relations: Mapping[str, str]
     values: Mapping[str, str]
     attributes: Mapping[str, str]
