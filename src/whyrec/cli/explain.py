@@ -104,7 +104,8 @@ def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, hori
         removed = ", ".join(f"{label(i)} [{i}]" for i in cf.removed)
         if cf.verified:
             rank = f"rank {cf.new_rank}" if cf.new_rank else "no longer ranked"
-            out.print(f"  [cyan]counterfactual:[/cyan] without {removed} it falls to {rank} (verified by re-scoring)")
+            out.print(f"  [cyan]counterfactual:[/cyan] without {removed} it falls to {rank} "
+                      f"(verified by {'retraining' if cf.verified == 'retrained' else 're-scoring'})")
         else:
             out.print(f"  [yellow]counterfactual:[/yellow] no set of up to {len(cf.removed)} history items takes it "
                       f"out of the list (tried {removed}); not claimed")
@@ -117,7 +118,8 @@ def _trust_line(trust: Trust, run_dir: Path, horizon: int) -> str:
         confidence = f"confidence not calibrated (run `whyrec calibrate {run_dir}`)"
     else:
         confidence = f"confidence {trust.confidence:.0%} (relevant within the next {horizon} picks)"
-    verified = {True: "yes", False: "no", None: "not asked"}[trust.counterfactual_verified]
+    verified = {"retrained": "yes, by retraining", "rescored": "yes, by re-scoring", None: "no"}[
+        trust.counterfactual_verified]
     return (f"{confidence}; evidence strength {trust.evidence_strength:.0%} (top 3 of the score); "
             f"counterfactual verified: {verified}")
 

@@ -6,11 +6,12 @@ Evidence is typed and weighted; text is rendered from it later, never parsed bac
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation", "Lang", "Reason", "TextSource",
-           "Trust"]
+           "Trust", "Verification"]
 
 
 class EvidenceKind(StrEnum):
@@ -64,6 +65,12 @@ class Evidence(BaseModel):
     share: float
 
 
+#: How a counterfactual was checked: ``"rescored"`` (the same weights re-scored the edited history) or
+#: ``"retrained"`` (the model refitted without those interactions of this user, exactly or by the model's
+#: documented approximation; see `whyrec.models.retraining`).
+Verification = Literal["rescored", "retrained"]
+
+
 class Counterfactual(BaseModel):
     """The smallest found set of history items whose removal takes the item out of the top k.
 
@@ -71,7 +78,8 @@ class Counterfactual(BaseModel):
         removed: item ids removed from the history.
         new_rank: the item's rank once they are removed (None when it can no longer be ranked).
         new_score: its score then.
-        verified: True only when the model itself re-scored the edited history and the rank fell below k.
+        verified: how the claim was checked (`Verification`), None when it was not: set only when the edited
+            history's score is below that of k rankable items by a real margin (a tie with the k-th is not "out").
     """
 
     model_config = ConfigDict(frozen=True)
@@ -79,7 +87,7 @@ class Counterfactual(BaseModel):
     removed: tuple[str, ...]
     new_rank: int | None
     new_score: float
-    verified: bool
+    verified: Verification | None
 
 
 class Lang(StrEnum):
@@ -122,14 +130,15 @@ class Trust(BaseModel):
     Attributes:
         confidence: calibrated probability that the item is relevant (None when the run has no calibrator).
         evidence_strength: share of the score covered by the top-3 evidence, in [0, 1].
-        counterfactual_verified: whether a counterfactual was verified by re-scoring (None when not asked).
+        counterfactual_verified: how the counterfactual was verified (`Counterfactual.verified`); None when it
+            was not verified or not asked.
     """
 
     model_config = ConfigDict(frozen=True)
 
     confidence: float | None
     evidence_strength: float
-    counterfactual_verified: bool | None = None
+    counterfactual_verified: Verification | None = None
 
 
 class Explanation(BaseModel):

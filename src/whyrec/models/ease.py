@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from pydantic import Field, PositiveFloat
@@ -13,6 +13,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
 from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig
+from whyrec.models.retraining import RetrainEdits, training_row
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -52,6 +53,8 @@ class EASE(BaseRecommender[EASEConfig]):
         weights = -precision / np.diag(precision)
         np.fill_diagonal(weights, 0.0)
         self.weights_ = weights.astype(np.float32)
+        # with B, diag(P) gives back all of P = (I - B) diag(P): what a retrained edit needs
+        self.precision_diag_: np.ndarray | None = np.diag(precision).copy()
         logger.info("fitted EASE on %d items", dataset.n_items)
 
     def history_matrix(self, histories: HistoryBatch):  # type: ignore[no-untyped-def]
@@ -86,8 +89,58 @@ class EASE(BaseRecommender[EASEConfig]):
             scores = weight[hist] @ self.weights_[hist]
         return LinearEdits(weight, scores, lambda idx: self.weights_[idx])
 
+    def retrained_edits(self, history: History, training: Dataset) -> RetrainEdits | None:
+        """Exact scores of `history` without sets of items, by EASE refitted without the user's interactions.
+
+        Deleting the user's interactions with R turns their training row x into x' and the Gram matrix into
+        G' = G - x x^T + x' x'^T = G + U C U^T (U = [x, x'], C = diag(-1, 1)), so by Woodbury
+        P' = P - P U (C^-1 + U^T P U)^-1 U^T P, and the refitted model scores s'_j = h'_j - (h'^T P')_j / P'_jj
+        (h' the edited history). Only the rows of P = (I - B) diag(P) at the user's items are needed: an edit
+        costs O(n_items x history) like re-scoring. None for a run saved before diag(P) was kept.
+        """
+        p = getattr(self, "precision_diag_", None)
+        if p is None:
+            return None
+        x = training_row(training, history, binary=not self.config.use_weights)
+        h = self.history_weights(history)
+        support = np.flatnonzero((x != 0) | (h != 0))
+        position = {int(j): s for s, j in enumerate(support)}
+        rows = -self.weights_[support].astype(np.float64)
+        rows[np.arange(len(support)), support] = 1.0
+        q = rows * p  # (|support|, n): the rows of P at the support
+        px = x[support] @ q
+        xs, hs = x[support], h[support]
+
+        def score(removals: Sequence[Iterable[int]]) -> np.ndarray:
+            keep = np.ones((len(removals), len(support)))
+            for e, removal in enumerate(removals):
+                keep[e, [position[int(j)] for j in removal if int(j) in position]] = 0.0
+            h_new, x_new = keep * hs, keep * xs
+            hp, pxn = h_new @ q, x_new @ q  # h'^T P and P x' for each edit
+            middle = np.empty((len(removals), 2, 2))
+            middle[:, 0, 0] = xs @ px[support] - 1.0
+            middle[:, 0, 1] = middle[:, 1, 0] = pxn[:, support] @ xs
+            middle[:, 1, 1] = np.einsum("es,es->e", pxn[:, support], x_new) + 1.0
+            hpu = np.stack([h_new @ px[support], np.einsum("es,es->e", pxn[:, support], h_new)], axis=1)
+            inv = np.linalg.inv(middle)
+            coef = np.einsum("eab,eb->ea", inv, hpu)
+            hp_new = hp - coef[:, :1] * px[None, :] - coef[:, 1:] * pxn
+            # diag(P U M^-1 U^T P): for each item j, [px_j, pxn_j] M^-1 [px_j, pxn_j]^T
+            diag = p[None, :] - (inv[:, 0, 0, None] * px[None, :] ** 2 + 2 * inv[:, 0, 1, None] * px[None, :] * pxn
+                                 + inv[:, 1, 1, None] * pxn ** 2)
+            dense = np.zeros_like(hp_new)
+            dense[:, support] = h_new
+            return (dense - hp_new / diag).astype(np.float32)
+
+        return score
+
     def state(self) -> dict[str, np.ndarray]:
-        return {"weights": self.weights_}
+        out = {"weights": self.weights_}
+        if getattr(self, "precision_diag_", None) is not None:
+            out["precision_diag"] = self.precision_diag_
+        return out
 
     def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
         self.weights_ = np.asarray(state["weights"], dtype=np.float32)
+        self.precision_diag_ = np.asarray(state["precision_diag"], dtype=np.float64) if "precision_diag" in state \
+            else None
