@@ -11,7 +11,8 @@ Run (each step stays under ~10 minutes on 2 shared cores; results go to docs/ben
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 150
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model itemknn --pairs 150
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --pairs 150 --seeds 3 --budget-s 540
-    nice .venv/bin/python benchmarks/explain_retrain.py latency
+    nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 1600,5000
+    nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 12000 --no-ml100k
     .venv/bin/python benchmarks/explain_retrain.py report
 """
 
@@ -25,21 +26,26 @@ from pathlib import Path
 import numpy as np
 
 from whyrec import load_dataset
-from whyrec.data import Dataset, HistoryBatch
+from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.data.loading import DataSource
 from whyrec.evaluate import split_dataset
 from whyrec.explain import CounterfactualExplainer, ScoredHistory
+from whyrec.explain.base import excluded_mask
 from whyrec.explain.fidelity import retrain_check
 from whyrec.models import create_model
 from whyrec.models.base import Recommender
+from whyrec.models.retraining import RetrainScorer
 
 K, SEED = 10, 0
 OUT = Path("docs/benchmarks")
 SIZES = (1_600, 5_000, 12_000)  # synthetic catalog sizes for the latency curve
 
 
-def validity(name: str, pairs: int, seeds: int, budget_s: float) -> dict[str, object]:
-    """ACCENT validity of retrained and rescored claims on up to `pairs` ml-100k pairs (one item per user)."""
+def validity(name: str, pairs: int, seeds: int, budget_s: float, start: int = 0) -> dict[str, object]:
+    """ACCENT validity of retrained and rescored claims on up to `pairs` ml-100k pairs (one item per user).
+
+    `start` skips the first users of the (seeded) user order, so a second run adds new pairs to the first.
+    """
     dataset, _ = load_dataset("ml-100k")
     fit = split_dataset(dataset).fit
     model = create_model(name).fit(fit)
@@ -48,17 +54,19 @@ def validity(name: str, pairs: int, seeds: int, budget_s: float) -> dict[str, ob
                 for kind in ("retrained", "rescored")}
     rng = np.random.default_rng(SEED)
     users = rng.permutation(fit.users.ids_of(fit.active_users)).tolist()
+    picks = [int(v) for v in rng.integers(0, 1 << 30, len(users))]
     seed_list: tuple[int | None, ...] = (None,) if seeds <= 1 else tuple(range(seeds))
     rows: list[dict[str, object]] = []
     started = time.perf_counter()
-    for user in users:
+    for user, pick in list(zip(users, picks, strict=True))[start:]:
         if sum(r["kind"] == "retrained" and r["claimed"] for r in rows) >= pairs:
             break
         if time.perf_counter() - started > budget_s:
             break
         history = fit.history(user)
         items = model.recommend(HistoryBatch.from_histories([history], fit.n_items), K, candidates=candidates).items[0]
-        item = int(rng.choice(items[items >= 0]))
+        valid = items[items >= 0]
+        item = int(valid[pick % len(valid)])
         scored = ScoredHistory(model, history, fit.n_items, candidates)
         checked: dict[frozenset[int], object] = {}
         for kind, explainer in searches.items():
@@ -76,14 +84,30 @@ def validity(name: str, pairs: int, seeds: int, budget_s: float) -> dict[str, ob
                                                      candidates=candidates, seeds=seed_list)
                 check = checked[removed]
                 row.update(held=check.held, rescore_held=check.rescore_held, refit_rank=check.new_rank,
-                           refits=check.refits)
+                           refits=check.refits, margin=_margin(model, fit, history, item, removed, kind))
             rows.append(row)
     summary = _summary(rows)
     result = {"model": name, "k": K, "seeds": len(seed_list), "users": len({r["user"] for r in rows}),
               "elapsed_s": time.perf_counter() - started, "summary": summary, "pairs": rows}
-    (OUT / f"explain_retrain_{name}.json").write_text(json.dumps(result, indent=1, default=_plain))
+    suffix = f"_from{start}" if start else ""
+    (OUT / f"explain_retrain_{name}{suffix}.json").write_text(json.dumps(result, indent=1, default=_plain))
     print(json.dumps(summary, indent=1, default=_plain))
     return result
+
+
+def _margin(model: Recommender, fit: Dataset, history: History, item: int, removed: frozenset[int],
+            kind: str) -> float:
+    """(k-th best score - the item's score) / |k-th best score| after the edit, as the search saw it."""
+    if kind == "retrained" and isinstance(model, RetrainScorer):
+        edits = model.retrained_edits(history, fit)
+        scores = edits([removed])[0] if edits is not None else None
+    else:
+        scores = None
+    if scores is None:
+        scores = model.score(HistoryBatch.from_histories([history.without(removed)], fit.n_items))[0]
+    allowed = ~excluded_mask(fit.n_items, history.without(removed).items, fit.active_items)
+    kth = np.sort(scores[allowed])[::-1][K - 1]
+    return float((kth - scores[item]) / max(abs(kth), 1e-12))
 
 
 def _summary(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:
@@ -122,23 +146,31 @@ def _latency_on(fit: Dataset, model: Recommender, users: int) -> dict[str, float
             "history_median": float(np.median(np.diff(fit.interactions.indptr)))}
 
 
-def latency(users: int) -> list[dict[str, object]]:
-    """EASE retrain-verified counterfactual latency on ml-100k and on synthetic catalogs of SIZES items."""
-    rows: list[dict[str, object]] = []
-    dataset, _ = load_dataset("ml-100k")
-    fit = split_dataset(dataset).fit
-    rows.append({"data": "ml-100k", **_latency_on(fit, create_model("ease").fit(fit), users)})
-    print(rows[-1])
-    for n_items in SIZES:
+def latency(users: int, sizes: tuple[int, ...], ml100k: bool) -> list[dict[str, object]]:
+    """EASE retrain-verified counterfactual latency on ml-100k and on synthetic catalogs of `sizes` items.
+
+    Rows are merged into explain_retrain_latency.json by data name, so the sizes can run one at a time.
+    """
+    path = OUT / "explain_retrain_latency.json"
+    rows: list[dict[str, object]] = json.loads(path.read_text()) if path.exists() else []
+
+    def add(row: dict[str, object]) -> None:
+        rows[:] = [r for r in rows if r["data"] != row["data"]] + [row]
+        path.write_text(json.dumps(rows, indent=1))
+        print(row)
+
+    if ml100k:
+        dataset, _ = load_dataset("ml-100k")
+        fit = split_dataset(dataset).fit
+        add({"data": "ml-100k", **_latency_on(fit, create_model("ease").fit(fit), users)})
+    for n_items in sizes:
         t0 = time.perf_counter()
         dataset, _ = DataSource(source="synthetic", synthetic_events=n_items * 100, seed=SEED).load()
         fit = split_dataset(dataset).fit
         model = create_model("ease").fit(fit)
         fit_s = time.perf_counter() - t0
-        rows.append({"data": f"synthetic {n_items * 100:,} events", "fit_s": fit_s, **_latency_on(fit, model, users)})
-        print(rows[-1])
+        add({"data": f"synthetic {n_items * 100:,} events", "fit_s": fit_s, **_latency_on(fit, model, users)})
         del model
-    (OUT / "explain_retrain_latency.json").write_text(json.dumps(rows, indent=1))
     return rows
 
 
@@ -156,10 +188,10 @@ def report() -> None:
              "| model | search | pairs | claimed | retrain validity | rescore validity | median size | refits | "
              "seeds | ms p50 | ms p95 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in ("ease", "itemknn", "als"):
-        path = OUT / f"explain_retrain_{name}.json"
-        if not path.exists():
+        parts = [json.loads(p.read_text()) for p in sorted(OUT.glob(f"explain_retrain_{name}*.json"))]
+        if not parts:
             continue
-        result = json.loads(path.read_text())
+        result = {"seeds": parts[0]["seeds"], "summary": _summary([r for p in parts for r in p["pairs"]])}
         for kind, s in result["summary"].items():
             lines.append(f"| {name} | {kind} | {s['pairs']} | {s['claimed']} | {_pct(s['retrain_validity'])} | "
                          f"{_pct(s['rescore_validity'])} | {_num(s['median_size'])} | {s['refits']} | "
@@ -199,14 +231,17 @@ def main() -> None:
     v.add_argument("--pairs", type=int, default=150, help="retrained claims to check")
     v.add_argument("--seeds", type=int, default=1, help="refits per check (scores averaged)")
     v.add_argument("--budget-s", type=float, default=540.0, help="stop taking new pairs after this long")
+    v.add_argument("--start", type=int, default=0, help="skip this many users (a second run adds new pairs)")
     lat = sub.add_parser("latency")
     lat.add_argument("--users", type=int, default=100)
+    lat.add_argument("--sizes", default=",".join(map(str, SIZES)), help="synthetic catalog sizes (items)")
+    lat.add_argument("--no-ml100k", action="store_true", help="skip ml-100k")
     sub.add_parser("report")
     args = parser.parse_args()
     if args.step == "validity":
-        validity(args.model, args.pairs, args.seeds, args.budget_s)
+        validity(args.model, args.pairs, args.seeds, args.budget_s, args.start)
     elif args.step == "latency":
-        latency(args.users)
+        latency(args.users, tuple(int(v) for v in args.sizes.split(",") if v), not args.no_ml100k)
     else:
         report()
 

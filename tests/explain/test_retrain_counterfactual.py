@@ -148,3 +148,19 @@ def test_ties_with_the_kth_do_not_count_as_out(blocks: Dataset) -> None:
     # item 4 ties with items 2 and 3: under the index tie rule it is 5th, but only two items beat it
     assert _ranked(scores, np.array([4]), allowed) == [(3, 1.0)]
     assert _ranked(np.zeros((1, 5)), np.array([4]), allowed) == [(1, 0.0)]
+
+
+def test_explain_eval_reports_retrain_validity(ml100k_split: Split) -> None:
+    from whyrec.explain.evaluation import evaluate_explainers
+    from whyrec.explain.explanation import ExplainMethod
+
+    fit = ml100k_split.fit
+    model = EASE().fit(fit)
+    report = evaluate_explainers(model, fit, fit.users.ids_of(fit.active_users[:4]),
+                                 methods=[ExplainMethod.COUNTERFACTUAL], retrain_pairs=3, retrain_per_user=1)
+    row = report.to_dict()["all_pairs"][0]
+    assert row["cf_verified_by"] == "retrained"
+    assert row["cf_retrain_checked"] == 3 and row["cf_refits"] == 3
+    assert row["cf_retrain_validity"] == 1.0  # EASE's retrained claims are exact
+    assert 0.0 <= row["cf_rescore_validity"] <= 1.0
+    assert "ACCENT" in report.to_markdown()

@@ -108,20 +108,29 @@ class EASE(BaseRecommender[EASEConfig]):
         rows = -self.weights_[support].astype(np.float64)
         rows[np.arange(len(support)), support] = 1.0
         q = rows * p  # (|support|, n): the rows of P at the support
-        px = x[support] @ q
         xs, hs = x[support], h[support]
+        px, hq = xs @ q, hs @ q  # P x and h^T P of the unedited row
+        xpx = xs @ px[support]
 
         def score(removals: Sequence[Iterable[int]]) -> np.ndarray:
-            keep = np.ones((len(removals), len(support)))
-            for e, removal in enumerate(removals):
-                keep[e, [position[int(j)] for j in removal if int(j) in position]] = 0.0
+            sets = [sorted({position[int(j)] for j in removal if int(j) in position}) for removal in removals]
+            touched = np.unique(np.fromiter((s for found in sets for s in found), dtype=np.int64))
+            column = {int(s): c for c, s in enumerate(touched)}
+            drop_h, drop_x = np.zeros((len(sets), len(touched))), np.zeros((len(sets), len(touched)))
+            keep = np.ones((len(sets), len(support)))
+            for e, found in enumerate(sets):
+                cols = [column[s] for s in found]
+                drop_h[e, cols], drop_x[e, cols], keep[e, found] = hs[found], xs[found], 0.0
+            # only the removed rows of P change h^T P and P x: O(n_items x removed) per edit
+            q_touched = q[touched]
+            hp, pxn = hq - drop_h @ q_touched, px - drop_x @ q_touched
             h_new, x_new = keep * hs, keep * xs
-            hp, pxn = h_new @ q, x_new @ q  # h'^T P and P x' for each edit
-            middle = np.empty((len(removals), 2, 2))
-            middle[:, 0, 0] = xs @ px[support] - 1.0
-            middle[:, 0, 1] = middle[:, 1, 0] = pxn[:, support] @ xs
-            middle[:, 1, 1] = np.einsum("es,es->e", pxn[:, support], x_new) + 1.0
-            hpu = np.stack([h_new @ px[support], np.einsum("es,es->e", pxn[:, support], h_new)], axis=1)
+            pxn_s = pxn[:, support]
+            middle = np.empty((len(sets), 2, 2))
+            middle[:, 0, 0] = xpx - 1.0
+            middle[:, 0, 1] = middle[:, 1, 0] = pxn_s @ xs
+            middle[:, 1, 1] = np.einsum("es,es->e", pxn_s, x_new) + 1.0
+            hpu = np.stack([h_new @ px[support], np.einsum("es,es->e", pxn_s, h_new)], axis=1)
             inv = np.linalg.inv(middle)
             coef = np.einsum("eab,eb->ea", inv, hpu)
             hp_new = hp - coef[:, :1] * px[None, :] - coef[:, 1:] * pxn
