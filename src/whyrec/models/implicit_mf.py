@@ -217,30 +217,33 @@ class ALS(BaseRecommender[ALSConfig]):
                 solved[r] = (a, b, np.linalg.solve(a, b))
             return solved[r]
 
-        row = self._matrix(HistoryBatch.from_histories([history], y.shape[0]).matrix)
+        system, y_hist, confidence, hist = self._history_system(history)
+        b_full = y_hist.T @ confidence
+        position = {int(j): i for i, j in enumerate(hist)}
 
         def score(removals: Sequence[Iterable[int]]) -> FloatArray:
             out = rescore(removals).astype(np.float64)
             for e, removal in enumerate(removals):
                 removed = sorted({int(j) for j in removal})
                 changed = [r for r in removed if 0 <= r < len(x) and x[r] != 0]
-                keep = ~np.isin(row.indices, removed)
-                if not changed or not keep.any():
+                gone = [position[r] for r in removed if r in position]
+                if not changed or len(gone) == len(hist):
                     continue
-                items, conf = row.indices[keep], cfg.alpha * row.data[keep].astype(np.float64)
+                # the fold-in system of the edited history: the removed items' terms taken out
+                y_gone, c_gone = y_hist[gone], confidence[gone]
+                base_system = system - (y_gone * (c_gone - 1.0)[:, None]).T @ y_gone
+                b = b_full - y_gone.T @ c_gone
                 new_y = {r: y[r] for r in changed}
                 user = xu
                 for _ in range(steps):
-                    gram = self._gram() + sum(np.outer(v, v) - np.outer(y[r], y[r]) for r, v in new_y.items())
-                    y_h = y[items]
-                    system = gram + cfg.regularization * np.eye(f) + (y_h * (conf - 1.0)[:, None]).T @ y_h
-                    user = np.linalg.solve(system, y_h.T @ conf)
+                    shift = sum(np.outer(v, v) - np.outer(y[r], y[r]) for r, v in new_y.items())
+                    user = np.linalg.solve(base_system + shift, b)
                     for r in changed:
-                        a, b, base = item_system(r)
+                        a, b_r, fitted = item_system(r)
                         c_ur = cfg.alpha * x[r]
                         # u leaves r's users (its c_ur x_u x_u^T goes) and U^T U holds u's new vector
                         edited = a - c_ur * np.outer(xu, xu) + np.outer(user, user)
-                        new_y[r] = y[r] + np.linalg.solve(edited, b - c_ur * xu) - base
+                        new_y[r] = y[r] + np.linalg.solve(edited, b_r - c_ur * xu) - fitted
                 scores = user @ y.T
                 for r, v in new_y.items():
                     scores[r] = user @ v
