@@ -11,8 +11,12 @@ Run (each step stays under ~10 minutes on 2 shared cores; results go to docs/ben
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 150
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model itemknn --pairs 150
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --pairs 150 --seeds 3 --budget-s 540
+    # more ALS pairs in later runs (refits dominate: 3 per claim, ~5-10 s each on a loaded machine)
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 13 --budget-s 500
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 25 --budget-s 480 \
+        --kinds retrained
     nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 1600,5000
-    nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 12000 --no-ml100k
+    nice .venv/bin/python benchmarks/explain_retrain.py kernel
     .venv/bin/python benchmarks/explain_retrain.py report
 """
 
@@ -39,9 +43,11 @@ from whyrec.models.retraining import RetrainScorer
 K, SEED = 10, 0
 OUT = Path("docs/benchmarks")
 SIZES = (1_600, 5_000, 12_000)  # synthetic catalog sizes for the latency curve
+TARGETS = {"ease": 0.95, "itemknn": 0.95, "als": 0.90}  # retrain validity the issue asks for
 
 
-def validity(name: str, pairs: int, seeds: int, budget_s: float, start: int = 0) -> dict[str, object]:
+def validity(name: str, pairs: int, seeds: int, budget_s: float, start: int = 0,
+             kinds: tuple[str, ...] = ("retrained", "rescored")) -> dict[str, object]:
     """ACCENT validity of retrained and rescored claims on up to `pairs` ml-100k pairs (one item per user).
 
     `start` skips the first users of the (seeded) user order, so a second run adds new pairs to the first.
@@ -51,7 +57,7 @@ def validity(name: str, pairs: int, seeds: int, budget_s: float, start: int = 0)
     model = create_model(name).fit(fit)
     candidates = fit.active_items
     searches = {kind: CounterfactualExplainer(fit, k=K, candidates=candidates, retrain=kind == "retrained")
-                for kind in ("retrained", "rescored")}
+                for kind in kinds}
     rng = np.random.default_rng(SEED)
     users = rng.permutation(fit.users.ids_of(fit.active_users)).tolist()
     picks = [int(v) for v in rng.integers(0, 1 << 30, len(users))]
@@ -174,6 +180,39 @@ def latency(users: int, sizes: tuple[int, ...], ml100k: bool) -> list[dict[str, 
     return rows
 
 
+def kernel(sizes: tuple[int, ...], history_len: int, repeats: int) -> list[dict[str, object]]:
+    """ms of the retrained-EASE core alone at each catalog size: set-up for one history plus 10 edits.
+
+    Random weights stand in for a fit (the cost of the dense algebra does not depend on the values; a 12k-item
+    EASE fit takes longer than this machine's benchmark budget), so this times the update, not a search.
+    """
+    from types import SimpleNamespace
+
+    from whyrec.data.history import History
+    from whyrec.models import EASE
+
+    rng = np.random.default_rng(SEED)
+    rows = []
+    for n in sizes:
+        model = EASE.from_state(EASE().config, {"weights": (rng.standard_normal((n, n)) * 1e-3).astype(np.float32),
+                                                "precision_diag": rng.uniform(1e-4, 1e-3, n)}, n)
+        training = SimpleNamespace(n_items=n)
+        times = []
+        for _ in range(repeats):
+            history = History.of_items(rng.choice(n, history_len, replace=False))
+            sets = [frozenset(rng.choice(history.items, size, replace=False).tolist()) for size in (1, 1, 1, 1, 2, 2, 2,
+                                                                                                   3, 3, 5)]
+            t0 = time.perf_counter()
+            model.retrained_edits(history, training)(sets)  # type: ignore[arg-type]
+            times.append((time.perf_counter() - t0) * 1000)
+        rows.append({"n_items": n, "history": history_len, "ms_p50": float(np.percentile(times, 50)),
+                     "ms_p95": float(np.percentile(times, 95))})
+        print(rows[-1])
+        del model
+    (OUT / "explain_retrain_kernel.json").write_text(json.dumps(rows, indent=1))
+    return rows
+
+
 def report() -> None:
     """docs/benchmarks/explain_retrain.md from the JSON files the other steps wrote."""
     lines = ["# Counterfactuals under retraining (ACCENT protocol)", "",
@@ -185,17 +224,30 @@ def report() -> None:
              "claimed items are deleted from the training data, the model is refitted from scratch (ALS: the mean "
              "score of 3 seeds) and the item must have left the top 10 (retrain validity). Rescore validity: the "
              "same claims re-scored by the original model.", "",
-             "| model | search | pairs | claimed | retrain validity | rescore validity | median size | refits | "
-             "seeds | ms p50 | ms p95 |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "Timings were taken on 2 CPU cores shared with other jobs (load average 8-10 during every run), so "
+             "they are upper bounds; the ms columns time one item's whole counterfactual search.", "",
+             "| model | search | pairs | claimed | retrain validity | target | rescore validity | median size | "
+             "refits | seeds | ms p50 | ms p95 |", "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for name in ("ease", "itemknn", "als"):
         parts = [json.loads(p.read_text()) for p in sorted(OUT.glob(f"explain_retrain_{name}*.json"))]
         if not parts:
             continue
         result = {"seeds": parts[0]["seeds"], "summary": _summary([r for p in parts for r in p["pairs"]])}
         for kind, s in result["summary"].items():
+            target = TARGETS[name]
+            short = "" if s["claimed"] >= 150 else f"; {s['claimed']} of the 150 pairs asked"
+            met = "-" if kind == "rescored" or s["retrain_validity"] is None else (
+                f"{'met' if s['retrain_validity'] >= target else 'missed'} (>= {target:.0%}{short})")
             lines.append(f"| {name} | {kind} | {s['pairs']} | {s['claimed']} | {_pct(s['retrain_validity'])} | "
-                         f"{_pct(s['rescore_validity'])} | {_num(s['median_size'])} | {s['refits']} | "
+                         f"{met} | {_pct(s['rescore_validity'])} | {_num(s['median_size'])} | {s['refits']} | "
                          f"{result['seeds']} | {_num(s['ms_p50'])} | {_num(s['ms_p95'])} |")
+    lines += ["", "How each model answers \"retrained\" at request time (`whyrec.models.retraining`): EASE exactly, by a "
+              "rank-2 Woodbury update of the inverse Gram matrix for the edited user row (tests match real refits to "
+              "1e-4); ItemKNN by recomputing the removed items' similarity columns, pruning included (exact unless "
+              "the changed values move another column's top-n cut-off past a history item; tests match unpruned "
+              "refits exactly); ALS by a warm-started refit of the user's vector and the removed items' vectors (2 "
+              "alternations), not exact. The ALS rows' first 13 pairs were searched with an earlier, slower version "
+              "of the same estimate (same results, about 50x the time), so ALS timings mix both.", ""]
     path = OUT / "explain_retrain_latency.json"
     if path.exists():
         lines += ["", "## Latency of a retrain-verified EASE counterfactual", "",
@@ -207,6 +259,14 @@ def report() -> None:
         for r in json.loads(path.read_text()):
             lines.append(f"| {r['data']} | {r['n_items']:,} | {r['users']} | {r['claimed_retrained']} | "
                          f"{r['history_median']:.0f} | {r['ms_p50']:.1f} | {r['ms_p95']:.1f} |")
+    path = OUT / "explain_retrain_kernel.json"
+    if path.exists():
+        lines += ["", "The retrained-EASE update alone (`kernel` step): set-up for one 50-item history plus 10 edits "
+                  "of 1-5 items, random weights in place of a fit (the dense algebra costs the same whatever the "
+                  "values; a 12k-item EASE fit, an O(n^3) inverse, does not fit this machine's benchmark budget).", "",
+                  "| items | history | ms p50 | ms p95 |", "|---:|---:|---:|---:|"]
+        for r in json.loads(path.read_text()):
+            lines.append(f"| {r['n_items']:,} | {r['history']} | {r['ms_p50']:.1f} | {r['ms_p95']:.1f} |")
     (OUT / "explain_retrain.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -232,16 +292,23 @@ def main() -> None:
     v.add_argument("--seeds", type=int, default=1, help="refits per check (scores averaged)")
     v.add_argument("--budget-s", type=float, default=540.0, help="stop taking new pairs after this long")
     v.add_argument("--start", type=int, default=0, help="skip this many users (a second run adds new pairs)")
+    v.add_argument("--kinds", default="retrained,rescored", help="searches to check (retrained only halves refits)")
     lat = sub.add_parser("latency")
     lat.add_argument("--users", type=int, default=100)
     lat.add_argument("--sizes", default=",".join(map(str, SIZES)), help="synthetic catalog sizes (items)")
     lat.add_argument("--no-ml100k", action="store_true", help="skip ml-100k")
+    ker = sub.add_parser("kernel")
+    ker.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    ker.add_argument("--history", type=int, default=50)
+    ker.add_argument("--repeats", type=int, default=30)
     sub.add_parser("report")
     args = parser.parse_args()
     if args.step == "validity":
-        validity(args.model, args.pairs, args.seeds, args.budget_s, args.start)
+        validity(args.model, args.pairs, args.seeds, args.budget_s, args.start, tuple(args.kinds.split(",")))
     elif args.step == "latency":
         latency(args.users, tuple(int(v) for v in args.sizes.split(",") if v), not args.no_ml100k)
+    elif args.step == "kernel":
+        kernel(tuple(int(v) for v in args.sizes.split(",") if v), args.history, args.repeats)
     else:
         report()
 
