@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # small models gain nothing from two OpenMP threads on two cores shared with BLAS; they lose a lot
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install demo test clean ci-postgres
+.PHONY: install demo lint test clean ci-postgres
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,7 +34,12 @@ demo: $(STAMP)
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3 --lang zh
 	$(BIN)/whyrec serve runs/ease --host 127.0.0.1 --port 8000
 
-test: $(STAMP) ci-postgres
+# ruff and mypy (strict on src/, configured in pyproject.toml); any finding fails the target
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+test: lint ci-postgres
 	$(BIN)/python -m pytest -q
 
 # The service's storage tests start a real PostgreSQL server (tests/serve/conftest.py) and, with CI=true,

@@ -21,7 +21,7 @@ import torch
 
 from whyrec import load_dataset
 from whyrec.evaluate import rank_split, score_ranking, split_dataset
-from whyrec.evaluate.fitting import fit_on_split
+from whyrec.training import fit_on_split
 from whyrec.models import MODEL_NAMES, create_model
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks"

@@ -38,7 +38,7 @@ from whyrec.explain.base import excluded_mask
 from whyrec.explain.fidelity import retrain_check
 from whyrec.models import create_model
 from whyrec.models.base import Recommender
-from whyrec.models.retraining import RetrainScorer
+from whyrec.models.capabilities import RetrainScorer
 
 K, SEED = 10, 0
 OUT = Path("docs/benchmarks")

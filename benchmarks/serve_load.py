@@ -54,7 +54,7 @@ def train_run(path: Path) -> Path:
     from whyrec.data.loading import DataSource
     from whyrec.evaluate import split_dataset
     from whyrec.models import EASE
-    from whyrec.models.persistence import RunMeta, save_run
+    from whyrec.runs import RunMeta, save_run
 
     dataset, _ = load_dataset("ml-100k")
     split = split_dataset(dataset)
@@ -271,7 +271,7 @@ def main() -> None:
         print(json.dumps(asyncio.run(generate(**spec))))
         return
 
-    from whyrec.models.persistence import load_run
+    from whyrec.runs import load_run
 
     tmp = Path(tempfile.mkdtemp(prefix="whyrec-serve-bench-"))
     run_dir = args.run or train_run(tmp / "ease")

@@ -12,6 +12,7 @@ import pytest
 from whyrec import load_dataset
 from whyrec.data import Dataset, build_dataset
 from whyrec.evaluate import Split, split_dataset
+from whyrec.testing import block_events
 
 
 def _snapshot(dataset: Dataset) -> tuple[np.ndarray, ...]:
@@ -33,27 +34,6 @@ def ml100k() -> Dataset:
 def ml100k_split(ml100k: Dataset) -> Split:
     """ml-100k under PROTOCOL.md."""
     return split_dataset(ml100k)
-
-
-def block_events(n_users: int = 40, n_items: int = 20, per_user: int = 6, seed: int = 0) -> pd.DataFrame:
-    """Two taste groups: even users interact with items 0..9, odd users with items 10..19.
-
-    A model that learns anything collaborative must rank the rest of a group's items above the other
-    group's items for a history drawn from one group.
-    """
-    rng = np.random.default_rng(seed)
-    rows = []
-    half = n_items // 2
-    for user in range(n_users):
-        base = 0 if user % 2 == 0 else half
-        items = rng.choice(np.arange(base, base + half), size=per_user, replace=False)
-        for t, item in enumerate(items):
-            rows.append((f"u{user}", str(item), 1_700_000_000 + 60 * (user * per_user + t)))
-    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
-    frame["event"] = "interaction"
-    frame["value"] = np.nan
-    frame["weight"] = np.float32(1.0)
-    return frame
 
 
 @pytest.fixture(scope="session")

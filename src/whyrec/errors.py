@@ -20,11 +20,22 @@ One tree, so callers can catch as broadly or as narrowly as they need::
     ├── BatchTooLargeError                          a request carries too much at once   .size .limit
     └── AdminAuthError(WhyrecError, PermissionError)   admin route without the right token   .status
     WhyrecWarning(UserWarning)
-    ├── DataWarning                                 rows dropped, unknown items
-    └── PerformanceWarning                          BLAS threads, dense fallbacks
+    └── DataWarning                                 rows dropped, unknown items
 
 Messages follow one order: where, what was found, what was expected, what to do. A text that the LLM
 faithfulness guard rejects is not an error: it is recorded in ``Reason.rejected``.
+
+Each error carries what the REST API answers with: ``http_status``, ``code`` and ``loc`` (where in the
+request the bad value was), so the service maps errors without a list of cases::
+
+    error                       http_status  code
+    WhyrecError (any other)     503          unavailable
+    DataError                   422          invalid_data
+    UnknownIdError              404          unknown_<kind> (unknown_item, unknown_tag, ...)
+    ConfigError                 422          invalid_setting
+    UnsupportedModelError       422          unsupported_method
+    BatchTooLargeError          413          batch_too_large
+    AdminAuthError              401 / 403    unauthorized / forbidden
 """
 
 from __future__ import annotations
@@ -46,7 +57,6 @@ __all__ = [
     "LLMTimeoutError",
     "LLMUnavailableError",
     "NotFittedError",
-    "PerformanceWarning",
     "SchemaError",
     "StorageError",
     "UnknownIdError",
@@ -57,11 +67,24 @@ __all__ = [
 
 
 class WhyrecError(Exception):
-    """Base class of every error whyrec raises on purpose."""
+    """Base class of every error whyrec raises on purpose.
+
+    Attributes:
+        http_status: the HTTP status the REST API answers with (503: the request may succeed later).
+        code: the API's error code, ``{"error": {"code": ...}}``.
+        loc: where in the request the bad value was (``("query", "k")``), or None.
+    """
+
+    http_status: int = 503
+    code: str = "unavailable"
+    loc: tuple[str | int, ...] | None = None
 
 
 class DataError(WhyrecError, ValueError):
     """The input data is wrong."""
+
+    http_status = 422
+    code = "invalid_data"
 
 
 class DataFileError(DataError):
@@ -104,8 +127,8 @@ class DataFileError(DataError):
         if expected:
             text += f" Expected {expected}."
         if n_more:
-            listed = ", ".join(str(r) for r in self.more_rows)
-            text += f" {n_more} more row{'s' if n_more != 1 else ''} fail the same way (rows {listed}{', ...' if n_more > len(self.more_rows) else ''})."
+            listed = ", ".join(str(r) for r in self.more_rows) + (", ..." if n_more > len(self.more_rows) else "")
+            text += f" {n_more} more row{'s' if n_more != 1 else ''} fail the same way (rows {listed})."
         if hint:
             text += f" {hint}"
         super().__init__(text)
@@ -134,12 +157,16 @@ class UnknownIdError(DataError, KeyError):
     """Ids that the dataset or the model does not know.
 
     Attributes:
-        kind: "user" or "item".
+        kind: "user", "item" or "tag".
         ids: the unknown ids (at most the first few).
     """
 
-    def __init__(self, kind: str, ids: Sequence[str], *, where: str = "the dataset", n_known: int | None = None) -> None:
+    http_status = 404
+
+    def __init__(self, kind: str, ids: Sequence[str], *, where: str = "the dataset",
+                 n_known: int | None = None) -> None:
         self.kind = kind
+        self.code = f"unknown_{kind}"
         self.ids = tuple(ids)
         shown = ", ".join(repr(i) for i in self.ids[:5])
         more = f" and {len(self.ids) - 5} more" if len(self.ids) > 5 else ""
@@ -168,10 +195,15 @@ class ConfigError(WhyrecError, ValueError):
         allowed: the accepted values, when they form a closed set.
     """
 
+    http_status = 422
+    code = "invalid_setting"
+
     def __init__(self, message: str, *, source: str = "", field: str = "", allowed: Sequence[str] = ()) -> None:
         self.source = source
         self.field = field
         self.allowed = tuple(allowed)
+        if field:  # the API takes settings in the query string; only a reload's run_dir comes in the body
+            self.loc = ("body" if field == "run_dir" else "query", field)
         super().__init__(message)
 
 
@@ -191,7 +223,8 @@ class IncompatibleRunError(WhyrecError):
         found_fingerprint: the fingerprint of the dataset at hand.
     """
 
-    def __init__(self, run_dir: str | Path, expected_fingerprint: str, found_fingerprint: str, detail: str = "") -> None:
+    def __init__(self, run_dir: str | Path, expected_fingerprint: str, found_fingerprint: str,
+                 detail: str = "") -> None:
         self.run_dir = str(run_dir)
         self.expected_fingerprint = expected_fingerprint
         self.found_fingerprint = found_fingerprint
@@ -211,10 +244,13 @@ class UnsupportedModelError(WhyrecError, TypeError):
         needs: the capability the model lacks.
     """
 
+    http_status = 422
+    code = "unsupported_method"
+    loc = ("query", "method")
+
     def __init__(self, method: str, model: str, needs: str) -> None:
         self.method, self.model, self.needs = method, model, needs
-        super().__init__(f"the {method!r} explainer cannot explain {model!r}: it needs a model with {needs}. "
-                         "Use --method counterfactual, shap or lime, which work with any model.")
+        super().__init__(f"the {method!r} explainer cannot explain {model!r}: it needs a model with {needs}.")
 
 
 class LLMError(WhyrecError):
@@ -270,6 +306,9 @@ class BatchTooLargeError(WhyrecError):
         limit: the most accepted.
     """
 
+    http_status = 413
+    code = "batch_too_large"
+
     def __init__(self, message: str, *, size: int, limit: int) -> None:
         self.size, self.limit = size, limit
         super().__init__(message)
@@ -283,7 +322,8 @@ class AdminAuthError(WhyrecError, PermissionError):
     """
 
     def __init__(self, message: str, *, status: int) -> None:
-        self.status = status
+        self.status = self.http_status = status
+        self.code = "unauthorized" if status == 401 else "forbidden"
         super().__init__(message)
 
 
@@ -293,7 +333,3 @@ class WhyrecWarning(UserWarning):
 
 class DataWarning(WhyrecWarning):
     """Something in the data was dropped, merged or is suspicious."""
-
-
-class PerformanceWarning(WhyrecWarning):
-    """A setting makes something much slower than it needs to be."""

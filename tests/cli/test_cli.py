@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -9,12 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from whyrec.cli.main import app
+import whyrec
+from whyrec.cli.main import COMMANDS, app, load_command
 from whyrec.errors import ConfigError, UnknownIdError
 
 from tests.cli.conftest import invoke, runner
+
 
 def test_train_records_split_params_and_metrics(runs: dict[str, Path]) -> None:
     meta = json.loads((runs["ease"] / "meta.json").read_text())
@@ -50,7 +52,7 @@ def test_recommend_user_history_and_all_users(runs: dict[str, Path], tmp_path: P
     assert [r["rank"] for r in recs] == list(range(1, 11))
     seen = set(ml100k_split.fit.items.ids_of(ml100k_split.fit.history("196").items))
     assert not {r["item_id"] for r in recs} & seen
-    assert all(a["score"] >= b["score"] for a, b in zip(recs, recs[1:]))
+    assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(recs))
 
     new = json.loads(invoke("recommend", str(runs["ease"]), "--history", "50,172,181", "--k", "5", "--json"))
     assert len(new) == 5 and not {"50", "172", "181"} & {r["item_id"] for r in new}
@@ -99,13 +101,51 @@ def test_library_errors_reach_the_cli_boundary(runs: dict[str, Path]) -> None:
         (["train", "--data", "ml-100k", "--model", "svd", "--out", "x"], "unknown model 'svd'; valid models"),
         (["evaluate", "/nonexistent/run"], "is not a run directory"),
         (["data", "validate", "missing.csv"], "missing.csv: no such file"),
+        (["explain", "POP", "--user", "196", "--method", "exact"],
+         "cannot explain 'pop': it needs a model with exact contributions (AdditiveScorer). Choose another with "
+         "--method (`whyrec explain --help` lists them)."),
     ],
 )
 def test_errors_are_one_line_without_traceback(args: list[str], message: str, runs: dict[str, Path]) -> None:
-    args = [str(runs["ease"]) if a == "RUN" else a for a in args]
+    run_args = {"RUN": str(runs["ease"]), "POP": str(runs["pop"])}
+    args = [run_args.get(a, a) for a in args]
     done = subprocess.run([sys.executable, "-m", "whyrec.cli.main", *args], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+HEAVY = {"pandas", "scipy", "sklearn", "torch", "shap", "optuna", "fastapi"}
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_nothing_heavy(flag: str) -> None:
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "whyrec.cli.main", flag], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    if flag == "--version":
+        assert done.stdout.strip() == f"whyrec {whyrec.__version__}"
+    else:
+        assert all(name in done.stdout for name in COMMANDS)
+    # -X importtime writes "import time: self | cumulative | [indent]module" for every module imported
+    imported = {line.rsplit("|", 1)[1].strip().split(".")[0] for line in done.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert {"whyrec", "typer"} <= imported  # the parse found the app's own imports
+    assert imported & HEAVY == set()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_listing_shows_each_commands_own_summary(name: str) -> None:
+    command = load_command(name)
+    assert command.name == name
+    assert " ".join((command.help or "").split("\n\n")[0].split()) == COMMANDS[name].summary
+
+
+def test_lazy_commands_keep_their_options() -> None:
+    result = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert all(option in result.stdout for option in ("--data", "--model", "--out", "--param", "--split", "--json"))
+    typo = runner.invoke(app, ["trian"])
+    assert typo.exit_code == 2 and "Did you mean 'train'?" in typo.output

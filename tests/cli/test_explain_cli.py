@@ -25,7 +25,7 @@ def test_explain_json_is_verified_by_the_recommend_command(runs: dict[str, Path]
         edited = [i for i in history if i not in set(cf["removed"])]
         if cf["verified"] == "retrained":  # EASE: the claim is about the refitted model, checked by a refit
             from whyrec.explain.fidelity import retrain_check
-            from whyrec.models.persistence import load_run
+            from whyrec.runs import load_run
 
             run = load_run(runs["ease"])
             check = retrain_check(run.model, run.fit_data, run.fit_data.history("196"),

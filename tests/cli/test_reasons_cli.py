@@ -10,7 +10,7 @@ import pytest
 
 from tests.cli.conftest import invoke, runner
 from whyrec.cli.main import app
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 
 @pytest.fixture

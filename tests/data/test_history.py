@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from whyrec.data import History, HistoryBatch
+from whyrec.errors import DataError
 
 
 def test_of_items_defaults_to_weight_one() -> None:
@@ -83,9 +84,9 @@ def test_batch_keeps_timestamps_only_when_every_history_has_them() -> None:
 
 
 def test_batch_rejects_items_outside_the_item_space() -> None:
-    with pytest.raises(IndexError, match=r"out of range \[0, 4\)"):
+    with pytest.raises(DataError, match=r"out of range \[0, 4\)"):
         HistoryBatch.from_histories([History.of_items([1, 4])], n_items=4)
-    with pytest.raises(IndexError):
+    with pytest.raises(DataError):
         HistoryBatch.from_histories([History.of_items([-1])], n_items=4)
 
 

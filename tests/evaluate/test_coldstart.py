@@ -16,8 +16,8 @@ from whyrec.evaluate import split_dataset
 from whyrec.evaluate.coldstart import evaluate_cold_items, evaluate_new_users, held_out, random_expected
 from whyrec.evaluate.metrics import ndcg, recall
 from whyrec.models import create_model
-
-from tests.conftest import block_events
+from whyrec.testing import block_events
+from whyrec.training import fit_on_split
 
 
 def test_hash_rule_on_known_ids() -> None:
@@ -41,9 +41,9 @@ def test_random_expectation_is_exact(n_candidates: int, n_relevant: int, k: int)
 
 def test_cold_items_text_beats_random(films: Dataset) -> None:
     split = split_dataset(films)
-    result = evaluate_cold_items(lambda: create_model("text"), split, k=5,
-                                 baselines={"hybrid": lambda: create_model("hybrid", text_weight=0.3,
-                                                                           collaborative_params={"regularization": 5.0})})
+    result = evaluate_cold_items(lambda part: fit_on_split(create_model("text"), part), split, k=5,
+                                 baselines={"hybrid": lambda part: fit_on_split(create_model(
+                                     "hybrid", text_weight=0.3, collaborative_params={"regularization": 5.0}), part)})
     assert result.model == "text" and result.n_cold_items == 12 and result.users > 0
     values = [*result.metrics.values(), *result.random.values(), *result.baselines["hybrid"].values()]
     assert np.isfinite(values).all() and all(0 <= v <= 1 for v in values)
@@ -63,13 +63,14 @@ def test_cold_items_are_never_seen_in_fitting(films: Dataset, monkeypatch: pytes
         return original(self, dataset, **kw)
 
     monkeypatch.setattr(type(model), "fit", spy)
-    evaluate_cold_items(lambda: model, split_dataset(films), k=5)
+    evaluate_cold_items(lambda part: fit_on_split(model, part), split_dataset(films), k=5)
     cold = held_out(films.items.ids)
     assert seen and not any(cold[d.events.item].any() for d in seen)
 
 
 def test_new_users(blocks: Dataset) -> None:
-    result = evaluate_new_users(lambda: create_model("ease", regularization=5.0), split_dataset(blocks), k=5)
+    result = evaluate_new_users(lambda part: fit_on_split(create_model("ease", regularization=5.0), part),
+                                split_dataset(blocks), k=5)
     assert result.model == "ease" and result.users == 7  # u5 u12 u14 u24 u25 u37 u39
     assert set(result.metrics) == set(result.popularity) == {"1", "3", "5", "all"}
     for per_n in (result.metrics, result.popularity):

@@ -235,7 +235,7 @@ def test_global_time_split_cuts_everybody_at_one_time() -> None:
 def test_global_time_split_breaks_time_ties_by_item() -> None:
     # Five pairs at one time; 20% test = 1 pair: the one with the largest item id (numeric order).
     rows = [("a", "10", 5), ("b", "9", 5), ("c", "2", 5), ("a", "1", 5), ("b", "3", 5)]
-    split = split_dataset(build_dataset(events(rows), name="g"), GlobalTimeSplit(valid_fraction=0.0))
+    split = split_dataset(build_dataset(events(rows), name="g"), GlobalTimeSplit(valid_percent=0))
     assert {(u, i) for u, i, _, p in event_parts(split) if p == "test"} == {("a", "10")}
 
 

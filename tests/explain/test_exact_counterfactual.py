@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from whyrec.data import Dataset, HistoryBatch
+from whyrec.errors import UnsupportedModelError
 from whyrec.evaluate import Split
 from whyrec.explain import (
     CounterfactualExplainer,
@@ -18,7 +19,6 @@ from whyrec.explain import (
     Explanation,
     ScoredHistory,
     TermsExplainer,
-    UnsupportedModelError,
 )
 from whyrec.models import ALS, EASE, ItemKNN, MostPopular
 

@@ -7,7 +7,7 @@ import pytest
 
 from whyrec.data import Dataset, HistoryBatch
 from whyrec.explain.attention import AttentionExplainer, rollout
-from whyrec.explain.base import UnsupportedModelError
+from whyrec.errors import UnsupportedModelError
 from whyrec.explain.gradients import IntegratedGradientsExplainer
 from whyrec.models import EASE, create_model
 

@@ -11,7 +11,8 @@ from whyrec.evaluate import Split
 from whyrec.explain import CounterfactualExplainer
 from whyrec.explain.fidelity import retrain_check
 from whyrec.models import ALS, EASE, ItemKNN
-from whyrec.models.retraining import RetrainScorer, without_user_items
+from whyrec.models.capabilities import RetrainScorer
+from whyrec.models.retraining import without_user_items
 
 
 def refit_scores(model, fit: Dataset, user: str, removed: frozenset[int], seeds=(None,)) -> np.ndarray:

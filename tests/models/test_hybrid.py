@@ -9,7 +9,7 @@ import pytest
 from whyrec.data import Dataset, HistoryBatch, build_dataset
 from whyrec.errors import ConfigError
 from whyrec.evaluate import split_dataset
-from whyrec.evaluate.fitting import fit_on_split
+from whyrec.training import fit_on_split
 from whyrec.evaluate.validation import ValidationSet
 from whyrec.models import create_model
 from whyrec.models.hybrid import DEFAULT_TEXT_WEIGHT, TEXT_WEIGHT_GRID, Hybrid, standardize

@@ -13,7 +13,7 @@ from whyrec.data.loading import DataSource
 from whyrec.evaluate import Split
 from whyrec.models import EASE
 from whyrec.models.base import BaseRecommender
-from whyrec.models.persistence import RunMeta, save_run
+from whyrec.runs import RunMeta, save_run
 from whyrec.models.popular import MostPopular
 from whyrec.serve.app import create_app
 from whyrec.serve.settings import ServeSettings

@@ -344,7 +344,7 @@ def test_unknown_routes_and_methods_keep_the_error_shape(client: TestClient) -> 
 
 
 def test_the_exact_sum_identity_holds_in_the_api(client: TestClient, ml100k_split: Split, ease_run: Path) -> None:
-    from whyrec.models.persistence import load_run
+    from whyrec.runs import load_run
 
     model = load_run(ease_run).model
     body = recs(client, KNOWN_USER, k=3)

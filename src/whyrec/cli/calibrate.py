@@ -11,7 +11,7 @@ from whyrec import progress
 from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate.calibration import calibrate, save_calibration
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 
 def calibrate_run(

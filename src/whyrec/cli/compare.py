@@ -12,7 +12,7 @@ from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.errors import ConfigError
 from whyrec.evaluate.compare import paired_test
 from whyrec.evaluate.evaluator import rank_split, score_ranking
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 
 def compare(

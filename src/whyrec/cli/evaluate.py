@@ -11,7 +11,7 @@ from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate.evaluator import rank_split, score_ranking
 from whyrec.evaluate.groups import breakdown, exposure_by_popularity, user_groups
-from whyrec.models.persistence import load_run, update_metrics
+from whyrec.runs import load_run, update_metrics
 
 KOpt = Annotated[list[int] | None, typer.Option("--k", help="List lengths (repeatable; default 10 and 20).")]
 
@@ -24,7 +24,8 @@ def evaluate_run(
     exposure: Annotated[bool, typer.Option("--exposure", help="Show exposure by item popularity bucket.")] = False,
     per_user: Annotated[Path | None, typer.Option("--per-user", help="Write per-user metrics to this CSV.")] = None,
     cold_items: Annotated[bool, typer.Option("--cold-items", help="Cold-start items instead (PROTOCOL.md): refit "
-                                                                  "without ~20% of the items, rank only those.")] = False,
+                                                                  "without ~20% of the items, rank only those.")]
+    = False,
     new_users: Annotated[bool, typer.Option("--new-users", help="New users instead (PROTOCOL.md): refit without ~20% "
                                                                 "of the users, score them from 1, 3, 5 and all "
                                                                 "interactions.")] = False,
@@ -58,7 +59,8 @@ def evaluate_run(
         print_json(payload)
         return
     rows = [{"metric": name, **{f"@{kk}": summary.get(f"{name}@{kk}") for kk in ks}}
-            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty", "diversity")]
+            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty",
+                         "diversity")]
     out.print(metrics_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol})", rows,
                             ["metric", *[f"@{kk}" for kk in ks]]))
     for attr, table in breakdowns.items():
@@ -76,6 +78,7 @@ def evaluate_cold_start(run_dir: Path, *, cold_items: bool, new_users: bool, jso
     """Refit the run's model type and config under PROTOCOL.md's cold-start rules and report the numbers."""
     from whyrec.evaluate.coldstart import evaluate_cold_items, evaluate_new_users
     from whyrec.models.registry import model_class
+    from whyrec.training import fit_on_split
 
     run = load_run(run_dir)
     cls, config = type(run.model), run.model.config
@@ -83,8 +86,10 @@ def evaluate_cold_start(run_dir: Path, *, cold_items: bool, new_users: bool, jso
     recorded: dict[str, float] = {}
     if cold_items:
         text = model_class("text")
-        baselines = {} if run.meta.model == "text" else {"text": lambda: text(seed=config.seed)}
-        cold = evaluate_cold_items(lambda: cls(config), run.split, k=20, baselines=baselines)
+        baselines = ({} if run.meta.model == "text"
+                     else {"text": lambda part: fit_on_split(text(seed=config.seed), part)})
+        cold = evaluate_cold_items(lambda part: fit_on_split(cls(config), part), run.split, k=20,
+                                   baselines=baselines)
         payload["cold_items"] = {"users": cold.users, "cold_items": cold.n_cold_items, "metrics": cold.metrics,
                                  "random_expected": cold.random, "baselines": cold.baselines,
                                  "elapsed_s": round(cold.elapsed_s, 2)}
@@ -96,7 +101,7 @@ def evaluate_cold_start(run_dir: Path, *, cold_items: bool, new_users: bool, jso
             out.print(metrics_table(f"cold items: {cold.users:,} users, {cold.n_cold_items:,} cold candidates "
                                     f"({run.split.protocol})", rows, ["model", "recall@20", "ndcg@20"]))
     if new_users:
-        new = evaluate_new_users(lambda: cls(config), run.split, k=10)
+        new = evaluate_new_users(lambda part: fit_on_split(cls(config), part), run.split, k=10)
         payload["new_users"] = {"users": new.users, "metrics": new.metrics, "popularity": new.popularity,
                                 "elapsed_s": round(new.elapsed_s, 2)}
         recorded.update({f"new_users/{n}/{m}": v for n, ms in new.metrics.items() for m, v in ms.items()})

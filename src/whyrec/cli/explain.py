@@ -19,10 +19,11 @@ from whyrec.explain.explanation import Explanation, Lang, Trust
 from whyrec.explain.pipeline import explain_list
 from whyrec.explain.registry import DEFAULT_METHODS, compared_methods, explain_method, method_names
 from whyrec.explain.trust import POPULAR_SHARE, ListTrust, list_trust
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 if TYPE_CHECKING:
-    from whyrec.llm import ChatClient
+    from whyrec.data.catalog import Catalog
+    from whyrec.llm import GuardedRewriter
 
 _BAR = 24
 _DEFAULT_RULE = ", else ".join(f"{cls.method.value} when the model supports it" if cls.needs else cls.method.value
@@ -59,9 +60,9 @@ def explain(
     candidates = fit.active_items
     items = run.model.recommend(HistoryBatch.from_histories([history], fit.n_items), k, candidates=candidates).items[0]
     items = items[items >= 0]
-    client = _llm_client(llm_url, llm_model) if llm or llm_url is not None else None
+    rewriter = _llm_rewriter(fit.catalog, llm_url, llm_model) if llm or llm_url is not None else None
     explanations = explain_list(run.model, history, items, dataset=fit, method=method, lang=lang,
-                                calibration=calibration, llm=client, candidates=candidates, k=k, top_n=evidence)
+                                calibration=calibration, llm=rewriter, candidates=candidates, k=k, top_n=evidence)
     horizon = calibration.horizon if calibration else 0
     if json_output:
         print_json([e.to_json_dict() for e in explanations])
@@ -76,11 +77,11 @@ def explain(
     _print_list_trust(list_trust(items, fit))
 
 
-def _llm_client(url: str | None, model: str | None) -> ChatClient:
-    """The OpenAI-compatible client at `url` (default: WHYREC_LLM_BASE_URL)."""
-    from whyrec.llm import LLMConfig, OpenAICompatibleClient
+def _llm_rewriter(catalog: Catalog, url: str | None, model: str | None) -> GuardedRewriter:
+    """The guarded rewrite by the OpenAI-compatible server at `url` (default: WHYREC_LLM_BASE_URL)."""
+    from whyrec.llm import GuardedRewriter, LLMConfig, OpenAICompatibleClient
 
-    return OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model))
+    return GuardedRewriter(catalog, OpenAICompatibleClient(LLMConfig.from_env(base_url=url, model=model)))
 
 
 def _print_card(e: Explanation, label: Callable[[str], str], run_dir: Path, horizon: int) -> None:

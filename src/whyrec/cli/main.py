@@ -2,47 +2,96 @@
 
 Errors that whyrec raises on purpose (bad data, bad arguments) print one line on stderr and exit with
 status 2; ``--debug`` (or ``WHYREC_DEBUG=1``) shows the traceback instead.
+
+Commands are imported when they run (or show their own help): ``whyrec --help`` and ``whyrec --version``
+load none of them, so they start without pandas, scikit-learn or torch. `COMMANDS` lists each command's
+module and the one-line summary ``whyrec --help`` shows (a test checks it against the command's docstring).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 import warnings
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
 import typer
-from rich.logging import RichHandler
+from typer.core import TyperCommand, TyperGroup
 
 from whyrec import __version__, progress
-from whyrec.cli import data, output
-from whyrec.cli.calibrate import calibrate_run
-from whyrec.cli.compare import compare
-from whyrec.cli.evaluate import evaluate_run
-from whyrec.cli.explain import explain, explain_eval
-from whyrec.cli.llm import app as llm_app
-from whyrec.cli.recommend import recommend
-from whyrec.cli.serve import serve
-from whyrec.cli.train import train
-from whyrec.cli.tune import tune_model
-from whyrec.errors import WhyrecError
+from whyrec.cli import output
+from whyrec.errors import UnsupportedModelError, WhyrecError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "load_command", "main"]
+
+
+class Command(NamedTuple):
+    """Where a command lives and how ``whyrec --help`` sums it up."""
+
+    target: str  # "module:attribute": a command function or a Typer app of subcommands
+    summary: str
+
+
+#: The commands, in the order ``whyrec --help`` lists them.
+COMMANDS: dict[str, Command] = {
+    "train": Command("whyrec.cli.train:train", "Split the data (PROTOCOL.md by default), fit on train + valid, "
+                                              "evaluate on test, save the run."),
+    "evaluate": Command("whyrec.cli.evaluate:evaluate_run",
+                        "Score the run's test part with full ranking (PROTOCOL.md metrics)."),
+    "recommend": Command("whyrec.cli.recommend:recommend",
+                         "Top-k items for one user, for any list of items, or for every test user."),
+    "compare": Command("whyrec.cli.compare:compare", "Evaluate runs on the same test users and test each against "
+                                                    "the first (Wilcoxon, paired t-test)."),
+    "explain": Command("whyrec.cli.explain:explain", "Explain each recommended item: a reason, evidence with "
+                                                    "weights, a verified counterfactual and trust."),
+    "explain-eval": Command("whyrec.cli.explain:explain_eval", "Measure every explanation method on the same "
+                                                              "pairs: deletion, insertion, sufficiency, validity, "
+                                                              "speed."),
+    "serve": Command("whyrec.cli.serve:serve", "Serve recommendations, explanations and live feedback over HTTP "
+                                              "(see docs/concepts/service.md)."),
+    "calibrate": Command("whyrec.cli.calibrate:calibrate_run", "Fit confidence = P(relevant | rank, history size) "
+                                                              "on validation (model refitted on train); print "
+                                                              "test ECE."),
+    "tune": Command("whyrec.cli.tune:tune_model", "Tune on validation (Optuna TPE; test unseen), refit the best on "
+                                                 "train + valid, evaluate, save the run."),
+    "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
+    "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
+                                        "server."),
+}
+
+_UNSUPPORTED_HINT = "Choose another with --method (`whyrec explain --help` lists them)."
+
+
+def load_command(name: str) -> Any:
+    """The Click command (or group) of ``whyrec NAME``, built by Typer from the command's module."""
+    module, _, attribute = COMMANDS[name].target.partition(":")
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class _LazyGroup(TyperGroup):
+    """Lists every command from `COMMANDS` and imports one only when it is resolved to run."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, command in COMMANDS.items():
+            self.add_command(TyperCommand(name=name, help=command.summary))  # a placeholder, enough for listings
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        return name, (load_command(name) if name is not None else command), rest
+
 
 app = typer.Typer(name="whyrec", help="Explainable product recommendation.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
-app.add_typer(data.app, name="data")
-app.command()(train)
-app.command("evaluate")(evaluate_run)
-app.command()(recommend)
-app.command()(compare)
-app.command()(explain)
-app.command("explain-eval")(explain_eval)
-app.add_typer(llm_app, name="llm")
-app.command()(serve)
-app.command("calibrate")(calibrate_run)
-app.command("tune")(tune_model)
+                  pretty_exceptions_enable=False, add_completion=False, cls=_LazyGroup)
 
 
 def _version(value: bool) -> None:
@@ -58,6 +107,8 @@ def _setup(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     """Global options."""
+    from rich.logging import RichHandler
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=output.err, show_path=False)], force=True)
     if output.err.is_terminal:  # bars only for people; logs and CI output stay clean
@@ -71,14 +122,15 @@ def _show_warning(message: Warning | str, category: type[Warning], *_: object, *
 def main() -> None:
     """Console entry point."""
     debug = "--debug" in sys.argv or os.environ.get("WHYREC_DEBUG") == "1"
-    warnings.showwarning = _show_warning  # type: ignore[assignment]
+    warnings.showwarning = _show_warning
     warnings.filterwarnings("ignore", module="implicit")
     try:
         app()
     except (WhyrecError, OSError) as e:
         if debug:
             raise
-        output.err.print(f"[red]error:[/red] {e}", soft_wrap=True)
+        hint = f" {_UNSUPPORTED_HINT}" if isinstance(e, UnsupportedModelError) else ""
+        output.err.print(f"[red]error:[/red] {e}{hint}", soft_wrap=True)
         sys.exit(2)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from whyrec import progress
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = ["RichReporter", "err", "metrics_table", "out", "print_json"]
 
@@ -54,6 +56,8 @@ class RichReporter:
     """Shows library progress tasks as rich bars on stderr (removed when done)."""
 
     def __init__(self, console: Console = err) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         self.bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=console, transient=True)
         self.running = 0
@@ -65,7 +69,7 @@ class RichReporter:
         return _RichTask(self.bars, self.bars.add_task(description, total=total))
 
     def finish(self, task: progress.ProgressTask) -> None:
-        self.bars.remove_task(getattr(task, "task_id"))
+        self.bars.remove_task(task.task_id)  # type: ignore[attr-defined]
         self.running -= 1
         if self.running == 0:
             self.bars.stop()

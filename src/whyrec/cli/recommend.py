@@ -13,7 +13,7 @@ from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError, UnknownIdError
 from whyrec.evaluate.evaluator import rank_split
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 
 def recommend(

@@ -34,7 +34,7 @@ def serve(
 
     import uvicorn
 
-    from whyrec.models.persistence import load_run
+    from whyrec.runs import load_run
     from whyrec.serve.app import create_app
     from whyrec.serve.lifecycle import publish_run
     from whyrec.serve.settings import ServeSettings

@@ -23,9 +23,9 @@ from whyrec.cli.common import (
 )
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
-from whyrec.evaluate.fitting import fit_on_split
 from whyrec.models import MODEL_NAMES, create_model
-from whyrec.models.persistence import RunMeta, save_run
+from whyrec.runs import RunMeta, save_run
+from whyrec.training import fit_on_split
 
 
 def train(
@@ -55,7 +55,7 @@ def train(
     with progress.Stopwatch() as watch, progress.task(f"Fitting {model}"):
         recommender = fit_on_split(recommender, parts)
     meta = RunMeta(model=model, params=recommender.config.model_dump(), data=spec,
-                   dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, split=splitter,  # type: ignore[arg-type]
+                   dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, split=splitter,
                    protocol=parts.protocol, fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3),
                    split_sizes=parts.sizes())
     if not no_evaluate:

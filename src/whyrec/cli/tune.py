@@ -23,10 +23,10 @@ from whyrec.cli.common import (
 )
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
-from whyrec.evaluate.fitting import fit_on_split
 from whyrec.evaluate.tuning import SEARCH_SPACES, tune
 from whyrec.models import create_model
-from whyrec.models.persistence import RunMeta, save_run
+from whyrec.runs import RunMeta, save_run
+from whyrec.training import fit_on_split
 
 
 def tune_model(
@@ -62,7 +62,7 @@ def tune_model(
             final.config).model_fields else fit_on_split(final, parts)
     target = out_dir or Path("runs") / f"{model}-tuned"
     meta = RunMeta(model=model, params=final.config.model_dump(), data=spec, dataset_fingerprint=dataset.fingerprint,
-                   n_items=dataset.n_items, split=splitter, protocol=parts.protocol,  # type: ignore[arg-type]
+                   n_items=dataset.n_items, split=splitter, protocol=parts.protocol,
                    fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3), split_sizes=parts.sizes(),
                    tuning=result.model_dump(mode="json"))
     meta.metrics = evaluate(final, parts).summary

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -290,8 +289,3 @@ def _event_order(user: IndexArray, stamps: Int64Array, item: IndexArray, n_users
             key |= item
             return np.argsort(key, kind="stable")
     return np.lexsort((item, stamps, user))
-
-
-def source_name(path: str | Path) -> str:
-    """Short dataset name from a file path."""
-    return Path(path).stem

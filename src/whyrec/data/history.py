@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from whyrec._types import FloatArray, IndexArray, Int64Array
+from whyrec.errors import DataError
 
 __all__ = ["History", "HistoryBatch"]
 
@@ -93,10 +94,35 @@ class HistoryBatch(Sequence[History]):
                    else np.zeros(0, np.float32))
         stamps = None
         if histories and all(h.timestamps is not None for h in histories):
-            stamps = np.concatenate([h.timestamps for h in histories]).astype(np.int64)  # type: ignore[misc]
-        if len(items) and (items.min() < 0 or items.max() >= n_items):
-            raise IndexError(f"history item index out of range [0, {n_items}): got {int(items.min())}..{int(items.max())}")
+            stamps = np.concatenate([h.timestamps for h in histories]).astype(np.int64)
         return cls(indptr, items, weights, stamps, tuple(h.user_id for h in histories), n_items)
+
+    def __post_init__(self) -> None:
+        """Check the shapes, so that a bad batch fails here with a `DataError` and not inside a model.
+
+        Raises:
+            DataError: arrays that are not 1-D, of different lengths, offsets that do not cover the events,
+                or item indices outside ``[0, n_items)``.
+        """
+        arrays: dict[str, np.ndarray] = {"indptr": self.indptr, "items": self.items, "weights": self.weights}
+        if self.timestamps is not None:
+            arrays["timestamps"] = self.timestamps
+        if bad := [f"{name} {a.shape}" for name, a in arrays.items() if a.ndim != 1]:
+            raise DataError(f"history batch: {', '.join(bad)} should be 1-D arrays.")
+        n_events = len(self.items)
+        lengths = {name: len(a) for name, a in arrays.items() if name != "indptr"}
+        if len(set(lengths.values())) > 1:
+            raise DataError(f"history batch: events have {lengths} entries; every array needs one per event.")
+        indptr = self.indptr
+        if (len(indptr) == 0 or indptr[0] != 0 or indptr[-1] != n_events or np.any(np.diff(indptr) < 0)
+                or len(self.user_ids) != len(indptr) - 1):
+            raise DataError(f"history batch: offsets {indptr[:3].tolist()}...{indptr[-1:].tolist()} for "
+                            f"{len(self.user_ids)} user ids do not split {n_events} events into histories; expected "
+                            f"non-decreasing offsets from 0 to {n_events}, one more than the histories.")
+        if n_events and (self.items.min() < 0 or self.items.max() >= self.n_items):
+            raise DataError(f"history item index out of range [0, {self.n_items}): got "
+                            f"{int(self.items.min())}..{int(self.items.max())}. Build histories with the dataset "
+                            "the model was fitted on.")
 
     def __len__(self) -> int:
         return len(self.indptr) - 1

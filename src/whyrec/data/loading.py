@@ -55,11 +55,6 @@ class DataSource(BaseModel):
     synthetic_events: int = Field(default=100_000, ge=1_000, le=10_000_000)
     seed: int = 0
 
-    @property
-    def is_builtin(self) -> bool:
-        """Whether `source` names a built-in dataset."""
-        return self.source in BUILTIN_NAMES
-
     def load(self) -> tuple[Dataset, CleaningReport]:
         """Read, validate and build the dataset."""
         if self.source == "ml-100k":

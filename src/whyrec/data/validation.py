@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -362,8 +362,3 @@ def split_unknown_items(frame: pd.DataFrame, known: pd.Index, path: str | Path, 
     warnings.warn(message + " They are kept; drop them with unknown_items='drop' (--drop-unknown-items).",
                   DataWarning, stacklevel=3)
     return frame
-
-
-def attribute_columns(table: pd.DataFrame, id_column: str) -> Mapping[str, pd.Series]:
-    """The non-id columns of a catalog or user table."""
-    return {c: table[c] for c in table.columns if c != id_column}

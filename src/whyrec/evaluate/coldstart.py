@@ -18,10 +18,10 @@ import numpy as np
 from whyrec import progress
 from whyrec._types import IndexArray
 from whyrec.data.history import HistoryBatch
-from whyrec.evaluate.fitting import fit_on_split
 from whyrec.evaluate.metrics import hit_matrix, ndcg, recall
 from whyrec.evaluate.splits import Split
-from whyrec.models.base import BaseRecommender, top_k
+from whyrec.models.base import BaseRecommender
+from whyrec.models.ranking import top_k
 
 __all__ = [
     "HISTORY_LENGTHS",
@@ -38,7 +38,9 @@ logger = logging.getLogger(__name__)
 #: History lengths of the new-user evaluation; None = the whole fit history.
 HISTORY_LENGTHS: tuple[int | None, ...] = (1, 3, 5, None)
 _BATCH = 2048
-ModelFactory = Callable[[], BaseRecommender[Any]]
+#: Fits a new model on the split it is given: ``lambda part: fit_on_split(create_model("ease"), part)``, where
+#: `whyrec.training.fit_on_split` is PROTOCOL.md's rule (tune on train against valid, refit on train + valid).
+Fitter = Callable[[Split], BaseRecommender[Any]]
 
 
 def held_out(ids: Sequence[str]) -> np.ndarray:
@@ -148,8 +150,8 @@ def _metrics(ranked: np.ndarray, relevant: Sequence[np.ndarray], k: int) -> dict
             f"ndcg@{k}": float(ndcg(hits, n_relevant, k).mean()) if len(relevant) else 0.0}
 
 
-def evaluate_cold_items(model: ModelFactory, split: Split, *, k: int = 20,
-                        baselines: dict[str, ModelFactory] | None = None) -> ColdItemsResult:
+def evaluate_cold_items(model: Fitter, split: Split, *, k: int = 20,
+                        baselines: dict[str, Fitter] | None = None) -> ColdItemsResult:
     """PROTOCOL.md "Cold-start items": how well a model ranks items nobody interacted with in its fit data.
 
     Every interaction with a cold item is removed from train and valid; the model is fitted (and tuned) on
@@ -157,10 +159,10 @@ def evaluate_cold_items(model: ModelFactory, split: Split, *, k: int = 20,
     user's warm fit data, truth = the user's cold test items.
 
     Args:
-        model: makes a new, unfitted model (the run's model type and config).
+        model: fits a new model (the run's model type and config) on the split it is given.
         split: the full split (PROTOCOL.md).
         k: list length.
-        baselines: name -> factory of other models to score the same way (e.g. ``{"text": ...}``).
+        baselines: name -> fitter of other models to score the same way (e.g. ``{"text": ...}``).
     """
     dataset = split.dataset
     cold = held_out(dataset.items.ids)
@@ -179,9 +181,9 @@ def evaluate_cold_items(model: ModelFactory, split: Split, *, k: int = 20,
     results: dict[str, dict[str, float]] = {}
     name = ""
     with progress.Stopwatch() as watch:
-        for label, factory in {"": model, **(baselines or {})}.items():
+        for label, fit in {"": model, **(baselines or {})}.items():
             with progress.task(f"Cold items: fitting {label or 'the model'}"):
-                fitted = fit_on_split(factory(), warm)
+                fitted = fit(warm)
             name = name or fitted.name
             results[label] = _metrics(_rank(fitted, histories, candidates, k), relevant, k)
     n_relevant = np.array([len(r) for r in relevant])
@@ -192,7 +194,7 @@ def evaluate_cold_items(model: ModelFactory, split: Split, *, k: int = 20,
                            results, watch.elapsed_s)
 
 
-def evaluate_new_users(model: ModelFactory, split: Split, *, k: int = 10,
+def evaluate_new_users(model: Fitter, split: Split, *, k: int = 10,
                        lengths: Sequence[int | None] = HISTORY_LENGTHS) -> NewUsersResult:
     """PROTOCOL.md "New users": how well a model serves users it never saw, from their first few interactions.
 
@@ -203,7 +205,7 @@ def evaluate_new_users(model: ModelFactory, split: Split, *, k: int = 10,
     popularity scores the same for every N); truth = all of the user's test items.
 
     Args:
-        model: makes a new, unfitted model (the run's model type and config).
+        model: fits a new model (the run's model type and config) on the split it is given.
         split: the full split (PROTOCOL.md).
         k: list length.
         lengths: history lengths to try.
@@ -220,7 +222,7 @@ def evaluate_new_users(model: ModelFactory, split: Split, *, k: int = 10,
     candidates = others.fit.active_items
     with progress.Stopwatch() as watch:
         with progress.task("New users: fitting the model"):
-            fitted = fit_on_split(model(), others)
+            fitted = model(others)
         popular = MostPopular().fit(others.fit)
         ours: dict[str, dict[str, float]] = {}
         pop: dict[str, dict[str, float]] = {}

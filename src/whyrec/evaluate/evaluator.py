@@ -15,7 +15,8 @@ from whyrec.data.dataset import Dataset
 from whyrec.evaluate.beyond import average_popularity, catalog_coverage, intra_list_diversity, novelty
 from whyrec.evaluate.metrics import DEFAULT_METRICS, Metric, hit_matrix
 from whyrec.evaluate.splits import Split
-from whyrec.models.base import Recommendations, Recommender
+from whyrec.models.base import Recommender
+from whyrec.models.ranking import Recommendations
 
 __all__ = ["EvaluationResult", "Ranking", "Target", "evaluate", "rank_split", "score_ranking"]
 

@@ -75,23 +75,23 @@ class GlobalTimeSplit(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["global-time"] = "global-time"
-    test_fraction: float = Field(default=0.2, gt=0, lt=1)
-    """Share of all interactions, the latest ones, that are test."""
-    valid_fraction: float = Field(default=0.1, ge=0, lt=1)
-    """Share of all interactions, just before the test ones, that are validation."""
+    test_percent: int = Field(default=20, ge=1, le=90)
+    """Share of all interactions, the latest ones, that are test, in percent."""
+    valid_percent: int = Field(default=10, ge=0, le=90)
+    """Share of all interactions, just before the test ones, that are validation, in percent."""
 
     def assign(self, pos: np.ndarray, n: np.ndarray, pairs: _Pairs) -> np.ndarray:
         order = np.lexsort((pairs.item, pairs.timestamp))
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         total = len(order)
-        test_start = total - int(round(total * self.test_fraction))
-        valid_start = test_start - int(round(total * self.valid_fraction))
+        test_start = total - int(round(total * self.test_percent / 100))
+        valid_start = test_start - int(round(total * self.valid_percent / 100))
         return np.where(rank >= test_start, TEST, np.where(rank >= valid_start, VALID, TRAIN)).astype(np.int8)
 
     @property
     def protocol(self) -> str:
-        return f"global-time(test={self.test_fraction:g},valid={self.valid_fraction:g})"
+        return f"global-time(test={self.test_percent / 100:g},valid={self.valid_percent / 100:g})"
 
 
 class RandomSplit(BaseModel):
@@ -99,10 +99,10 @@ class RandomSplit(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["random"] = "random"
-    test_fraction: float = Field(default=0.2, gt=0, lt=1)
-    """Share of each user's interactions that are test."""
-    valid_fraction: float = Field(default=0.1, ge=0, lt=1)
-    """Share of each user's remaining interactions that are validation."""
+    test_percent: int = Field(default=20, ge=1, le=90)
+    """Share of each user's interactions that are test, in percent (rounded down, at least one)."""
+    valid_percent: int = Field(default=10, ge=0, le=90)
+    """Share of each user's remaining interactions that are validation, in percent (rounded down)."""
     seed: int = 0
     """Random seed."""
 
@@ -112,14 +112,14 @@ class RandomSplit(BaseModel):
         group_start = np.arange(len(pos)) - pos
         new_pos = np.empty_like(pos)
         new_pos[order] = np.arange(len(pos)) - group_start[order]
-        n_test = np.where(n < 2, 0, np.maximum(1, np.floor(n * self.test_fraction).astype(np.int64)))
+        n_test = np.where(n < 2, 0, np.maximum(1, (n * self.test_percent) // 100))
         rest = n - n_test
-        n_valid = np.where(rest >= 3, np.floor(rest * self.valid_fraction).astype(np.int64), 0)
+        n_valid = np.where(rest >= 3, (rest * self.valid_percent) // 100, 0)
         return np.where(new_pos >= n - n_test, TEST, np.where(new_pos >= rest - n_valid, VALID, TRAIN)).astype(np.int8)
 
     @property
     def protocol(self) -> str:
-        return f"random(test={self.test_fraction:g},valid={self.valid_fraction:g},seed={self.seed})"
+        return f"random(test={self.test_percent / 100:g},valid={self.valid_percent / 100:g},seed={self.seed})"
 
 
 SplitProtocol = Annotated[

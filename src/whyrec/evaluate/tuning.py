@@ -20,7 +20,7 @@ from whyrec import progress
 from whyrec.errors import ConfigError
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.validation import ValidationSet
-from whyrec.models.base import ValidationTuned
+from whyrec.models.capabilities import ValidationTuned
 from whyrec.models.registry import create_model, model_class
 
 __all__ = [

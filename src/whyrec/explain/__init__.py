@@ -1,6 +1,6 @@
 """Explanations: typed evidence, exact and model-agnostic explainers, verified counterfactuals."""
 
-from whyrec.explain.base import BaseExplainer, Explainer, ExplainerConfig, ScoredHistory, UnsupportedModelError
+from whyrec.explain.base import BaseExplainer, Explainer, ExplainerConfig, ScoredHistory
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer, TermsExplainer
 from whyrec.explain.explanation import (
@@ -32,5 +32,4 @@ __all__ = [
     "TermsExplainer",
     "TextSource",
     "Trust",
-    "UnsupportedModelError",
 ]

@@ -23,7 +23,7 @@ from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, E
 from whyrec.models.base import Recommender
 
 __all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryWeights", "HistoryWeightsExplainer",
-           "ItemEvidence", "ScoredHistory", "UnsupportedModelError", "history_evidence", "rank_in"]
+           "ItemEvidence", "ScoredHistory", "history_evidence", "rank_in"]
 
 State = TypeVar("State")
 

@@ -28,8 +28,9 @@ from whyrec.explain.base import (
     history_evidence,
 )
 from whyrec.explain.explanation import Counterfactual, ExplainMethod, Verification
-from whyrec.models.base import AdditiveScorer, EditScorer, LinearEdits, Recommender
-from whyrec.models.retraining import RetrainEdits, RetrainScorer
+from whyrec.models.base import Recommender
+from whyrec.models.capabilities import AdditiveScorer, RetrainEdits, RetrainScorer
+from whyrec.models.edits import EditScorer, LinearEdits
 
 __all__ = ["CounterfactualConfig", "CounterfactualExplainer", "history_attribution", "leave_one_out"]
 

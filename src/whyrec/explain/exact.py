@@ -16,7 +16,8 @@ from whyrec._types import IndexArray
 from whyrec.data.history import History
 from whyrec.explain.base import BaseExplainer, ItemEvidence, ScoredHistory, history_evidence
 from whyrec.explain.explanation import ExplainMethod
-from whyrec.models.base import AdditiveScorer, Contributions, Recommender, TermScorer
+from whyrec.models.base import Recommender
+from whyrec.models.capabilities import AdditiveScorer, Contributions, TermScorer
 
 __all__ = ["ExactExplainer", "TermsExplainer"]
 

@@ -138,16 +138,17 @@ def retrain_check(model: Recommender, dataset: Dataset, history: History, item: 
     Args:
         model: the fitted model (its class and config are refitted; ``seed`` replaced by each of `seeds`).
         dataset: the data it was fitted on.
-        history: the user's history (``user_id`` names the user whose events are deleted).
+        history: the user's history (``user_id`` names the user whose events are deleted; none are for a
+            shopper not in `dataset`).
         item: the explained item.
         removed: the counterfactual's items.
         k: the list length the item must leave.
         candidates: the items that may be recommended.
         seeds: one refit per seed, their scores averaged (None keeps the model's own seed).
     """
-    if history.user_id is None:
-        raise ValueError("retrain_check needs the history of a user in the training data")
-    edited_data = without_user_items(dataset, history.user_id, removed)
+    known = history.user_id is not None and history.user_id in dataset.users
+    # a shopper the model was not fitted on has no interactions to delete: the refit sees the same data
+    edited_data = without_user_items(dataset, str(history.user_id), removed) if known else dataset
     edited = HistoryBatch.from_histories([history.without(removed)], dataset.n_items)
     scores = []
     for seed in seeds:

@@ -10,7 +10,7 @@ personalization off) is explained by popularity.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -27,10 +27,7 @@ from whyrec.explain.text.templates import Domain
 from whyrec.explain.trust import with_trust
 from whyrec.models.base import Recommender
 
-if TYPE_CHECKING:
-    from whyrec.llm import ChatClient
-
-__all__ = ["explain_list", "popularity_explanations", "with_reasons"]
+__all__ = ["ReasonRewriter", "explain_list", "popularity_explanations", "with_reasons"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +35,20 @@ logger = logging.getLogger(__name__)
 POPULARITY_MODEL = "pop"
 
 
+class ReasonRewriter(Protocol):
+    """Writes an explanation's reason another way (e.g. `whyrec.llm.GuardedRewriter`: an LLM behind the guard).
+
+    A protocol, so `whyrec.explain` does not import `whyrec.llm` (which builds on it).
+    """
+
+    def rewrite(self, explanation: Explanation, lang: Lang) -> Explanation:
+        """The explanation with its ``reason`` set."""
+        ...
+
+
 def explain_list(model: Recommender, history: History, items: IndexArray, *, dataset: Dataset,
                  method: str | ExplainMethod | None = None, lang: Lang = Lang.EN,
-                 calibration: Calibration | None = None, llm: ChatClient | None = None,
+                 calibration: Calibration | None = None, llm: ReasonRewriter | None = None,
                  candidates: IndexArray | None = None, k: int = 10, top_n: int | None = 5,
                  scored: ScoredHistory | None = None, offered: tuple[ExplainMethod, ...] | None = None,
                  offered_by: str = "", popularity: FloatArray | None = None, domain: Domain | None = None,
@@ -56,8 +64,8 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
             else counterfactual).
         lang: the language of the reasons.
         calibration: the run's calibration (``whyrec calibrate``); None leaves the confidence unknown.
-        llm: a chat client to rewrite the reasons with (kept only when the faithfulness guard passes them);
-            None writes the template sentence.
+        llm: a rewriter of the reasons (`whyrec.llm.GuardedRewriter`: the LLM's text, kept only when the
+            faithfulness guard passes it); None writes the template sentence.
         candidates: the items that may be recommended (for ranks and counterfactuals).
         k: the list length a counterfactual takes its item out of.
         top_n: evidence entries kept per item.
@@ -115,7 +123,7 @@ def popularity_explanations(dataset: Dataset, popularity: FloatArray, history: H
     return out
 
 
-def with_reasons(explanations: list[Explanation], dataset: Dataset, lang: Lang, *, llm: ChatClient | None = None,
+def with_reasons(explanations: list[Explanation], dataset: Dataset, lang: Lang, *, llm: ReasonRewriter | None = None,
                  domain: Domain | None = None, strict: bool = True) -> list[Explanation]:
     """Each explanation with its reason: the LLM's rewrite that passed the guard, else the template sentence.
 
@@ -123,16 +131,13 @@ def with_reasons(explanations: list[Explanation], dataset: Dataset, lang: Lang, 
         explanations: the explanations.
         dataset: its catalog supplies titles and attributes.
         lang: the language.
-        llm: the chat client (None: the template sentence).
+        llm: the rewriter (None: the template sentence).
         domain: the catalog's domain (default: inferred).
         strict: False logs a failure and leaves that reason None.
     """
     catalog = dataset.catalog
     if llm is not None:
-        from whyrec.llm import FaithfulnessGuard, rewrite
-
-        guard = FaithfulnessGuard(catalog)
-        return [rewrite(e, catalog, llm, lang, guard=guard) for e in explanations]
+        return [llm.rewrite(e, lang) for e in explanations]
     out = []
     for e in explanations:
         try:

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from whyrec.errors import LLMResponseError, LLMTimeoutError, LLMUnavailableError
 from whyrec.llm.cache import PromptCache, request_key
 from whyrec.llm.chat import ChatCompletion, ChatMessage
 from whyrec.llm.config import LLMConfig
-from whyrec.llm.errors import LLMResponseError, LLMTimeoutError, LLMUnavailableError
 
 __all__ = ["OpenAICompatibleClient"]
 

@@ -13,10 +13,10 @@ import time
 from pydantic import BaseModel, ConfigDict
 
 from whyrec.data.catalog import Catalog
+from whyrec.errors import LLMError, LLMTimeoutError, LLMUnavailableError
 from whyrec.explain.explanation import Explanation, Lang, Reason, TextSource
 from whyrec.explain.text import Domain, infer_domain, realize
 from whyrec.llm.chat import ChatClient
-from whyrec.llm.errors import LLMError, LLMTimeoutError, LLMUnavailableError
 from whyrec.llm.guard import FaithfulnessGuard, Verdict
 from whyrec.llm.prompt import build_messages
 

@@ -1,10 +1,12 @@
 """Recommendation models behind one contract: fit a Dataset, score any history."""
 
-from whyrec.models.base import BaseRecommender, ModelConfig, Recommendations, Recommender, top_k
+from whyrec.models.base import BaseRecommender, ModelConfig, Recommender
+from whyrec.models.capabilities import AdditiveScorer, Contributions
 from whyrec.models.ease import EASE, EASEConfig
 from whyrec.models.implicit_mf import ALS, BPR, ALSConfig, BPRConfig
 from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
 from whyrec.models.popular import MostPopular, MostPopularConfig
+from whyrec.models.ranking import Recommendations, top_k
 from whyrec.models.registry import MODEL_NAMES, MODELS, create_model, model_class
 
 __all__ = [
@@ -14,8 +16,10 @@ __all__ = [
     "MODELS",
     "MODEL_NAMES",
     "ALSConfig",
+    "AdditiveScorer",
     "BPRConfig",
     "BaseRecommender",
+    "Contributions",
     "EASEConfig",
     "ItemKNN",
     "ItemKNNConfig",

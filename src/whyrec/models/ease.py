@@ -12,8 +12,10 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
-from whyrec.models.base import BaseRecommender, Contributions, LinearEdits, ModelConfig
-from whyrec.models.retraining import RetrainEdits, training_row
+from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.capabilities import Contributions, RetrainEdits
+from whyrec.models.edits import LinearEdits
+from whyrec.models.retraining import training_row
 
 __all__ = ["EASE", "EASEConfig"]
 

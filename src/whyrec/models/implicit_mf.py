@@ -15,8 +15,9 @@ from whyrec import progress
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, Contributions, ModelConfig
-from whyrec.models.retraining import RetrainEdits, training_row
+from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.capabilities import Contributions, RetrainEdits
+from whyrec.models.retraining import training_row
 
 __all__ = ["ALS", "BPR", "ALSConfig", "BPRConfig"]
 

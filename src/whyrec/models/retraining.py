@@ -3,7 +3,8 @@
 A counterfactual "without X it would not be shown" is only true of the system if it holds once the model is
 refitted on training data without the user's interactions with X (the ACCENT protocol: Tran, Ghazimatin &
 Saha Roy, SIGIR 2021). Re-scoring the edited history with the same weights misses how those interactions
-shaped the weights. `RetrainScorer` models answer the retrained question at request time:
+shaped the weights. `whyrec.models.capabilities.RetrainScorer` models answer the retrained question at
+request time (this module holds what they share):
 
 - EASE: exactly, by a rank-2 Woodbury update of the inverse Gram matrix (`whyrec.models.ease`).
 - ItemKNN: the similarities the edit touches, recomputed (`whyrec.models.itemknn`; exact up to the top-n
@@ -14,38 +15,14 @@ shaped the weights. `RetrainScorer` models answer the retrained question at requ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable
 
 import numpy as np
 
-from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 
-__all__ = ["RetrainEdits", "RetrainScorer", "training_row", "without_user_items"]
-
-#: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
-#: model retrained without the user's interactions with those items.
-RetrainEdits = Callable[[Sequence[Iterable[int]]], FloatArray]
-
-
-@runtime_checkable
-class RetrainScorer(Protocol):
-    """A model that scores a user's edited history under the model retrained without the removed interactions."""
-
-    def retrained_edits(self, history: History, training: Dataset) -> RetrainEdits | None:
-        """A function: removals -> scores of `history` without each set, by the model retrained without them.
-
-        Args:
-            history: the history explained (its user's interactions in `training` are the ones deleted).
-            training: the data the model was fitted on.
-
-        Returns:
-            The function (call it many times: it keeps what it precomputed), or None when this fitted state
-            cannot (e.g. a run saved before it kept what the update needs).
-        """
-        ...
+__all__ = ["training_row", "without_user_items"]
 
 
 def training_row(training: Dataset, history: History, *, binary: bool = False) -> np.ndarray:

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from whyrec.errors import AdminAuthError
 from whyrec.explain.explanation import Lang
-from whyrec.serve.errors import AdminAuthError
 from whyrec.serve.metrics import Metrics
 from whyrec.serve.schemas import MAX_ID, ExplainMethodParam
 from whyrec.serve.service import RecommendationService

@@ -1,16 +1,13 @@
-"""whyrec errors -> HTTP status codes and one body shape: ``{"error": {"code", "message", "loc"}}``.
+"""whyrec errors -> HTTP responses with one body shape: ``{"error": {"code", "message", "loc"}}``.
+
+A `WhyrecError` carries its own ``http_status``, ``code`` and ``loc`` (the table is in :mod:`whyrec.errors`);
+a 5xx one is logged. The rest:
 
 =============================  ======  =====================
 error                          status  code
 =============================  ======  =====================
-ItemNotFoundError              404     unknown_item
-UnknownIdError (tag)           404     unknown_tag
 request validation             422     invalid_request
-ConfigError, DataError         422     invalid_setting / invalid_data
-UnsupportedModelError          422     unsupported_method
-BatchTooLargeError             413     batch_too_large
-AdminAuthError                 401/403 unauthorized / forbidden
-other WhyrecError (storage)    503     unavailable
+no route, wrong method         404/405 not_found / method_not_allowed
 anything else                  500     internal_error (a bug: logged with its traceback)
 =============================  ======  =====================
 """
@@ -26,17 +23,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from whyrec.errors import (
-    AdminAuthError,
-    BatchTooLargeError,
-    ConfigError,
-    DataError,
-    UnknownIdError,
-    UnsupportedModelError,
-    WhyrecError,
-)
+from whyrec.errors import WhyrecError
 
-__all__ = ["AdminAuthError", "BatchTooLargeError", "error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,26 +50,13 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     return error_response(422, "invalid_request", message, [p if isinstance(p, int) else str(p) for p in first["loc"]])
 
 
-async def _whyrec(request: Request, exc: Exception) -> JSONResponse:
-    loc = getattr(exc, "loc", None)
-    if isinstance(exc, UnknownIdError):
-        code = f"unknown_{exc.kind}"
-        return error_response(404, code, str(exc), loc)
-    if isinstance(exc, BatchTooLargeError):
-        return error_response(413, "batch_too_large", str(exc))
-    if isinstance(exc, AdminAuthError):
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, "unauthorized" if exc.status == 401 else "forbidden", str(exc),
-                              headers=headers)
-    if isinstance(exc, UnsupportedModelError):
-        return error_response(422, "unsupported_method", str(exc), ["query", "method"])
-    if isinstance(exc, ConfigError):
-        part = "body" if exc.field == "run_dir" else "query"
-        return error_response(422, "invalid_setting", str(exc), [part, exc.field] if exc.field else None)
-    if isinstance(exc, DataError):
-        return error_response(422, "invalid_data", str(exc))
-    logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
-    return error_response(503, "unavailable", f"{type(exc).__name__}: {exc}")
+async def _whyrec(request: Request, exc: WhyrecError) -> JSONResponse:
+    message = str(exc)
+    if exc.http_status >= 500:
+        logger.error("request %s %s failed: %s", request.method, request.url.path, exc)
+        message = f"{type(exc).__name__}: {exc}"
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None  # RFC 7235: a 401 names its scheme
+    return error_response(exc.http_status, exc.code, message, exc.loc, headers=headers)
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -100,6 +76,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on `app`."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
-    app.add_exception_handler(WhyrecError, _whyrec)
+    app.add_exception_handler(WhyrecError, _whyrec)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

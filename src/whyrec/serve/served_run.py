@@ -21,7 +21,7 @@ from whyrec.data.history import History
 from whyrec.data.schema import EventWeights
 from whyrec.errors import ItemNotFoundError
 from whyrec.models.base import BaseRecommender
-from whyrec.models.persistence import Run, load_run
+from whyrec.runs import Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
 __all__ = ["NOT_INTERESTED", "RATING", "ServedRun", "load_served_run"]

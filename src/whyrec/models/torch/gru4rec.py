@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from whyrec._types import FloatArray, Int64Array, IndexArray
+from whyrec._types import FloatArray, IndexArray, Int64Array
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
 
 if TYPE_CHECKING:
-    import torch
+    from whyrec.models.torch._gru4rec_net import GRU4RecNet
 
 __all__ = ["GRU4Rec", "GRU4RecConfig", "left_padded", "training_windows"]
 
@@ -93,24 +93,10 @@ def training_windows(indptr: Int64Array, items: IndexArray, length: int) -> Int6
     return padded[1::2] if len(padded) else padded.reshape(0, length + 1)
 
 
-def _network(n_items: int, cfg: GRU4RecConfig) -> torch.nn.Module:
-    import torch
-    from torch import nn
+def _network(n_items: int, cfg: GRU4RecConfig) -> GRU4RecNet:
+    from whyrec.models.torch._gru4rec_net import GRU4RecNet
 
-    class Network(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.item_embedding = nn.Embedding(n_items + 1, cfg.embedding_size, padding_idx=0)
-            self.drop = nn.Dropout(cfg.dropout)
-            self.gru = nn.GRU(cfg.embedding_size, cfg.hidden_size, batch_first=True)
-            self.output = nn.Linear(cfg.hidden_size, n_items)
-
-        def forward(self, sequences: torch.Tensor) -> torch.Tensor:
-            """(n, length) padded item codes -> (n, length, n_items) next-item logits at every position."""
-            hidden, _ = self.gru(self.drop(self.item_embedding(sequences)))
-            return self.output(self.drop(hidden))
-
-    return Network()
+    return GRU4RecNet(n_items, cfg)
 
 
 class GRU4Rec(BaseRecommender[GRU4RecConfig]):

@@ -19,6 +19,8 @@ from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, see
 if TYPE_CHECKING:
     import torch
 
+    from whyrec.models.torch._lightgcn_net import LightGCNEmbeddings
+
 __all__ = ["LightGCN", "LightGCNConfig"]
 
 logger = logging.getLogger(__name__)
@@ -46,23 +48,10 @@ class LightGCNConfig(ModelConfig):
     """Epochs without validation improvement before stopping."""
 
 
-def _network(n_users: int, n_items: int, embedding_size: int) -> torch.nn.Module:
-    import torch
-    from torch import nn
+def _network(n_users: int, n_items: int, embedding_size: int) -> LightGCNEmbeddings:
+    from whyrec.models.torch._lightgcn_net import LightGCNEmbeddings
 
-    class Embeddings(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.user_embedding = nn.Embedding(n_users, embedding_size)
-            self.item_embedding = nn.Embedding(n_items, embedding_size)
-            # the paper initialises with N(0, 0.1^2)
-            nn.init.normal_(self.user_embedding.weight, std=0.1)
-            nn.init.normal_(self.item_embedding.weight, std=0.1)
-
-        def forward(self) -> torch.Tensor:
-            return torch.cat([self.user_embedding.weight, self.item_embedding.weight], 0)
-
-    return Embeddings()
+    return LightGCNEmbeddings(n_users, n_items, embedding_size)
 
 
 def _normalised_graph(binary: sp.csr_array) -> tuple[Any, np.ndarray, np.ndarray]:

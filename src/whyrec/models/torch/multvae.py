@@ -15,7 +15,7 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
 
 if TYPE_CHECKING:
-    import torch
+    from whyrec.models.torch._multvae_net import MultVAENet
 
 __all__ = ["MultVAE", "MultVAEConfig"]
 
@@ -45,26 +45,10 @@ class MultVAEConfig(ModelConfig):
     """Epochs without validation improvement before stopping."""
 
 
-def _network(n_items: int, cfg: MultVAEConfig) -> torch.nn.Module:
-    import torch
-    from torch import nn
+def _network(n_items: int, cfg: MultVAEConfig) -> MultVAENet:
+    from whyrec.models.torch._multvae_net import MultVAENet
 
-    class VAE(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.drop = nn.Dropout(cfg.dropout)
-            self.encoder = nn.Sequential(nn.Linear(n_items, cfg.hidden_size), nn.Tanh(),
-                                         nn.Linear(cfg.hidden_size, 2 * cfg.embedding_size))
-            self.decoder = nn.Sequential(nn.Linear(cfg.embedding_size, cfg.hidden_size), nn.Tanh(),
-                                         nn.Linear(cfg.hidden_size, n_items))
-
-        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-            h = self.drop(nn.functional.normalize(x, dim=1))
-            mu, logvar = self.encoder(h).chunk(2, dim=1)
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-            return self.decoder(z), mu, logvar
-
-    return VAE()
+    return MultVAENet(n_items, cfg)
 
 
 class MultVAE(BaseRecommender[MultVAEConfig]):

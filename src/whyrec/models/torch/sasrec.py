@@ -19,6 +19,8 @@ from whyrec.models.torch.gru4rec import training_windows
 if TYPE_CHECKING:
     import torch
 
+    from whyrec.models.torch._sasrec_net import SASRecNet
+
 __all__ = ["AttentionMaps", "SASRec", "SASRecConfig"]
 
 
@@ -60,68 +62,10 @@ class AttentionMaps:
     weights: tuple[np.ndarray, ...]
 
 
-def _network(n_items: int, cfg: SASRecConfig) -> torch.nn.Module:
-    import torch
-    from torch import nn
+def _network(n_items: int, cfg: SASRecConfig) -> SASRecNet:
+    from whyrec.models.torch._sasrec_net import SASRecNet
 
-    class Block(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.norm1 = nn.LayerNorm(cfg.embedding_size)
-            self.attention = nn.MultiheadAttention(cfg.embedding_size, cfg.attention_heads, dropout=cfg.dropout,
-                                                   batch_first=True)
-            self.norm2 = nn.LayerNorm(cfg.embedding_size)
-            self.ffn = nn.Sequential(nn.Linear(cfg.embedding_size, cfg.embedding_size), nn.GELU(),
-                                     nn.Dropout(cfg.dropout), nn.Linear(cfg.embedding_size, cfg.embedding_size))
-            self.drop = nn.Dropout(cfg.dropout)
-
-        def forward(self, x: torch.Tensor, mask: torch.Tensor, keep: list[torch.Tensor] | None) -> torch.Tensor:
-            q = self.norm1(x)
-            out, weights = self.attention(q, q, q, attn_mask=mask, need_weights=keep is not None,
-                                          average_attn_weights=False)
-            if keep is not None:
-                keep.append(weights)
-            x = x + self.drop(out)
-            return x + self.drop(self.ffn(self.norm2(x)))
-
-    class Net(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.items = nn.Embedding(n_items + 1, cfg.embedding_size, padding_idx=0)  # 0 = padding
-            self.positions = nn.Embedding(cfg.max_length, cfg.embedding_size)
-            self.drop = nn.Dropout(cfg.dropout)
-            self.blocks = nn.ModuleList(Block() for _ in range(cfg.n_layers))
-            self.norm = nn.LayerNorm(cfg.embedding_size)
-            self.bias = nn.Parameter(torch.zeros(n_items))  # per-item output bias: popularity needs no state
-            # unit-scale inputs after the sqrt(d) scaling, and logits of order one at the start: nn.Embedding's
-            # N(0, 1) init, scaled by sqrt(d), gives logits of order d and a slow, unstable start
-            nn.init.normal_(self.items.weight, std=cfg.embedding_size ** -0.5)
-            nn.init.normal_(self.positions.weight, std=0.02)
-            with torch.no_grad():
-                self.items.weight[0].zero_()
-
-        def encode(self, embedded: torch.Tensor, ids: torch.Tensor,
-                   keep: list[torch.Tensor] | None = None) -> torch.Tensor:
-            length = ids.shape[1]
-            x = self.drop(embedded * cfg.embedding_size ** 0.5 + self.positions.weight[-length:])
-            causal = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
-            eye = torch.eye(length, dtype=torch.bool)
-            # mask future positions and padded keys, but let every position see itself: a padded query whose
-            # every key is masked would get NaN attention (left padding + causal mask make such rows)
-            mask = causal | ((ids == 0)[:, None, :] & ~eye)
-            mask = mask.repeat_interleave(cfg.attention_heads, dim=0)
-            for block in self.blocks:
-                x = block(x, mask, keep)
-            return self.norm(x)
-
-        def forward(self, ids: torch.Tensor) -> torch.Tensor:
-            """(n, L) padded item ids -> (n, L, d) states; position L-1 summarises the whole history."""
-            return self.encode(self.items(ids), ids)
-
-        def scores(self, states: torch.Tensor) -> torch.Tensor:
-            return states @ self.items.weight[1:].T + self.bias
-
-    return Net()
+    return SASRecNet(n_items, cfg)
 
 
 class SASRec(BaseRecommender[SASRecConfig]):

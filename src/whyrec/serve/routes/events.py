@@ -7,8 +7,8 @@ from functools import partial
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
+from whyrec.errors import BatchTooLargeError
 from whyrec.serve.deps import MetricsDep, ServiceDep, SettingsDep
-from whyrec.serve.errors import BatchTooLargeError
 from whyrec.serve.feedback import now_utc
 from whyrec.serve.schemas import ErrorBody, EventsAccepted, EventsIn
 from whyrec.serve.storage import NewEvent

@@ -40,8 +40,8 @@ Errors: bad arguments (empty or over-long ids, naive timestamps, NaN values) rai
 raises `StorageError` (API: 503). Ids, tags and keys are 1 to 256 characters, event types 1 to 64.
 """
 
+from whyrec.errors import StorageError
 from whyrec.serve.storage._engine import default_sqlite_path
-from whyrec.serve.storage._errors import StorageError
 from whyrec.serve.storage._migrate import alembic_config
 from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
 from whyrec.serve.storage._storage import Storage

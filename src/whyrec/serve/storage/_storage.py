@@ -14,9 +14,8 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from whyrec.errors import DataError
+from whyrec.errors import DataError, StorageError
 from whyrec.serve.storage._engine import WRITE, make_engine, resolve_url
-from whyrec.serve.storage._errors import StorageError
 from whyrec.serve.storage._migrate import upgrade_to_head
 from whyrec.serve.storage._records import NOT_INTERESTED, NewEvent, StoredEvent, UserSettings
 from whyrec.serve.storage._schema import (

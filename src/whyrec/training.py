@@ -6,7 +6,8 @@ from typing import Any
 
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.validation import ValidationSet
-from whyrec.models.base import BaseRecommender, ValidationTuned
+from whyrec.models.base import BaseRecommender
+from whyrec.models.capabilities import ValidationTuned
 
 __all__ = ["fit_on_split"]
 

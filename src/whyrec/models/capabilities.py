@@ -1,0 +1,97 @@
+"""Capabilities a model may have beyond the Recommender contract; explainers check them with ``isinstance``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from whyrec._types import FloatArray, IndexArray
+from whyrec.data.history import History
+
+if TYPE_CHECKING:
+    from whyrec.data.dataset import Dataset
+    from whyrec.models.base import ModelConfig
+
+__all__ = ["AdditiveScorer", "Contributions", "RetrainEdits", "RetrainScorer", "TermScorer", "ValidationTuned"]
+
+#: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
+#: model retrained without the user's interactions with those items.
+RetrainEdits = Callable[[Sequence[Iterable[int]]], FloatArray]
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """How each history item adds to the scores of some items: ``score = baseline + per_history.sum(1)``.
+
+    Attributes:
+        history_items: (m,) int32 distinct history items (the columns).
+        per_history: (n_items, m) float64 contribution of each history item to each explained item.
+        baseline: (n_items,) float64 part of the score owed to no history item.
+    """
+
+    history_items: IndexArray
+    per_history: np.ndarray
+    baseline: np.ndarray
+
+
+@runtime_checkable
+class AdditiveScorer(Protocol):
+    """A model whose score decomposes exactly over the history items (the exact explainer needs it).
+
+    Each item's contribution is what removing it does to the score (for a model linear in its history,
+    its term); ``baseline`` holds what no single item carries.
+    """
+
+    def contributions(self, history: History, items: IndexArray) -> Contributions: ...
+
+
+@runtime_checkable
+class TermScorer(Protocol):
+    """A model whose score is a sum of per-history-item terms that are not its items' removal effects (ALS).
+
+    Its ``contributions`` give removal effects; these are the model's own terms, for comparison.
+    """
+
+    def additive_terms(self, history: History, items: IndexArray) -> Contributions:
+        """Per-item terms summing to the score, with a zero baseline."""
+        ...
+
+
+@runtime_checkable
+class ValidationTuned(Protocol):
+    """A model that learns some hyperparameters from the validation data passed to ``fit`` (hybrid's weight).
+
+    Training fits it on train with validation, then refits ``tuned_config()`` on train + valid without it.
+    """
+
+    def needs_validation(self) -> bool:
+        """Whether this config leaves something to learn on validation data."""
+        ...
+
+    def tuned_config(self) -> ModelConfig:
+        """After ``fit`` with validation: the config with the learned values fixed."""
+        ...
+
+
+@runtime_checkable
+class RetrainScorer(Protocol):
+    """A model that scores a user's edited history under the model retrained without the removed interactions.
+
+    How each model does it, and how exact it is: `whyrec.models.retraining`.
+    """
+
+    def retrained_edits(self, history: History, training: Dataset) -> RetrainEdits | None:
+        """A function: removals -> scores of `history` without each set, by the model retrained without them.
+
+        Args:
+            history: the history explained (its user's interactions in `training` are the ones deleted).
+            training: the data the model was fitted on.
+
+        Returns:
+            The function (call it many times: it keeps what it precomputed), or None when this fitted state
+            cannot (e.g. a run saved before it kept what the update needs).
+        """
+        ...
