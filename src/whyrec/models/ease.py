@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field, PositiveFloat
@@ -40,6 +41,8 @@ class EASE(BaseRecommender[EASEConfig]):
     """
 
     name = "ease"
+    retrain_exact: ClassVar[bool] = True
+    """Whether `retrained_edits` equals a refit: exact (Woodbury)."""
     config_class = EASEConfig
 
     def _fit(self, dataset: Dataset) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,6 +66,8 @@ class ALS(BaseRecommender[ALSConfig]):
     """
 
     name = "als"
+    retrain_exact: ClassVar[bool] = False
+    """Whether `retrained_edits` equals a refit: a warm-started estimate."""
     config_class = ALSConfig
 
     def _matrix(self, m: sp.csr_array) -> sp.csr_array:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from typing import ClassVar
+
 import numpy as np
 import scipy.sparse as sp
 from pydantic import Field, NonNegativeFloat
@@ -41,6 +43,8 @@ class ItemKNN(BaseRecommender[ItemKNNConfig]):
     """
 
     name = "itemknn"
+    retrain_exact: ClassVar[bool] = True
+    """Whether `retrained_edits` equals a refit: exact but for a neighbour cut-off moved by the edit."""
     config_class = ItemKNNConfig
 
     def _fit(self, dataset: Dataset) -> None:
