@@ -241,7 +241,8 @@ def report() -> None:
             lines.append(f"| {name} | {kind} | {s['pairs']} | {s['claimed']} | {_pct(s['retrain_validity'])} | "
                          f"{met} | {_pct(s['rescore_validity'])} | {_num(s['median_size'])} | {s['refits']} | "
                          f"{result['seeds']} | {_num(s['ms_p50'])} | {_num(s['ms_p95'])} |")
-    lines += ["", "How each model answers \"retrained\" at request time (`whyrec.models.retraining`): EASE exactly, by a "
+    lines += ["", "How each model answers \"retrained\" at request time (`whyrec.models.retraining`): EASE exactly, "
+              "by a "
               "rank-2 Woodbury update of the inverse Gram matrix for the edited user row (tests match real refits to "
               "1e-4); ItemKNN by recomputing the removed items' similarity columns, pruning included (exact unless "
               "the changed values move another column's top-n cut-off past a history item; tests match unpruned "

@@ -79,7 +79,7 @@ MARGIN = 1e-5
 
 
 class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfactual]]]):
-    """Find, and verify by retraining (or re-scoring), a minimal set of history items that takes an item out of the top k.
+    """Find and verify (by retraining, else re-scoring) a minimal set of history items that drops an item out of the top k.
 
     Knobs (`CounterfactualConfig`): ``k``, the list length the item must fall out of; ``max_size``;
     ``retrain``; ``top_n`` evidence entries kept (the attribution that guided the search); ``candidates``.

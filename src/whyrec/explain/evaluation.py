@@ -256,8 +256,9 @@ def evaluate_explainers(
                     check = None
                     if (cf is not None and cf.verified is not None and checked_here < retrain_per_user
                             and len(all_stats[method].retrain) < retrain_pairs):
-                        check = retrain_check(model, fit, history, int(items[row]), fit.items.indices_of(list(cf.removed)),
-                                              k=k, candidates=candidates, seeds=seeds)
+                        removed = fit.items.indices_of(list(cf.removed))
+                        check = retrain_check(model, fit, history, int(items[row]), removed, k=k,
+                                              candidates=candidates, seeds=seeds)
                         checked_here += 1
                     for stats in targets:
                         if check is not None:
