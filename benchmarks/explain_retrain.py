@@ -6,15 +6,15 @@ that the item has left the user's top k. For each pair both searches run: scored
 (``verified="retrained"``, the default) and by re-scoring with the fixed weights (``"rescored"``); each claim
 is checked by real refits (ALS: 3 seeds, scores averaged).
 
-Run (each step stays under ~10 minutes on 2 shared cores; results go to docs/benchmarks/):
+Run (each step stays under ~10 minutes on 2 shared cores; a later --start run adds pairs to an earlier one,
+ALS refits dominate: 3 per claim; results go to docs/benchmarks/):
 
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 150
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model itemknn --pairs 150
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 150 --budget-s 480
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 45 --start 131 --budget-s 400
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model itemknn --pairs 150 --budget-s 480
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --pairs 150 --seeds 3 --budget-s 540
-    # more ALS pairs in later runs (refits dominate: 3 per claim, ~5-10 s each on a loaded machine)
     nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 13 --budget-s 500
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 25 --budget-s 480 \
-        --kinds retrained
+    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 25 --budget-s 480 --kinds retrained
     nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 1600,5000
     nice .venv/bin/python benchmarks/explain_retrain.py kernel
     .venv/bin/python benchmarks/explain_retrain.py report
@@ -268,6 +268,8 @@ def report() -> None:
                   "| items | history | ms p50 | ms p95 |", "|---:|---:|---:|---:|"]
         for r in json.loads(path.read_text()):
             lines.append(f"| {r['n_items']:,} | {r['history']} | {r['ms_p50']:.1f} | {r['ms_p95']:.1f} |")
+    commands = __doc__.split("Run (", 1)[1].split("\n\n", 1)[1].rstrip()
+    lines += ["", "## Commands", "", "```", *(c[4:] for c in commands.splitlines()), "```"]
     (OUT / "explain_retrain.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
