@@ -9,15 +9,16 @@ is checked by real refits (ALS: 3 seeds, scores averaged).
 Run (each step stays under ~10 minutes on 2 shared cores; a later --start run adds pairs to an earlier one,
 ALS refits dominate: 3 per claim; results go to docs/benchmarks/):
 
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 150 --budget-s 480
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model ease --pairs 45 --start 131 --budget-s 400
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model itemknn --pairs 150 --budget-s 480
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --pairs 150 --seeds 3 --budget-s 540
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 13 --budget-s 500
-    nice .venv/bin/python benchmarks/explain_retrain.py validity --model als --seeds 3 --start 25 --budget-s 480 --kinds retrained
-    nice .venv/bin/python benchmarks/explain_retrain.py latency --sizes 1600,5000
-    nice .venv/bin/python benchmarks/explain_retrain.py kernel
-    .venv/bin/python benchmarks/explain_retrain.py report
+    RUN='nice .venv/bin/python benchmarks/explain_retrain.py'
+    $RUN validity --model ease --pairs 150 --budget-s 480
+    $RUN validity --model ease --pairs 45 --start 131 --budget-s 400
+    $RUN validity --model itemknn --pairs 150 --budget-s 480
+    $RUN validity --model als --pairs 150 --seeds 3 --budget-s 540
+    $RUN validity --model als --seeds 3 --start 13 --budget-s 500
+    $RUN validity --model als --seeds 3 --start 25 --budget-s 480 --kinds retrained
+    $RUN latency --sizes 1600,5000
+    $RUN kernel
+    $RUN report
 """
 
 from __future__ import annotations
