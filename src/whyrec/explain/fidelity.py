@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +130,7 @@ class RetrainCheck:
     refits: int
 
 
-def retrain_check(model: Recommender, dataset: Dataset, history: History, item: int, removed: Sequence[int], *,
+def retrain_check(model: Recommender, dataset: Dataset, history: History, item: int, removed: Iterable[int], *,
                   k: int = 10, candidates: np.ndarray | None = None,
                   seeds: Sequence[int | None] = (None,)) -> RetrainCheck:
     """Delete the user's interactions with `removed` from `dataset`, refit `model` from scratch, rank `item`.
@@ -146,6 +146,7 @@ def retrain_check(model: Recommender, dataset: Dataset, history: History, item: 
         candidates: the items that may be recommended.
         seeds: one refit per seed, their scores averaged (None keeps the model's own seed).
     """
+    removed = [int(i) for i in removed]
     known = history.user_id is not None and history.user_id in dataset.users
     # a shopper the model was not fitted on has no interactions to delete: the refit sees the same data
     edited_data = without_user_items(dataset, str(history.user_id), removed) if known else dataset
@@ -153,7 +154,8 @@ def retrain_check(model: Recommender, dataset: Dataset, history: History, item: 
     scores = []
     for seed in seeds:
         config = model.config if seed is None else model.config.model_copy(update={"seed": seed})
-        scores.append(type(model)(config).fit(edited_data).score(edited)[0].astype(np.float64))
+        refit = type(model)(config)  # type: ignore[call-arg]  # every model is built from its config
+        scores.append(refit.fit(edited_data).score(edited)[0].astype(np.float64))
     excluded = excluded_mask(dataset.n_items, edited[0].items, candidates)
     rank = rank_in(np.mean(scores, axis=0), item, excluded)
     rescored = rank_in(model.score(edited)[0], item, excluded)

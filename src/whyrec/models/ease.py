@@ -144,7 +144,7 @@ class EASE(BaseRecommender[EASEConfig]):
                                  + inv[:, 1, 1, None] * pxn ** 2)
             dense = np.zeros_like(hp_new)
             dense[:, support] = h_new
-            return (dense - hp_new / diag).astype(np.float32)
+            return np.asarray(dense - hp_new / diag, dtype=np.float32)
 
         return score
 
