@@ -1,7 +1,10 @@
 """Counterfactuals: the smallest set of history items whose removal takes an item out of the top k.
 
 The search is greedy in the order of an attribution (exact contributions when the model has them, else
-leave-one-out score drops), and every claim is verified by re-scoring the edited history with the model.
+leave-one-out score drops). Every step is scored by the model retrained without the removed interactions when
+it can do that at request time (`RetrainScorer`: the claim is ``verified="retrained"``), else by re-scoring
+the edited history with the same weights (``"rescored"``). An item is out of the top k only when k rankable
+items beat it by a real margin: a tie with the k-th never counts as a change of rank.
 """
 
 from __future__ import annotations
@@ -24,9 +27,9 @@ from whyrec.explain.base import (
     excluded_mask,
     history_evidence,
 )
-from whyrec.explain.explanation import Counterfactual, ExplainMethod
+from whyrec.explain.explanation import Counterfactual, ExplainMethod, Verification
 from whyrec.models.base import Recommender
-from whyrec.models.capabilities import AdditiveScorer
+from whyrec.models.capabilities import AdditiveScorer, RetrainEdits, RetrainScorer
 from whyrec.models.edits import EditScorer, LinearEdits
 
 __all__ = ["CounterfactualConfig", "CounterfactualExplainer", "history_attribution", "leave_one_out"]
@@ -64,16 +67,22 @@ class CounterfactualConfig(ExplainerConfig):
 
     Attributes:
         max_size: largest set tried; beyond it the explanation says ``verified=None``.
+        retrain: score the search's steps by the model retrained without the removed interactions, when the
+            model can (`RetrainScorer`); False re-scores with the same weights.
     """
 
     max_size: int = 5
+    retrain: bool = True
+
+#: A score must fall below the k-th by more than this share of the largest score magnitude to count as "out".
+MARGIN = 1e-5
 
 
 class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfactual]]]):
-    """Find, and verify by re-scoring, a minimal set of history items that keeps an item out of the top k.
+    """Find and verify (by retraining, else re-scoring) a minimal set of history items that drops an item out of the top k.
 
     Knobs (`CounterfactualConfig`): ``k``, the list length the item must fall out of; ``max_size``;
-    ``top_n`` evidence entries kept (the attribution that guided the search); ``candidates``.
+    ``retrain``; ``top_n`` evidence entries kept (the attribution that guided the search); ``candidates``.
     """
 
     method: ClassVar[ExplainMethod] = ExplainMethod.COUNTERFACTUAL
@@ -101,7 +110,9 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
                   scored: ScoredHistory) -> tuple[HistoryWeights, list[Counterfactual]]:
         """The attribution that guides the search, and each item's verified counterfactual."""
         hist_items, weights = self.attribution(model, history, items)
-        edits = _EditCache(model, history, self.dataset.n_items, self.candidates, scored.scores)
+        retrain = model.retrained_edits(history, self.dataset) if (
+            self.config.retrain and isinstance(model, RetrainScorer)) else None
+        edits = _EditCache(model, history, self.dataset.n_items, self.candidates, scored.scores, retrain=retrain)
         found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))])
         return HistoryWeights(hist_items, weights, np.zeros(len(items))), found
 
@@ -117,7 +128,7 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
         return [int(j) for j in hist_items[np.argsort(-weights, kind="stable")][: self.max_size]]
 
     def search(self, edits: _EditCache, items: IndexArray, orders: list[list[int]]) -> list[Counterfactual]:
-        """Greedy search along each item's `order`, then pruning; every claim verified by re-scoring.
+        """Greedy search along each item's `order`, then pruning; every step scored as `edits` verifies.
 
         The steps run for all items at once, so a fast model is called a few times per history, not per item.
         """
@@ -143,7 +154,7 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
             chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit],
                                                trial_results[row])
             out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank,
-                                      new_score=score, verified="rescored"))
+                                      new_score=score, verified=edits.verification))
         return out
 
     def prune(self, edits: _EditCache, item: int, chosen: list[int], result: tuple[int | None, float],
@@ -176,13 +187,18 @@ def _drops_out(result: tuple[int | None, float], k: int) -> bool:
 
 
 class _EditCache:
-    """Scores of edited versions of one history, computed by the model in batches and reused across items."""
+    """Scores of edited versions of one history, computed by the model in batches and reused across items.
+
+    With `retrain` the scores are the retrained model's (``verification == "retrained"``), else re-scores.
+    """
 
     def __init__(self, model: Recommender, history: History, n_items: int, candidates: IndexArray | None,
-                 scores: np.ndarray | None = None) -> None:
+                 scores: np.ndarray | None = None, *, retrain: RetrainEdits | None = None) -> None:
         self.model, self.history, self.n_items, self.candidates = model, history, n_items, candidates
         self.scores: dict[frozenset[int], np.ndarray] = {}
-        self.fast = model.edits_of(history, scores=scores) if isinstance(model, EditScorer) else None
+        self.verification: Verification = "rescored" if retrain is None else "retrained"
+        self.fast = retrain if retrain is not None else (
+            model.edits_of(history, scores=scores) if isinstance(model, EditScorer) else None)
         self.rankable_again = ~excluded_mask(n_items, np.empty(0, dtype=np.int32), candidates)
         self.allowed = ~excluded_mask(n_items, history.items, candidates)
 
@@ -260,13 +276,15 @@ class _EditCache:
 
 
 def _ranked(scores: np.ndarray, items: np.ndarray, allowed: np.ndarray) -> list[tuple[int | None, float]]:
-    """(rank, score) of ``items[p]`` in each row ``scores[p]`` among its ``allowed`` items (the rule of rank_in)."""
+    """(rank, score) of ``items[p]`` in each row ``scores[p]`` among its ``allowed`` items.
+
+    The rank is the best the item can claim: one plus the items that beat it by more than `MARGIN` (of the
+    row's largest finite score magnitude), so an item tied with the k-th, or within rounding of it, is not out.
+    """
     rows = np.arange(len(items))
     own = scores[rows, items]
-    ranks = np.count_nonzero((scores > own[:, None]) & allowed, axis=1) + 1
-    # the same tie rule as rank_in: an equal score ranks higher when its index is lower
-    equal = (scores == own[:, None]) & allowed
-    if np.count_nonzero(equal) > len(items):
-        ranks += np.count_nonzero(equal & (np.arange(scores.shape[1]) < items[:, None]), axis=1)
+    finite = np.where(np.isfinite(scores) & allowed, np.abs(scores), 0.0)
+    margin = MARGIN * np.maximum(finite.max(axis=1), np.finfo(np.float32).tiny)
+    ranks = np.count_nonzero((scores > (own + margin)[:, None]) & allowed, axis=1) + 1
     unrankable = ~allowed[rows, items] | ~np.isfinite(own)
     return [(None if bad else int(r), float(v)) for r, v, bad in zip(ranks, own, unrankable, strict=True)]

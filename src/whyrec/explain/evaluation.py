@@ -17,7 +17,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.explanation import ExplainMethod, Explanation
-from whyrec.explain.fidelity import FidelityResult, measure_fidelity, top3_jaccard
+from whyrec.explain.fidelity import FidelityResult, RetrainCheck, measure_fidelity, retrain_check, top3_jaccard
 from whyrec.explain.registry import compared_methods, create_explainer, explain_method, slow_methods
 from whyrec.models.base import Recommender
 
@@ -42,6 +42,8 @@ class MethodStats:
     stability: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     users: set[str] = field(default_factory=set)
+    retrain: list[RetrainCheck] = field(default_factory=list)
+    verified_as: set[str] = field(default_factory=set)
 
     def row(self) -> dict[str, float | int | str | None]:
         """One table row."""
@@ -60,6 +62,12 @@ class MethodStats:
         if self.counterfactual_total:
             row["cf_validity"] = len(self.counterfactual_sizes) / self.counterfactual_total
             row["cf_median_size"] = float(np.median(self.counterfactual_sizes)) if self.counterfactual_sizes else None
+            row["cf_verified_by"] = ",".join(sorted(self.verified_as)) or None
+        if self.retrain:
+            row["cf_retrain_checked"] = len(self.retrain)
+            row["cf_retrain_validity"] = float(np.mean([c.held for c in self.retrain]))
+            row["cf_rescore_validity"] = float(np.mean([c.rescore_held for c in self.retrain]))
+            row["cf_refits"] = sum(c.refits for c in self.retrain)
         if self.stability:
             row["stability_top3_jaccard"] = float(np.mean(self.stability))
         if self.correct:
@@ -77,6 +85,8 @@ class ExplainEvalReport:
     all_pairs: dict[str, MethodStats]
     shared_pairs: dict[str, MethodStats]
     shared_users: int
+    retrain_seeds: int = 1
+    retrain_per_user: int = 0
 
     def paired_deletion(self, reference: str = ExplainMethod.EXACT) -> list[dict[str, float | int | str]]:
         """`reference` against every other method on the same pairs: deletion AUC difference and its Wilcoxon p.
@@ -104,6 +114,7 @@ class ExplainEvalReport:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return {"model": self.model, "k": self.k, "users": self.users, "shared_users": self.shared_users,
+                "retrain_seeds": self.retrain_seeds, "retrain_per_user": self.retrain_per_user,
                 "all_pairs": [s.row() for s in self.all_pairs.values()],
                 "shared_pairs": [s.row() for s in self.shared_pairs.values()],
                 "paired_deletion": self.paired_deletion()}
@@ -111,7 +122,9 @@ class ExplainEvalReport:
     def to_markdown(self) -> str:
         """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
         columns = ["method", "pairs", "deletion_auc", "deletion_rank_auc", "insertion_auc", "sufficiency",
-                   "cf_validity", "cf_median_size", "stability_top3_jaccard", "correctness", "ms_median", "ms_mean", "ms_p95"]
+                   "cf_validity", "cf_median_size", "cf_verified_by", "cf_retrain_checked", "cf_retrain_validity",
+                   "cf_rescore_validity", "cf_refits", "stability_top3_jaccard", "correctness", "ms_median", "ms_mean",
+                   "ms_p95"]
         lines = []
         for title, stats in ((f"all pairs ({self.users} users x top {self.k})", self.all_pairs),
                              (f"shared pairs ({self.shared_users} users x top {self.k}; every method)",
@@ -124,6 +137,12 @@ class ExplainEvalReport:
                 row = s.row()
                 lines.append("| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |")
             lines.append("")
+        if any(s.retrain for s in self.all_pairs.values()):
+            lines += [(f"cf_retrain_validity: the ACCENT protocol (delete the user's interactions with the "
+                       f"counterfactual's items from the training data, refit from scratch, check the item leaves the "
+                       f"top {self.k}) on the first {self.retrain_per_user} claims per user, {self.retrain_seeds} "
+                       f"seed(s) per refit (scores averaged); cf_rescore_validity: the same claims re-scored by the "
+                       f"original model."), ""]
         paired = self.paired_deletion()
         if paired:
             lines += [f"#### {self.model}: exact against each method, deletion AUC on the same pairs", "",
@@ -178,6 +197,9 @@ def evaluate_explainers(
     shared_users: int = 20,
     second_model: Recommender | None = None,
     preferences: Mapping[str, set[tuple[str, str]]] | None = None,
+    retrain_pairs: int = 0,
+    retrain_seeds: int = 1,
+    retrain_per_user: int = 2,
 ) -> ExplainEvalReport:
     """Run every method on each user's top-k and measure it.
 
@@ -195,7 +217,12 @@ def evaluate_explainers(
         preferences: the planted truth of a synthetic dataset, user id -> {(attribute, value)}; when given,
             ``correctness`` is the share of explanations whose top history-item evidence carries one of the
             user's planted categories or brands.
+        retrain_pairs: claimed counterfactuals checked by refitting from scratch (the ACCENT protocol), per
+            method (0: none); the first `retrain_per_user` claims of each user, until this many.
+        retrain_seeds: refits per check (seeds 0, 1, ...; their scores averaged); 1 keeps the model's seed.
+        retrain_per_user: claims checked per user.
     """
+    seeds: tuple[int | None, ...] = (None,) if retrain_seeds <= 1 else tuple(range(retrain_seeds))
     candidates = fit.active_items
     chosen = [explain_method(m) for m in methods] if methods is not None else list(compared_methods())
     expensive = slow_methods()
@@ -221,17 +248,29 @@ def evaluate_explainers(
                 others = None
                 if second_model is not None:
                     others = explainer.explain(second_model, history, items)
+                checked_here = 0
                 for row, explanation in enumerate(explanations):
                     fidelity = measure_fidelity(model, fit, history, explanation, k=k, steps=steps,
                                                 candidates=candidates)
+                    cf = explanation.counterfactual
+                    check = None
+                    if (cf is not None and cf.verified is not None and checked_here < retrain_per_user
+                            and len(all_stats[method].retrain) < retrain_pairs):
+                        removed = fit.items.indices_of(list(cf.removed))
+                        check = retrain_check(model, fit, history, int(items[row]), removed, k=k,
+                                              candidates=candidates, seeds=seeds)
+                        checked_here += 1
                     for stats in targets:
+                        if check is not None:
+                            stats.retrain.append(check)
                         stats.fidelity.append(fidelity)
                         stats.elapsed_ms.append(per_ms)
                         stats.users.add(user)
                         if explanation.counterfactual is not None:
                             stats.counterfactual_total += 1
-                            if explanation.counterfactual.verified:
+                            if explanation.counterfactual.verified is not None:
                                 stats.counterfactual_sizes.append(len(explanation.counterfactual.removed))
+                                stats.verified_as.add(explanation.counterfactual.verified)
                         if others is not None:
                             stats.stability.append(top3_jaccard(explanation, others[row]))
                         if preferences is not None and explanation.evidence:
@@ -239,4 +278,5 @@ def evaluate_explainers(
             bar.advance()
     return ExplainEvalReport(model.name, k, len(user_ids), all_stats,
                              shared if any(m in expensive for m in explainers) else {},
-                             min(shared_users, len(user_ids)))
+                             min(shared_users, len(user_ids)), retrain_seeds=len(seeds),
+                             retrain_per_user=retrain_per_user if retrain_pairs else 0)

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation", "Lang", "Reason", "TextSource",
-           "Trust"]
+           "Trust", "Verification"]
 
 
 class EvidenceKind(StrEnum):
@@ -68,6 +68,12 @@ class Evidence(BaseModel):
     event: str | None = None
 
 
+#: How a counterfactual was checked: ``"rescored"`` (the same weights re-scored the edited history) or
+#: ``"retrained"`` (the model refitted without those interactions of this user, exactly or by the model's
+#: documented approximation; see `whyrec.models.retraining`).
+Verification = Literal["rescored", "retrained"]
+
+
 class Counterfactual(BaseModel):
     """The smallest found set of history items whose removal takes the item out of the top k.
 
@@ -75,9 +81,8 @@ class Counterfactual(BaseModel):
         removed: item ids removed from the history.
         new_rank: the item's rank once they are removed (None when it can no longer be ranked).
         new_score: its score then.
-        verified: how the claim was checked: ``"rescored"`` (the same weights re-scored the edited history and
-            the rank fell below k), ``"retrained"`` (the model refitted without those interactions), None (not
-            verified: nothing is claimed).
+        verified: how the claim was checked (`Verification`), None when it was not: set only when the edited
+            history's score is below that of k rankable items by a real margin (a tie with the k-th is not "out").
     """
 
     model_config = ConfigDict(frozen=True)
@@ -85,7 +90,7 @@ class Counterfactual(BaseModel):
     removed: tuple[str, ...]
     new_rank: int | None
     new_score: float
-    verified: Literal["rescored", "retrained"] | None
+    verified: Verification | None
 
 
 class Lang(StrEnum):

@@ -7,10 +7,14 @@
 - insertion: start from the empty history and add the top 1..n evidence items; report the share of the
   original score recovered and whether the item is back in the top k.
 - sufficiency: the top n evidence items alone keep the item in the top k.
+- retrain validity (`retrain_check`, the ACCENT protocol of Tran, Ghazimatin & Saha Roy, SIGIR 2021): delete
+  the user's interactions with a counterfactual's items from the training data, refit from scratch (one seed,
+  or the mean score of several), and check that the item leaves the top k.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +25,9 @@ from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import excluded_mask, rank_in
 from whyrec.explain.explanation import EvidenceKind, Explanation
 from whyrec.models.base import Recommender
+from whyrec.models.retraining import without_user_items
 
-__all__ = ["FidelityResult", "measure_fidelity", "top3_jaccard"]
+__all__ = ["FidelityResult", "RetrainCheck", "measure_fidelity", "retrain_check", "top3_jaccard"]
 
 
 @dataclass
@@ -106,3 +111,53 @@ def top3_jaccard(a: Explanation, b: Explanation) -> float:
     sb = {e.ref for e in b.evidence[:3]}
     return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
 
+
+
+@dataclass(frozen=True)
+class RetrainCheck:
+    """One counterfactual checked by refitting (the ACCENT protocol).
+
+    Attributes:
+        held: the item left the top k of the refitted model (the mean score over the seeds).
+        rescore_held: it left the top k when the original model re-scored the edited history.
+        new_rank: its rank under the refitted scores (None when it cannot be ranked).
+        refits: models fitted from scratch for this check.
+    """
+
+    held: bool
+    rescore_held: bool
+    new_rank: int | None
+    refits: int
+
+
+def retrain_check(model: Recommender, dataset: Dataset, history: History, item: int, removed: Iterable[int], *,
+                  k: int = 10, candidates: np.ndarray | None = None,
+                  seeds: Sequence[int | None] = (None,)) -> RetrainCheck:
+    """Delete the user's interactions with `removed` from `dataset`, refit `model` from scratch, rank `item`.
+
+    Args:
+        model: the fitted model (its class and config are refitted; ``seed`` replaced by each of `seeds`).
+        dataset: the data it was fitted on.
+        history: the user's history (``user_id`` names the user whose events are deleted; none are for a
+            shopper not in `dataset`).
+        item: the explained item.
+        removed: the counterfactual's items.
+        k: the list length the item must leave.
+        candidates: the items that may be recommended.
+        seeds: one refit per seed, their scores averaged (None keeps the model's own seed).
+    """
+    removed = [int(i) for i in removed]
+    known = history.user_id is not None and history.user_id in dataset.users
+    # a shopper the model was not fitted on has no interactions to delete: the refit sees the same data
+    edited_data = without_user_items(dataset, str(history.user_id), removed) if known else dataset
+    edited = HistoryBatch.from_histories([history.without(removed)], dataset.n_items)
+    scores = []
+    for seed in seeds:
+        config = model.config if seed is None else model.config.model_copy(update={"seed": seed})
+        refit = type(model)(config)  # type: ignore[call-arg]  # every model is built from its config
+        scores.append(refit.fit(edited_data).score(edited)[0].astype(np.float64))
+    excluded = excluded_mask(dataset.n_items, edited[0].items, candidates)
+    rank = rank_in(np.mean(scores, axis=0), item, excluded)
+    rescored = rank_in(model.score(edited)[0], item, excluded)
+    return RetrainCheck(held=rank is None or rank > k, rescore_held=rescored is None or rescored > k, new_rank=rank,
+                        refits=len(scores))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from whyrec._types import IndexArray
+from whyrec._types import FloatArray, IndexArray
 from whyrec.data.history import History
 
 if TYPE_CHECKING:
+    from whyrec.data.dataset import Dataset
     from whyrec.models.base import ModelConfig
 
-__all__ = ["AdditiveScorer", "Contributions", "TermScorer", "ValidationTuned"]
+__all__ = ["AdditiveScorer", "Contributions", "RetrainEdits", "RetrainScorer", "TermScorer", "ValidationTuned"]
+
+#: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
+#: model retrained without the user's interactions with those items.
+RetrainEdits = Callable[[Sequence[Iterable[int]]], FloatArray]
 
 
 @dataclass(frozen=True)
@@ -67,4 +73,25 @@ class ValidationTuned(Protocol):
 
     def tuned_config(self) -> ModelConfig:
         """After ``fit`` with validation: the config with the learned values fixed."""
+        ...
+
+
+@runtime_checkable
+class RetrainScorer(Protocol):
+    """A model that scores a user's edited history under the model retrained without the removed interactions.
+
+    How each model does it, and how exact it is: `whyrec.models.retraining`.
+    """
+
+    def retrained_edits(self, history: History, training: Dataset) -> RetrainEdits | None:
+        """A function: removals -> scores of `history` without each set, by the model retrained without them.
+
+        Args:
+            history: the history explained (its user's interactions in `training` are the ones deleted).
+            training: the data the model was fitted on.
+
+        Returns:
+            The function (call it many times: it keeps what it precomputed), or None when this fitted state
+            cannot (e.g. a run saved before it kept what the update needs).
+        """
         ...

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field, PositiveFloat
@@ -13,8 +14,9 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.errors import ConfigError
 from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.capabilities import Contributions
+from whyrec.models.capabilities import Contributions, RetrainEdits
 from whyrec.models.edits import LinearEdits
+from whyrec.models.retraining import training_row
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -39,6 +41,8 @@ class EASE(BaseRecommender[EASEConfig]):
     """
 
     name = "ease"
+    retrain_exact: ClassVar[bool] = True
+    """Whether `retrained_edits` equals a refit: exact (Woodbury)."""
     config_class = EASEConfig
 
     def _fit(self, dataset: Dataset) -> None:
@@ -54,6 +58,8 @@ class EASE(BaseRecommender[EASEConfig]):
         weights = -precision / np.diag(precision)
         np.fill_diagonal(weights, 0.0)
         self.weights_ = weights.astype(np.float32)
+        # with B, diag(P) gives back all of P = (I - B) diag(P): what a retrained edit needs
+        self.precision_diag_: np.ndarray | None = np.diag(precision).copy()
         logger.info("fitted EASE on %d items", dataset.n_items)
 
     def history_matrix(self, histories: HistoryBatch):  # type: ignore[no-untyped-def]
@@ -88,8 +94,67 @@ class EASE(BaseRecommender[EASEConfig]):
             scores = weight[hist] @ self.weights_[hist]
         return LinearEdits(weight, scores, lambda idx: self.weights_[idx])
 
+    def retrained_edits(self, history: History, training: Dataset) -> RetrainEdits | None:
+        """Exact scores of `history` without sets of items, by EASE refitted without the user's interactions.
+
+        Deleting the user's interactions with R turns their training row x into x' and the Gram matrix into
+        G' = G - x x^T + x' x'^T = G + U C U^T (U = [x, x'], C = diag(-1, 1)), so by Woodbury
+        P' = P - P U (C^-1 + U^T P U)^-1 U^T P, and the refitted model scores s'_j = h'_j - (h'^T P')_j / P'_jj
+        (h' the edited history). Only the rows of P = (I - B) diag(P) at the user's items are needed: an edit
+        costs O(n_items x history) like re-scoring. None for a run saved before diag(P) was kept.
+        """
+        p = getattr(self, "precision_diag_", None)
+        if p is None:
+            return None
+        x = training_row(training, history, binary=not self.config.use_weights)
+        h = self.history_weights(history)
+        support = np.flatnonzero((x != 0) | (h != 0))
+        position = {int(j): s for s, j in enumerate(support)}
+        rows = -self.weights_[support].astype(np.float64)
+        rows[np.arange(len(support)), support] = 1.0
+        q = rows * p  # (|support|, n): the rows of P at the support
+        xs, hs = x[support], h[support]
+        px, hq = xs @ q, hs @ q  # P x and h^T P of the unedited row
+        xpx = xs @ px[support]
+
+        def score(removals: Sequence[Iterable[int]]) -> np.ndarray:
+            sets = [sorted({position[int(j)] for j in removal if int(j) in position}) for removal in removals]
+            touched = np.unique(np.fromiter((s for found in sets for s in found), dtype=np.int64))
+            column = {int(s): c for c, s in enumerate(touched)}
+            drop_h, drop_x = np.zeros((len(sets), len(touched))), np.zeros((len(sets), len(touched)))
+            keep = np.ones((len(sets), len(support)))
+            for e, found in enumerate(sets):
+                cols = [column[s] for s in found]
+                drop_h[e, cols], drop_x[e, cols], keep[e, found] = hs[found], xs[found], 0.0
+            # only the removed rows of P change h^T P and P x: O(n_items x removed) per edit
+            q_touched = q[touched]
+            hp, pxn = hq - drop_h @ q_touched, px - drop_x @ q_touched
+            h_new, x_new = keep * hs, keep * xs
+            pxn_s = pxn[:, support]
+            middle = np.empty((len(sets), 2, 2))
+            middle[:, 0, 0] = xpx - 1.0
+            middle[:, 0, 1] = middle[:, 1, 0] = pxn_s @ xs
+            middle[:, 1, 1] = np.einsum("es,es->e", pxn_s, x_new) + 1.0
+            hpu = np.stack([h_new @ px[support], np.einsum("es,es->e", pxn_s, h_new)], axis=1)
+            inv = np.linalg.inv(middle)
+            coef = np.einsum("eab,eb->ea", inv, hpu)
+            hp_new = hp - coef[:, :1] * px[None, :] - coef[:, 1:] * pxn
+            # diag(P U M^-1 U^T P): for each item j, [px_j, pxn_j] M^-1 [px_j, pxn_j]^T
+            diag = p[None, :] - (inv[:, 0, 0, None] * px[None, :] ** 2 + 2 * inv[:, 0, 1, None] * px[None, :] * pxn
+                                 + inv[:, 1, 1, None] * pxn ** 2)
+            dense = np.zeros_like(hp_new)
+            dense[:, support] = h_new
+            return np.asarray(dense - hp_new / diag, dtype=np.float32)
+
+        return score
+
     def state(self) -> dict[str, np.ndarray]:
-        return {"weights": self.weights_}
+        out = {"weights": self.weights_}
+        if getattr(self, "precision_diag_", None) is not None:
+            out["precision_diag"] = self.precision_diag_
+        return out
 
     def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
         self.weights_ = np.asarray(state["weights"], dtype=np.float32)
+        self.precision_diag_ = np.asarray(state["precision_diag"], dtype=np.float64) if "precision_diag" in state \
+            else None
