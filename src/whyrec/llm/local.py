@@ -142,6 +142,6 @@ class LocalChatModel:
         cut = min((at for at in (text.find(s) for s in stop) if at >= 0), default=-1)
         finished = cut >= 0 or len(new) < max_tokens or (len(new) > 0 and int(new[-1]) in eos)
         text = (text[:cut] if cut >= 0 else text).strip().rstrip("\ufffd")
-        return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=int(len(new)),
+        return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(new),
                           finish_reason="stop" if finished else "length",
                           elapsed_ms=(time.perf_counter() - started) * 1000)

@@ -73,7 +73,8 @@ _NOUN_ZH = {"movie": "电影", "film": "电影", "product": "商品", "item": "�
 
 def _facts_text(facts: PromptFacts, lang: Lang) -> str:
     if lang is Lang.ZH:
-        lines = [f"推荐的物品：《{facts.recommended}》" + (f"（{', '.join(facts.attributes)}）" if facts.attributes else "")]
+        attributes = f"（{', '.join(facts.attributes)}）" if facts.attributes else ""
+        lines = [f"推荐的物品：《{facts.recommended}》{attributes}"]
         if facts.history:
             lines.append("用户互动过的物品：" + "、".join(f"《{t}》" for t in facts.history))
         if facts.other:
