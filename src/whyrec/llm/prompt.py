@@ -39,7 +39,8 @@ def prompt_facts(explanation: Explanation, catalog: Catalog, *, max_history: int
     """Collect the facts the prompt may use (positive evidence only; the strongest `max_history` items)."""
     index = catalog.items.index_of(explanation.item_id)
     values = [v for vals in catalog.attributes.of(index).values() for v in vals if v.casefold() != "unknown"]
-    history, other = [], []
+    history: list[str] = []
+    other: list[str] = []
     for e in sorted(explanation.evidence, key=lambda e: -e.weight):
         if e.weight <= 0:
             continue
