@@ -194,8 +194,8 @@ def write(result: dict[str, object], elapsed_s: float) -> None:
     rows = result["rows"]
     lines = ["# The faithfulness guard on a labelled set (three catalogs, en and zh)", "",
              f"Command: `{COMMAND}` ({elapsed_s:.0f} s on {platform.machine()}, a shared 2-core machine).", "",
-             f"{result['cases']} labelled texts over the catalogs {', '.join(result['catalogs'])}; each rewrites a real "
-             "exact explanation (EASE) and is labelled by construction (`whyrec.llm.labelled.cases`). Targets: "
+             f"{result['cases']} labelled texts over the catalogs {', '.join(result['catalogs'])}; each rewrites a "
+             "real exact explanation (EASE) and is labelled by construction (`whyrec.llm.labelled.cases`). Targets: "
              f"{TARGETS}.", "",
              "| language | hallucinations | false accepts | faithful | false rejects |", "|---|---:|---:|---:|---:|"]
     for lang, x in r.items():

@@ -9,8 +9,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from tests.llm.conftest import Reply, ScriptedServer, completion_body
 from whyrec.cli.main import app
+
+from tests.llm.conftest import Reply, ScriptedServer, completion_body
 
 
 def test_ask_prints_the_answer(scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

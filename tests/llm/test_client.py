@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.llm.conftest import Reply, ScriptedServer, completion_body, free_port
 from whyrec.errors import ConfigError, WhyrecError
 from whyrec.llm import (
     ChatMessage,
@@ -20,6 +19,8 @@ from whyrec.llm import (
     OpenAICompatibleClient,
     PromptCache,
 )
+
+from tests.llm.conftest import Reply, ScriptedServer, completion_body, free_port
 
 HELLO = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Say hi")]
 

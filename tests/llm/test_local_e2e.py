@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.llm.conftest import UvicornThread
-from tests.llm.test_prompt import star_wars
 from whyrec.data import Dataset
 from whyrec.errors import ConfigError
 from whyrec.explain import Lang, TextSource
 from whyrec.llm import ChatMessage, FaithfulnessGuard, LLMConfig, OpenAICompatibleClient, PromptCache, llm_reason
 from whyrec.llm.local import LOCAL_MODEL_NAME, LocalChatModel, local_model_path
 from whyrec.llm.server import create_app
+
+from tests.llm.conftest import UvicornThread
+from tests.llm.test_prompt import star_wars
 
 pytestmark = pytest.mark.slow
 

@@ -6,12 +6,13 @@ import time
 
 import pytest
 
-from tests.llm.conftest import Reply, ScriptedServer, completion_body, free_port
-from tests.llm.test_prompt import star_wars
 from whyrec.data import Dataset
 from whyrec.explain import Lang, TextSource
 from whyrec.explain.text import realize
 from whyrec.llm import LLMConfig, OpenAICompatibleClient, llm_reason, rewrite
+
+from tests.llm.conftest import Reply, ScriptedServer, completion_body, free_port
+from tests.llm.test_prompt import star_wars
 
 
 def client_for(base_url: str, **settings: object) -> OpenAICompatibleClient:

@@ -7,10 +7,11 @@ from collections.abc import Iterator, Sequence
 import httpx
 import pytest
 
-from tests.llm.conftest import UvicornThread
 from whyrec.llm import ChatMessage, LLMConfig, LLMResponseError, OpenAICompatibleClient
 from whyrec.llm.local import Generation
 from whyrec.llm.server import create_app
+
+from tests.llm.conftest import UvicornThread
 
 
 class EchoBackend:

@@ -6,15 +6,16 @@ import json
 
 import pytest
 
-from tests.llm.conftest import Reply, ScriptedServer, completion_body
-from tests.llm.test_prompt import star_wars
-from tests.llm.test_rewrite import client_for
 from whyrec.data import Dataset
 from whyrec.explain import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang, TextSource
 from whyrec.explain.text import Domain, realize
 from whyrec.llm import llm_reason
 from whyrec.llm.labelled import games_dataset
 from whyrec.llm.slots import SLOT_SCHEMA, VERBS, evidence_slots, fill, slot_messages
+
+from tests.llm.conftest import Reply, ScriptedServer, completion_body
+from tests.llm.test_prompt import star_wars
+from tests.llm.test_rewrite import client_for
 
 
 def test_slots_bind_attributes_to_their_items_and_skip_negative_evidence(ml100k: Dataset) -> None:
@@ -96,7 +97,8 @@ def test_a_filled_sentence_still_meets_the_guard(scripted: ScriptedServer, ml100
 def test_fill_reports_the_markers_used(ml100k: Dataset) -> None:
     slots = evidence_slots(star_wars(), ml100k.catalog, Lang.EN)
     filled = fill("Since you watched [H1], you may like [REC].", slots, "instructions")
-    assert filled.used == ("H1", "REC") and filled.text == 'Since you watched "Return of the Jedi", you may like "Star Wars".'
+    assert filled.used == ("H1", "REC")
+    assert filled.text == 'Since you watched "Return of the Jedi", you may like "Star Wars".'
 
 
 def test_the_guard_gets_what_the_llm_call_left_of_the_budget(scripted: ScriptedServer, ml100k: Dataset) -> None:

@@ -6,6 +6,7 @@ every one is linear in the text's length (a lookup per token or per mention).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -102,7 +103,7 @@ def title_findings(scan: Scan, index: CatalogIndex) -> Iterator[Finding]:
                 index.lookup_title(scan.text[m.start:sequel.end()]) & facts.items):
             yield ("invented_title", m.start, sequel.end(), "a sequel the catalog does not name here")
     named = sorted({(m.start, m.end): m for m in [*scan.quoted, *scan.titles]}.values(), key=lambda m: m.start)
-    for previous, m in zip(named, named[1:], strict=False):
+    for previous, m in itertools.pairwise(named):
         same = previous.items == m.items if m.items else normalize(previous.text) == normalize(m.text)
         if same and _LIST_GAP.fullmatch(scan.text, previous.end, m.start):
             yield ("repeated_title", m.start, m.end, "the same title twice in a row; expected each item once")
@@ -175,7 +176,8 @@ def number_findings(scan: Scan, also_allowed: frozenset[float]) -> Iterator[Find
             item = facts.recommended if not owners else min(owners[0].items)
             price = facts.prices.get(item)
             if price is None or abs(n.value - price) > 0.5:
-                yield ("wrong_count", n.start, n.end, f"not the item's price ({'none known' if price is None else price})")
+                known = "none known" if price is None else price
+                yield ("wrong_count", n.start, n.end, f"not the item's price ({known})")
             continue
         allowed = {NumberKind.RANK: facts.ranks, NumberKind.PERCENT: facts.percents,
                    NumberKind.DECADE: set()}.get(n.kind, facts.counts | facts.years) | also_allowed

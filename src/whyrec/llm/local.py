@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +20,7 @@ from whyrec.errors import ConfigError
 from whyrec.llm.chat import ChatMessage
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import BatchEncoding, PreTrainedModel, PreTrainedTokenizerBase
 
 __all__ = ["GGUF_FILE", "LOCAL_MODEL_NAME", "Generation", "LocalChatModel", "local_model_path"]
 
@@ -110,7 +110,7 @@ class LocalChatModel:
         started = time.perf_counter()
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
-        model.eval()
+        model.eval()  # type: ignore[no-untyped-call]  # transformers leaves PreTrainedModel.eval unannotated
         logger.info("loaded %s on CPU in %.1f s", path.name, time.perf_counter() - started)
         return cls(tokenizer, model)
 
@@ -127,21 +127,24 @@ class LocalChatModel:
         import torch
 
         chat = [m.model_dump() for m in messages]
-        inputs = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_tensors="pt",
-                                                    return_dict=True)
+        # transformers annotates every return mode at once; tokenized with return_dict=True it is a BatchEncoding
+        inputs = cast("BatchEncoding[Any]", self.tokenizer.apply_chat_template(
+            chat, add_generation_prompt=True, return_tensors="pt", return_dict=True))
         n_prompt = int(inputs["input_ids"].shape[1])
         sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         started = time.perf_counter()
+        options = {"max_new_tokens": max_tokens, "top_p": None, "top_k": None,
+                   "pad_token_id": self.tokenizer.eos_token_id, "stop_strings": list(stop) or None,
+                   "tokenizer": self.tokenizer, **sampling}
         with torch.inference_mode():
-            output = self.model.generate(**inputs, max_new_tokens=max_tokens, top_p=None, top_k=None,
-                                         pad_token_id=self.tokenizer.eos_token_id,
-                                         stop_strings=list(stop) or None, tokenizer=self.tokenizer, **sampling)
+            # PreTrainedModel's annotations lack generate: only the concrete model classes mix in GenerationMixin
+            output = self.model.generate(**inputs, **options)  # type: ignore[operator]
         new = output[0, n_prompt:]
         eos = {t for t in (self.tokenizer.eos_token_id, self.tokenizer.pad_token_id) if t is not None}
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        text = cast(str, self.tokenizer.decode(new, skip_special_tokens=True))  # one sequence decodes to one str
         cut = min((at for at in (text.find(s) for s in stop) if at >= 0), default=-1)
         finished = cut >= 0 or len(new) < max_tokens or (len(new) > 0 and int(new[-1]) in eos)
         text = (text[:cut] if cut >= 0 else text).strip().rstrip("\ufffd")
-        return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=int(len(new)),
+        return Generation(text=text, prompt_tokens=n_prompt, completion_tokens=len(new),
                           finish_reason="stop" if finished else "length",
                           elapsed_ms=(time.perf_counter() - started) * 1000)

@@ -5,9 +5,10 @@ Chinese has no capitals, so Chinese names come from jieba: its segmenter (with t
 dictionary lacks, which in a reason are almost always names) and its dictionary's part-of-speech tags (``nr``
 people, ``ns`` places, ``nt`` organisations, ``nz`` other proper nouns). The catalog's own titles and values
 are added to its dictionary so they are never read as foreign names. (jieba's part-of-speech HMM is not used:
-it costs most of a check's time and adds nothing the dictionary tags and new words do not give.) jieba tags some well-known companies as common
-words (微软 "adjective", 育碧, 暴雪, 网易 "noun"); the short hand-written list below adds them, because no
-library ships a Chinese organisation gazetteer without a model download.
+it costs most of a check's time and adds nothing the dictionary tags and new words do not give.) jieba tags
+some well-known companies as common words (微软 "adjective", 育碧, 暴雪, 网易 "noun"); the short
+hand-written list below adds them, because no library ships a Chinese organisation gazetteer without a
+model download.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ _NEW_WORD = "new"
 # ... unless it holds a function character no name has ("部是" from "20 部是剧情片")
 _CJK_WORD = re.compile(r"[^\W\da-zA-Z是的了在和与有中部件个款这那它你我他她们也都就还很更最过着把被对从向给让为说]{2,}")
 #: companies, studios and stores that jieba's dictionary tags as common words (see the module docstring)
-ZH_ORGANISATIONS = frozenset(
-    "微软 育碧 暴雪 网易 华纳 迪士尼 皮克斯 梦工厂 派拉蒙 环球影业 索尼 任天堂 世嘉 卡普空 科乐美 史克威尔 艾尔登 "
-    "苹果公司 谷歌 亚马逊 京东 淘宝 天猫 拼多多 苏宁 国美 沃尔玛 家乐福 宜家 耐克 阿迪达斯 三星 华为 小米 联想".split())
+ZH_ORGANISATIONS = frozenset((
+    "微软", "育碧", "暴雪", "网易", "华纳", "迪士尼", "皮克斯", "梦工厂", "派拉蒙", "环球影业", "索尼", "任天堂",
+    "世嘉", "卡普空", "科乐美", "史克威尔", "艾尔登", "苹果公司", "谷歌", "亚马逊", "京东", "淘宝", "天猫", "拼多多",
+    "苏宁", "国美", "沃尔玛", "家乐福", "宜家", "耐克", "阿迪达斯", "三星", "华为", "小米", "联想"))
 #: words that make the word before them an organisation ("华纳兄弟公司", "某某影业")
 _ORG_SUFFIX = re.compile(r"(?:公司|影业|工作室|集团|出品|旗下|官方|旗舰店|商城)")
 

@@ -39,7 +39,8 @@ def prompt_facts(explanation: Explanation, catalog: Catalog, *, max_history: int
     """Collect the facts the prompt may use (positive evidence only; the strongest `max_history` items)."""
     index = catalog.items.index_of(explanation.item_id)
     values = [v for vals in catalog.attributes.of(index).values() for v in vals if v.casefold() != "unknown"]
-    history, other = [], []
+    history: list[str] = []
+    other: list[str] = []
     for e in sorted(explanation.evidence, key=lambda e: -e.weight):
         if e.weight <= 0:
             continue
@@ -73,7 +74,8 @@ _NOUN_ZH = {"movie": "电影", "film": "电影", "product": "商品", "item": "�
 
 def _facts_text(facts: PromptFacts, lang: Lang) -> str:
     if lang is Lang.ZH:
-        lines = [f"推荐的物品：《{facts.recommended}》" + (f"（{', '.join(facts.attributes)}）" if facts.attributes else "")]
+        attributes = f"（{', '.join(facts.attributes)}）" if facts.attributes else ""
+        lines = [f"推荐的物品：《{facts.recommended}》{attributes}"]
         if facts.history:
             lines.append("用户互动过的物品：" + "、".join(f"《{t}》" for t in facts.history))
         if facts.other:

@@ -83,7 +83,8 @@ def llm_reason(explanation: Explanation, catalog: Catalog, client: ChatClient, l
         verb = VERBS[domain][language is Lang.ZH]
         messages = slot_messages(slots, language, verb=verb)
     else:
-        messages = build_messages(explanation, catalog, language, noun="movie" if domain.value == "films" else "product")
+        noun = "movie" if domain.value == "films" else "product"
+        messages = build_messages(explanation, catalog, language, noun=noun)
     try:
         # one sentence is asked for: what a small model adds after a line break is chatter about the task
         completion = client.complete(messages, max_tokens=max_tokens, temperature=0.0, stop=("\n",),
@@ -100,7 +101,8 @@ def llm_reason(explanation: Explanation, catalog: Catalog, client: ChatClient, l
         outcome = fill(text, slots, instructions)
         if outcome.text is None:
             logger.debug("LLM answer did not fit the slots (%s): %r", outcome.refused, text)
-            reason = template.model_copy(update={"llm_model": completion.model, "rejected": f"slots: {outcome.refused}"})
+            reason = template.model_copy(
+                update={"llm_model": completion.model, "rejected": f"slots: {outcome.refused}"})
             return RewriteResult(reason=reason, verdict=None, llm_text=completion.text, elapsed_ms=_since(started))
         text = filled = outcome.text
     return _judged(text, filled, completion, explanation, language, guard, template, started, time_budget_s)

@@ -114,11 +114,11 @@ _SYSTEM = {
               "商品名、人名、数字或引号，也不要说时间、价格、热度或保证。如果给出了[H1]，一定要用它。只回答这一句话。"),
 }
 _SHOTS = {
-    Lang.EN: [(("[REC] the recommended item\n[REC.category] Drama\n[H1] an item the user interacted with (the strongest "
-                "reason)\n[H2] an item the user interacted with"),
+    Lang.EN: [(("[REC] the recommended item\n[REC.category] Drama\n[H1] an item the user interacted with "
+                "(the strongest reason)\n[H2] an item the user interacted with"),
                "We recommend [REC], a [REC.category] pick, because you {verb} [H1] and [H2]."),
-              (("[REC] the recommended item\n[H1] an item the user interacted with (the strongest reason)\n[CF] without "
-                "these items it would not be recommended"),
+              (("[REC] the recommended item\n[H1] an item the user interacted with (the strongest reason)\n"
+                "[CF] without these items it would not be recommended"),
                "Since you {verb} [H1], you may like [REC]; without [CF] we would not suggest it.")],
     Lang.ZH: [("[REC] 推荐的物品\n[REC.category] 剧情\n[H1] 用户互动过的物品（最主要的原因）\n[H2] 用户互动过的物品",
                "因为你{verb}[H1]和[H2]，所以向你推荐这款[REC.category]作品[REC]。"),
@@ -146,8 +146,8 @@ def _described(slot: Slot, lang: Lang) -> str:
         return slot.value
     if lang is Lang.EN:
         return slot.described
-    return {"REC": "推荐的物品", "N": "作为依据的物品数", "CF": "没有这些物品就不会推荐", "RANK": "推荐列表中的名次"}.get(
-        slot.marker, "用户互动过的物品" + ("（最主要的原因）" if slot.marker == "H1" else ""))
+    named = {"REC": "推荐的物品", "N": "作为依据的物品数", "CF": "没有这些物品就不会推荐", "RANK": "推荐列表中的名次"}
+    return named.get(slot.marker, "用户互动过的物品" + ("（最主要的原因）" if slot.marker == "H1" else ""))
 
 
 def fill(answer: str, slots: list[Slot], instructions: str) -> Filled:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from pydantic import Field, PositiveFloat
 from threadpoolctl import threadpool_limits
@@ -268,15 +269,19 @@ class ALS(BaseRecommender[ALSConfig]):
             self._retrain_cache = cached
         return cached[1], cached[2], cached[3]
 
-    def _y64(self) -> np.ndarray:
-        if getattr(self, "_y64_cache", None) is None:
-            self._y64_cache = self.item_factors_.astype(np.float64)
-        return self._y64_cache
+    def _y64(self) -> npt.NDArray[np.float64]:
+        cached: npt.NDArray[np.float64] | None = getattr(self, "_y64_cache", None)
+        if cached is None:
+            cached = self.item_factors_.astype(np.float64)
+            self._y64_cache: npt.NDArray[np.float64] | None = cached
+        return cached
 
-    def _gram(self) -> np.ndarray:
-        if getattr(self, "_gram_cache", None) is None:
-            self._gram_cache = self._y64().T @ self._y64()
-        return self._gram_cache
+    def _gram(self) -> npt.NDArray[np.float64]:
+        cached: npt.NDArray[np.float64] | None = getattr(self, "_gram_cache", None)
+        if cached is None:
+            cached = self._y64().T @ self._y64()
+            self._gram_cache: npt.NDArray[np.float64] | None = cached
+        return cached
 
     def state(self) -> dict[str, np.ndarray]:
         return {"item_factors": self.item_factors_}

@@ -69,7 +69,7 @@ def _tokens_slowly(text: str, folded: list[str]) -> list[Token]:
     current: list[str] = []
     start = 0
     for i, word in enumerate(folded):
-        if word.isascii() and word.isalnum() or word == "&":
+        if (word.isascii() and word.isalnum()) or word == "&":
             if word == "&":
                 if current:
                     out.append(Token("".join(current), start, i))

@@ -58,8 +58,9 @@ def core_forms(title: str) -> set[str]:
     """Normalized forms of the title without year, alternative title, edition or platform (article in front).
 
     Example:
-        >>> sorted(core_forms("Mass Effect 2 (Collector's Edition) - PC"))
-        ['mass effect 2', 'mass effect 2 collector s edition', 'mass effect 2 collector s edition pc', 'mass effect 2 pc']
+        >>> sorted(core_forms("Mass Effect 2 (Collector's Edition) - PC"))  # doctest: +NORMALIZE_WHITESPACE
+        ['mass effect 2', 'mass effect 2 collector s edition', 'mass effect 2 collector s edition pc',
+         'mass effect 2 pc']
     """
     no_year = _YEAR.sub("", title).strip()
     cores = {no_year}

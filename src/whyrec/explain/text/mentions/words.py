@@ -9,9 +9,10 @@ from __future__ import annotations
 __all__ = ["GENRE_FORMS", "NUMBER_WORDS", "SENTENCE_START_WORDS", "ZH_DIGITS", "ZH_UNITS"]
 
 #: Capitalised words that may start a sentence without being a name.
-SENTENCE_START_WORDS = frozenset(
-    "the a an we you your this that these it its if because since as based given like recommended "
-    "here there with for our and but so when while among without what people nothing there".split())
+SENTENCE_START_WORDS = frozenset((
+    "the", "a", "an", "we", "you", "your", "this", "that", "these", "it", "its", "if", "because", "since", "as",
+    "based", "given", "like", "recommended", "here", "there", "with", "for", "our", "and", "but", "so", "when",
+    "while", "among", "without", "what", "people", "nothing"))
 
 #: normalized genre value -> other English forms and Chinese names
 GENRE_FORMS: dict[str, tuple[str, ...]] = {
@@ -37,9 +38,9 @@ GENRE_FORMS: dict[str, tuple[str, ...]] = {
 
 #: English number words ("one" is mostly a pronoun and "both" a determiner; both still count as 1 and 2
 #: where a noun follows, see numbers.py).
-NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())} | {
+NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate((
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"))} | {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
     "hundred": 100, "dozen": 12, "both": 2, "single": 1, "couple": 2, "pair": 2}
 
