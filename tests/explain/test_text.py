@@ -105,9 +105,12 @@ def test_chinese_reason_quotes_catalog_titles_verbatim(explanations: list[Explan
 
 def test_counterfactual_claims_only_what_was_verified(explanations: list[Explanation], fit: Dataset) -> None:
     verified = [x for x in explanations if x.counterfactual is not None and x.counterfactual.verified]
-    assert len(verified) >= 100 and {x.counterfactual.verified for x in verified} == {"rescored"}
-    for e in verified[:50]:
-        removed = {fit.catalog.label(fit.items.index_of(i)) for i in e.counterfactual.removed}
+    # EASE counterfactuals are checked against the retrained model; both wordings are rendered from each one
+    assert len(verified) >= 100 and {x.counterfactual.verified for x in verified} == {"retrained"}
+    for found in verified[:50]:
+        assert found.counterfactual is not None
+        e = found.model_copy(update={"counterfactual": found.counterfactual.model_copy(update={"verified": "rescored"})})
+        removed = {fit.catalog.label(fit.items.index_of(i)) for i in found.counterfactual.removed}
         rescored, rescored_zh = realize(e, fit.catalog).text, realize(e, fit.catalog, "zh").text
         assert re.search(r"(is the main reason|are the main reasons) this model ranks it here\.$", rescored)
         assert rescored_zh.endswith("是这个模型把它排在这里的主要原因。")

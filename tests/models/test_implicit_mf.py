@@ -8,14 +8,14 @@ import scipy.sparse as sp
 
 from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.models import ALS
-from whyrec.models.implicit_mf import _als_solver
+from whyrec.models.implicit_mf import als_solver
 
 
 def test_als_fold_in_matches_implicit_recalculate_user(blocks: Dataset) -> None:
     model = ALS(embedding_size=8, regularization=0.1, alpha=2.0, use_weights=True).fit(blocks)
     batch = blocks.histories()
     ours = model.user_factors(batch)
-    solver = _als_solver(model.item_factors_, model.config.regularization, model.config.alpha)
+    solver = als_solver(model.item_factors_, model.config.regularization, model.config.alpha)
     theirs = solver.recalculate_user(np.arange(len(batch)), sp.csr_matrix(batch.matrix))
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
 

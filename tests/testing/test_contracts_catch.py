@@ -90,7 +90,7 @@ def no_baseline(out: list[Explanation]) -> list[Explanation]:
 
 
 def claims_an_empty_counterfactual(out: list[Explanation]) -> list[Explanation]:
-    empty = Counterfactual(removed=(), new_rank=None, new_score=0.0, verified=True)
+    empty = Counterfactual(removed=(), new_rank=None, new_score=0.0, verified="rescored")
     return [e.model_copy(update={"counterfactual": empty}) for e in out]
 
 

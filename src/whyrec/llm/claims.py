@@ -86,7 +86,7 @@ _PATTERNS: dict[ClaimKind, dict[Lang, re.Pattern[str]]] = {
 COUNTERFACTUAL_CUES = {
     Lang.EN: re.compile(r"\b(?:without|if you (?:hadn'?t|had not|didn'?t|did not|had never)|were it not for"
                         r"|but for|had you not)\b", _EN),
-    Lang.ZH: re.compile(r"如果(?:你的记录中)?没有|要是没有|若没有|如果没|假如没有|没有了"),
+    Lang.ZH: re.compile(r"如果(?:你的记录中|你)?没有|要是没有|若没有|如果没|假如没有|没有了"),
 }
 
 

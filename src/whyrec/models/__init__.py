@@ -1,9 +1,10 @@
 """Recommendation models behind one contract: fit a Dataset, score any history."""
 
 from whyrec.models.base import BaseRecommender, ModelConfig, Recommender
+from whyrec.models.bpr import BPR, BPRConfig
 from whyrec.models.capabilities import AdditiveScorer, Contributions
 from whyrec.models.ease import EASE, EASEConfig
-from whyrec.models.implicit_mf import ALS, BPR, ALSConfig, BPRConfig
+from whyrec.models.implicit_mf import ALS, ALSConfig
 from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
 from whyrec.models.popular import MostPopular, MostPopularConfig
 from whyrec.models.ranking import Recommendations, top_k

@@ -1,4 +1,4 @@
-"""ALS and BPR matrix factorisation through the `implicit` library, with fold-in for any history."""
+"""ALS matrix factorisation through the `implicit` library, with fold-in for any history (BPR: bpr.py)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import Contributions, RetrainEdits
 from whyrec.models.retraining import training_row
 
-__all__ = ["ALS", "BPR", "ALSConfig", "BPRConfig"]
+__all__ = ["ALS", "ALSConfig", "als_solver", "fold_in"]
 
 logger = logging.getLogger(__name__)
 
 
-def _als_solver(item_factors: np.ndarray, regularization: float, alpha: float) -> Any:
+def als_solver(item_factors: np.ndarray, regularization: float, alpha: float) -> Any:
     """An implicit ALS object holding `item_factors`, used for its fold-in solver."""
     from implicit.cpu.als import AlternatingLeastSquares
 
@@ -36,7 +36,7 @@ def _als_solver(item_factors: np.ndarray, regularization: float, alpha: float) -
     return solver
 
 
-def _fold_in(solver: Any, matrix: sp.csr_array) -> np.ndarray:
+def fold_in(solver: Any, matrix: sp.csr_array) -> np.ndarray:
     """User vectors that best explain each history row, given fixed item factors (implicit's solver)."""
     rows = sp.csr_matrix(matrix, dtype=np.float32)
     with threadpool_limits(1, "blas"):
@@ -262,8 +262,8 @@ class ALS(BaseRecommender[ALSConfig]):
         if cached is None or cached[0] != training.fingerprint:
             matrix = self._matrix(training.interactions)
             # implicit's threaded solver: the same fold-in as user_factors (tested equal), faster for every user
-            solver = _als_solver(self.item_factors_, self.config.regularization, self.config.alpha)
-            users64 = _fold_in(solver, matrix).astype(np.float64)
+            solver = als_solver(self.item_factors_, self.config.regularization, self.config.alpha)
+            users64 = fold_in(solver, matrix).astype(np.float64)
             xt = matrix.T.tocsr()
             cached = (training.fingerprint, users64, users64.T @ users64, xt)
             self._retrain_cache = cached
@@ -341,58 +341,3 @@ def _removal_effects(g: np.ndarray, y_hist: np.ndarray, solved: np.ndarray, conf
         updates.append((b, v))
     gamma, _ = shifts()
     return np.where(alive, -gamma * g, peeled)
-
-
-class BPRConfig(ModelConfig):
-    """BPR hyperparameters (defaults tuned on ml-100k validation, see docs/concepts/tuning.md)."""
-
-    embedding_size: int = Field(default=128, ge=1)
-    """Latent factors per user and item."""
-    learning_rate: PositiveFloat = 0.005
-    """SGD step size."""
-    regularization: PositiveFloat = 0.03
-    """L2 penalty on the factors."""
-    epochs: int = Field(default=200, ge=1)
-    """Passes over the training pairs."""
-    fold_in_regularization: PositiveFloat = 100.0
-    """L2 penalty of the least-squares fold-in that places a history in the factor space."""
-    fold_in_alpha: PositiveFloat = 100.0
-    """Confidence of observed items in the fold-in."""
-
-
-class BPR(BaseRecommender[BPRConfig]):
-    """Bayesian personalised ranking (Rendle et al., UAI 2009), trained by implicit with one thread.
-
-    One thread keeps training deterministic for a seed (implicit's multi-threaded SGD is not). A history
-    is folded in by confidence-weighted least squares against the learned item factors; the item bias
-    that BPR learns is added to every score.
-    """
-
-    name = "bpr"
-    config_class = BPRConfig
-
-    def _fit(self, dataset: Dataset) -> None:
-        from implicit.cpu.bpr import BayesianPersonalizedRanking
-
-        cfg = self.config
-        x = sp.csr_matrix(dataset.interactions, dtype=np.float32, copy=True)
-        x.data[:] = 1.0
-        with progress.task("BPR epochs", total=cfg.epochs) as bar, threadpool_limits(1, "blas"):
-            model = BayesianPersonalizedRanking(factors=cfg.embedding_size, learning_rate=cfg.learning_rate,
-                                                regularization=cfg.regularization, iterations=cfg.epochs,
-                                                random_state=cfg.seed, num_threads=1, dtype=np.float32)
-            model.fit(x, show_progress=False, callback=lambda *_: bar.advance())
-        factors = np.asarray(model.item_factors, dtype=np.float32)
-        self._load_state({"item_factors": factors[:, :-1], "item_bias": factors[:, -1]})
-
-    def _score(self, histories: HistoryBatch) -> FloatArray:
-        users = _fold_in(self._solver, histories.binary)
-        return users @ self.item_factors_.T + self.item_bias_
-
-    def state(self) -> dict[str, np.ndarray]:
-        return {"item_factors": self.item_factors_, "item_bias": self.item_bias_}
-
-    def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
-        self.item_factors_ = np.asarray(state["item_factors"], dtype=np.float32)
-        self.item_bias_ = np.asarray(state["item_bias"], dtype=np.float32)
-        self._solver = _als_solver(self.item_factors_, self.config.fold_in_regularization, self.config.fold_in_alpha)

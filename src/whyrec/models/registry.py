@@ -10,8 +10,9 @@ from typing import Any
 
 from whyrec.errors import ConfigError
 from whyrec.models.base import BaseRecommender
+from whyrec.models.bpr import BPR
 from whyrec.models.ease import EASE
-from whyrec.models.implicit_mf import ALS, BPR
+from whyrec.models.implicit_mf import ALS
 from whyrec.models.itemknn import ItemKNN
 from whyrec.models.popular import MostPopular
 

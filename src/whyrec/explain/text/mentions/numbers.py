@@ -96,7 +96,10 @@ def find_numbers(text: str, taken: Iterable[tuple[int, int]] = ()) -> list[State
         if blocked[match.start()]:
             continue
         after = text[match.end():match.end() + 3]
-        if match.group(0) == "一" and not _MEASURE_AFTER.match(after):
+        # 一 counts only before a measure word; 一样 (the same), 哪一 (which), 每一 (every), 同一 (the same),
+        # 唯一 (only) are words, not one of something
+        if match.group(0) == "一" and (not _MEASURE_AFTER.match(after) or after.startswith("样")
+                                        or text[match.start() - 1:match.start()] in ("哪", "每", "同", "唯")):
             continue
         if _MEASURE_AFTER.match(after) or _MONEY_AFTER.match(after) or after.startswith("折") or (
                 _RANK_BEFORE.search(text[max(0, match.start() - 1):match.start()])):

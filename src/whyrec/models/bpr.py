@@ -1,0 +1,74 @@
+"""BPR through `implicit` (Rendle et al., UAI 2009), with a least-squares fold-in for new histories."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import Field, PositiveFloat
+from threadpoolctl import threadpool_limits
+
+from whyrec import progress
+from whyrec._types import FloatArray
+from whyrec.data.dataset import Dataset
+from whyrec.data.history import HistoryBatch
+from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.implicit_mf import als_solver, fold_in
+
+__all__ = ["BPR", "BPRConfig"]
+
+
+class BPRConfig(ModelConfig):
+    """BPR hyperparameters (defaults tuned on ml-100k validation, see docs/concepts/tuning.md)."""
+
+    embedding_size: int = Field(default=128, ge=1)
+    """Latent factors per user and item."""
+    learning_rate: PositiveFloat = 0.005
+    """SGD step size."""
+    regularization: PositiveFloat = 0.03
+    """L2 penalty on the factors."""
+    epochs: int = Field(default=200, ge=1)
+    """Passes over the training pairs."""
+    fold_in_regularization: PositiveFloat = 100.0
+    """L2 penalty of the least-squares fold-in that places a history in the factor space."""
+    fold_in_alpha: PositiveFloat = 100.0
+    """Confidence of observed items in the fold-in."""
+
+
+class BPR(BaseRecommender[BPRConfig]):
+    """Bayesian personalised ranking (Rendle et al., UAI 2009), trained by implicit with one thread.
+
+    One thread keeps training deterministic for a seed (implicit's multi-threaded SGD is not). A history
+    is folded in by confidence-weighted least squares against the learned item factors; the item bias
+    that BPR learns is added to every score.
+    """
+
+    name = "bpr"
+    config_class = BPRConfig
+
+    def _fit(self, dataset: Dataset) -> None:
+        from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+        cfg = self.config
+        x = sp.csr_matrix(dataset.interactions, dtype=np.float32, copy=True)
+        x.data[:] = 1.0
+        with progress.task("BPR epochs", total=cfg.epochs) as bar, threadpool_limits(1, "blas"):
+            model = BayesianPersonalizedRanking(factors=cfg.embedding_size, learning_rate=cfg.learning_rate,
+                                                regularization=cfg.regularization, iterations=cfg.epochs,
+                                                random_state=cfg.seed, num_threads=1, dtype=np.float32)
+            model.fit(x, show_progress=False, callback=lambda *_: bar.advance())
+        factors = np.asarray(model.item_factors, dtype=np.float32)
+        self._load_state({"item_factors": factors[:, :-1], "item_bias": factors[:, -1]})
+
+    def _score(self, histories: HistoryBatch) -> FloatArray:
+        users = fold_in(self._solver, histories.binary)
+        return users @ self.item_factors_.T + self.item_bias_
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"item_factors": self.item_factors_, "item_bias": self.item_bias_}
+
+    def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
+        self.item_factors_ = np.asarray(state["item_factors"], dtype=np.float32)
+        self.item_bias_ = np.asarray(state["item_bias"], dtype=np.float32)
+        self._solver = als_solver(self.item_factors_, self.config.fold_in_regularization, self.config.fold_in_alpha)
