@@ -55,7 +55,8 @@ def main() -> None:
         sections.append(
             f"KernelSHAP per explanation: median {shap['ms_median']:.1f} ms, mean {shap['ms_mean']:.1f} ms. "
             f"Over the same {shap['pairs']} pairs, exact takes {ratios['exact_mean']:.0f}x less time in total "
-            f"({ratios['exact_median']:.0f}x by the median explanation); counterfactual {ratios['counterfactual_mean']:.0f}x "
+            f"({ratios['exact_median']:.0f}x by the median explanation); "
+            f"counterfactual {ratios['counterfactual_mean']:.0f}x "
             f"in total ({ratios['counterfactual_median']:.0f}x by the median). One run; {elapsed:.0f} s for this "
             f"model's whole evaluation.\n")
         payload[name] = {**report.to_dict(), "speedup_vs_shap": ratios, "seconds": elapsed}

@@ -43,7 +43,8 @@ def test_exact_contributions_sum_to_the_score(fitted, ml100k_split: Split) -> No
     for user in fit.users.ids_of(fit.active_users[:USERS]):
         history, items = top10(fitted, fit, user)
         scored = ScoredHistory(fitted, history, fit.n_items, fit.active_items)
-        for rank, (item, explanation) in enumerate(zip(items, explainer.explain(fitted, history, items, scored)), 1):
+        explained = explainer.explain(fitted, history, items, scored)
+        for rank, (item, explanation) in enumerate(zip(items, explained, strict=True), 1):
             assert explanation.complete and explanation.rank == rank
             total = explanation.baseline + sum(e.weight for e in explanation.evidence)
             assert total == pytest.approx(float(scored.scores[item]), abs=1e-5)
@@ -56,7 +57,7 @@ def test_counterfactuals_are_verified_by_rescoring(fitted, ml100k_split: Split) 
     verified = total = 0
     for user in fit.users.ids_of(fit.active_users[:USERS]):
         history, items = top10(fitted, fit, user)
-        for item, explanation in zip(items, explainer.explain(fitted, history, items)):
+        for item, explanation in zip(items, explainer.explain(fitted, history, items), strict=True):
             total += 1
             cf = explanation.counterfactual
             assert cf is not None

@@ -35,7 +35,8 @@ from whyrec.models.edits import EditScorer, LinearEdits
 __all__ = ["CounterfactualConfig", "CounterfactualExplainer", "history_attribution", "leave_one_out"]
 
 
-def leave_one_out(model: Recommender, history: History, items: IndexArray, n_items: int) -> tuple[np.ndarray, np.ndarray]:
+def leave_one_out(model: Recommender, history: History, items: IndexArray,
+                  n_items: int) -> tuple[np.ndarray, np.ndarray]:
     """Score drop of each item when each distinct history item is removed (any model).
 
     Returns:
@@ -79,7 +80,7 @@ MARGIN = 1e-5
 
 
 class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfactual]]]):
-    """Find and verify (by retraining, else re-scoring) a minimal set of history items that drops an item out of the top k.
+    """A minimal set of history items that drops an item out of the top k, verified by retraining or re-scoring.
 
     Knobs (`CounterfactualConfig`): ``k``, the list length the item must fall out of; ``max_size``;
     ``retrain``; ``top_n`` evidence entries kept (the attribution that guided the search); ``candidates``.
@@ -231,7 +232,8 @@ class _EditCache:
     def _rank_prefix_sets(self, orders: dict[int, list[int]],
                           items: IndexArray) -> dict[int, list[tuple[int | None, float]]]:
         """Every prefix of every row, as sets scored by the model (cached, so a prefix is scored once)."""
-        pairs = [(frozenset(order[: s + 1]), int(items[row])) for row, order in orders.items() for s in range(len(order))]
+        pairs = [(frozenset(order[: s + 1]), int(items[row]))
+                 for row, order in orders.items() for s in range(len(order))]
         ranked = iter(self.rank_pairs(pairs))
         return {row: [next(ranked) for _ in order] for row, order in orders.items()}
 
@@ -249,7 +251,8 @@ class _EditCache:
         # removed items become rankable again unless they are outside the candidates: item t of a row is
         # removed in its prefixes t..steps-1
         allowed = np.repeat(np.repeat(self.allowed[None, None, :], len(rows), axis=0), steps, axis=1)
-        r_idx, s_idx, t_idx = np.nonzero(np.tril(np.ones((steps, steps), dtype=bool))[None, :, :] & (padded >= 0)[:, None, :])
+        lower = np.tril(np.ones((steps, steps), dtype=bool))
+        r_idx, s_idx, t_idx = np.nonzero(lower[None, :, :] & (padded >= 0)[:, None, :])
         removed = padded[r_idx, t_idx]
         allowed[r_idx, s_idx, removed] = self.rankable_again[removed]
         ranked = _ranked(scores.reshape(-1, scores.shape[-1]), np.repeat(targets, steps),

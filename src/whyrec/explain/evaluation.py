@@ -107,7 +107,8 @@ class ExplainEvalReport:
             p = float(wilcoxon(base, values).pvalue) if np.any(diff != 0) else 1.0
             rows.append({"reference": reference, "method": method, "pairs": len(base),
                          "reference_auc": float(base.mean()), "method_auc": float(values.mean()),
-                         "difference": float(diff.mean()), "wins": int((diff > 0).sum()), "ties": int((diff == 0).sum()),
+                         "difference": float(diff.mean()), "wins": int((diff > 0).sum()),
+                         "ties": int((diff == 0).sum()),
                          "losses": int((diff < 0).sum()), "wilcoxon_p": p})
         return rows
 

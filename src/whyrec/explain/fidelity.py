@@ -2,8 +2,8 @@
 
 - deletion: remove the top 1..n supporting evidence items (largest positive weight first, cumulatively), re-score;
   a faithful explanation names the items whose removal hurts most. When an explanation has fewer than n
-  supporting items, its curves stay flat after the last one. Reported as the mean score drop (as a share of the original score) and
-  the mean rank drop at each step, and their mean over the steps (the area under the curve, "AUC").
+  supporting items, its curves stay flat after the last one. Reported as the mean score drop (as a share of the
+  original score) and the mean rank drop at each step, and their mean over the steps (the area under the curve, "AUC").
 - insertion: start from the empty history and add the top 1..n evidence items; report the share of the
   original score recovered and whether the item is back in the top k.
 - sufficiency: the top n evidence items alone keep the item in the top k.
