@@ -9,6 +9,7 @@ import pytest
 
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
+from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.base import ScoredHistory
@@ -24,7 +25,6 @@ from whyrec.explain.explanation import (
 )
 from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 from whyrec.explain.text import find_mentions, realize, unsupported_mentions
-from whyrec.data.loading import DataSource
 from whyrec.models import EASE
 from whyrec.models.popular import MostPopular
 
@@ -197,7 +197,8 @@ def test_sequence_reason_for_attention_and_negative_evidence_is_not_a_reason(fit
     text = realize(e, fit.catalog).text
     assert text == f"Among the films you watched, {titles[1]} and {titles[2]} weigh most in your sequence."
     assert titles[0] not in text
-    assert realize(e, fit.catalog, "zh").text == f"在你的观看记录中，《{titles[1]}》和《{titles[2]}》对这次推荐影响最大。"
+    assert realize(e, fit.catalog, "zh").text == (f"在你的观看记录中，《{titles[1]}》和《{titles[2]}》"
+                                                   "对这次推荐影响最大。")
 
 
 def test_products_catalog_uses_shopping_words(synthetic_small: Dataset) -> None:
