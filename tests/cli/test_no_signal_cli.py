@@ -12,7 +12,7 @@ from whyrec.cli.main import app
 from whyrec.data.builtin.synthetic import SyntheticConfig, write_synthetic
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.signal import has_signal, no_signal_share
-from whyrec.models.persistence import load_run
+from whyrec.runs import load_run
 
 from tests.cli.conftest import invoke, runner
 

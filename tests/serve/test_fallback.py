@@ -14,7 +14,7 @@ from whyrec.evaluate import split_dataset
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.signal import has_signal, ordered
 from whyrec.models import EASE
-from whyrec.models.persistence import RunMeta, load_run, save_run
+from whyrec.runs import RunMeta, load_run, save_run
 from whyrec.serve.app import create_app
 
 from tests.serve.runs import settings_for

@@ -30,14 +30,13 @@ CHUNK = 500
 def db_errors(method: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P], R]:
     """Turn a driver's failure inside `method` into a `StorageError` that names the database."""
 
-    def wrapper(self: C, *args: P.args, **kwargs: P.kwargs) -> R:
+    @functools.wraps(method)
+    def wrapper(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as e:  # every SQLAlchemy error, driver ones included (STYLE: none leaks)
             raise StorageError(self.url, method.__name__, driver_reason(e)) from e
 
-    # not @functools.wraps: its typeshed return type (_Wrapped) does not match a Concatenate signature in mypy
-    functools.update_wrapper(wrapper, method)
     return wrapper
 
 
