@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.cli.conftest import invoke, runner
 from whyrec.cli.main import app
 from whyrec.errors import ConfigError
+
+from tests.cli.conftest import invoke, runner
 
 
 def test_explain_json_is_verified_by_the_recommend_command(runs: dict[str, Path], ml100k_split) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import invoke, runner
 from whyrec.cli.main import app
 from whyrec.data.builtin.synthetic import SyntheticConfig, write_synthetic
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.signal import has_signal, no_signal_share
 from whyrec.runs import load_run
+
+from tests.cli.conftest import invoke, runner
 
 
 @pytest.fixture(scope="module")

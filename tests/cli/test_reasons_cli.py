@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import invoke, runner
 from whyrec.cli.main import app
 from whyrec.runs import load_run
+
+from tests.cli.conftest import invoke, runner
 
 
 @pytest.fixture

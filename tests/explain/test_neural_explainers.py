@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from whyrec.data import Dataset, HistoryBatch
-from whyrec.explain.attention import AttentionExplainer, rollout
 from whyrec.errors import UnsupportedModelError
+from whyrec.explain.attention import AttentionExplainer, rollout
 from whyrec.explain.gradients import IntegratedGradientsExplainer
 from whyrec.models import EASE, create_model
 

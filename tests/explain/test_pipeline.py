@@ -47,7 +47,8 @@ def calibration(ml100k_split: Split, ease: EASE) -> Calibration:
 
 def _top(fit: Dataset, model: EASE | MostPopular, user: str = USER) -> tuple[History, np.ndarray]:
     history = fit.history(user)
-    items = model.recommend(HistoryBatch.from_histories([history], fit.n_items), K, candidates=fit.active_items).items[0]
+    batch = HistoryBatch.from_histories([history], fit.n_items)
+    items = model.recommend(batch, K, candidates=fit.active_items).items[0]
     return history, items[items >= 0]
 
 
@@ -81,7 +82,8 @@ def test_without_calibration_confidence_is_unknown(fit: Dataset, ease: EASE) -> 
 
 def test_counterfactual_method_is_not_searched_twice(fit: Dataset, ease: EASE) -> None:
     history, items = _top(fit, ease)
-    made = explain_list(ease, history, items[:3], dataset=fit, method="counterfactual", candidates=fit.active_items, k=K)
+    made = explain_list(ease, history, items[:3], dataset=fit, method="counterfactual",
+                        candidates=fit.active_items, k=K)
     alone = CounterfactualExplainer(fit, k=K, candidates=fit.active_items).explain(ease, history, items[:3])
     assert [e.method for e in made] == [ExplainMethod.COUNTERFACTUAL] * 3
     events = history_events(fit, history)
@@ -134,7 +136,7 @@ def test_registry_rules_come_from_the_classes() -> None:
 def test_kg_says_which_datasets_it_supports(fit: Dataset, synthetic_small: Dataset) -> None:
     assert KGExplainer.supports_dataset(fit)
     assert not KGExplainer.supports_dataset(synthetic_small)
-    with pytest.raises(ConfigError, match="knowledge graph.*ml-100k only"):
+    with pytest.raises(ConfigError, match=r"knowledge graph.*ml-100k only"):
         create_explainer(ExplainMethod.KG, synthetic_small)
 
 

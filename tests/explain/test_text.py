@@ -9,6 +9,7 @@ import pytest
 
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
+from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.base import ScoredHistory
@@ -24,7 +25,6 @@ from whyrec.explain.explanation import (
 )
 from whyrec.explain.kg import KGExplainer, load_ml100k_kg
 from whyrec.explain.text import find_mentions, realize, unsupported_mentions
-from whyrec.data.loading import DataSource
 from whyrec.models import EASE
 from whyrec.models.popular import MostPopular
 
@@ -109,7 +109,8 @@ def test_counterfactual_claims_only_what_was_verified(explanations: list[Explana
     assert len(verified) >= 100 and {x.counterfactual.verified for x in verified} == {"retrained"}
     for found in verified[:50]:
         assert found.counterfactual is not None
-        e = found.model_copy(update={"counterfactual": found.counterfactual.model_copy(update={"verified": "rescored"})})
+        as_rescored = found.counterfactual.model_copy(update={"verified": "rescored"})
+        e = found.model_copy(update={"counterfactual": as_rescored})
         removed = {fit.catalog.label(fit.items.index_of(i)) for i in found.counterfactual.removed}
         rescored, rescored_zh = realize(e, fit.catalog).text, realize(e, fit.catalog, "zh").text
         assert re.search(r"(is the main reason|are the main reasons) this model ranks it here\.$", rescored)
@@ -200,7 +201,8 @@ def test_sequence_reason_for_attention_and_negative_evidence_is_not_a_reason(fit
     text = realize(e, fit.catalog).text
     assert text == f"Among the films you watched, {titles[1]} and {titles[2]} weigh most in your sequence."
     assert titles[0] not in text
-    assert realize(e, fit.catalog, "zh").text == f"在你的观看记录中，《{titles[1]}》和《{titles[2]}》对这次推荐影响最大。"
+    assert realize(e, fit.catalog, "zh").text == (f"在你的观看记录中，《{titles[1]}》和《{titles[2]}》"
+                                                   "对这次推荐影响最大。")
 
 
 def test_products_catalog_uses_shopping_words(synthetic_small: Dataset) -> None:

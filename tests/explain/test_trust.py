@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ def test_confidence_never_rises_down_a_ranked_list(fit: Dataset, ease: EASE, cal
     assert [e.rank for e in explained] == list(range(1, K + 1))
     confidence = [e.trust.confidence for e in explained]
     assert all(0.0 < c < 1.0 for c in confidence)
-    assert all(a >= b for a, b in zip(confidence, confidence[1:], strict=False))
+    assert all(a >= b for a, b in pairwise(confidence))
     assert confidence[0] > confidence[-1]  # and it does fall: rank carries information
 
 
@@ -67,7 +68,7 @@ def test_evidence_strength_adds_up_the_shares_the_card_shows(fit: Dataset, ease:
         assert evidence_strength(e) == pytest.approx(top3 / e.score, rel=1e-6)
         shown = [x.share for x in e.evidence[:3]]  # the card's first rows: the strongest support first
         assert evidence_strength(e) == pytest.approx(sum(shown), rel=1e-9)
-        assert 0.0 < evidence_strength(e)
+        assert evidence_strength(e) > 0.0
 
 
 def test_evidence_strength_is_never_clipped_and_zero_without_support() -> None:

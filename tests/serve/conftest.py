@@ -96,8 +96,9 @@ class _Runner:
         script = (f'while [ -d /proc/{os.getpid()} ]; do sleep 1; done; '
                   f'"{self.bindir / "pg_ctl"}" -D "{data}" -m immediate -w stop >/dev/null 2>&1; rm -rf "{root}"')
         kwargs, env = self._as_user()
-        return subprocess.Popen(["/bin/sh", "-c", script], env=env, cwd="/", start_new_session=True,  # type: ignore[call-overload]
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+        return subprocess.Popen(["/bin/sh", "-c", script], env=env, cwd="/",  # type: ignore[call-overload]
+                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, **kwargs)
 
 
 def _server_user() -> pwd.struct_passwd | None:

@@ -13,8 +13,8 @@ from whyrec.data.loading import DataSource
 from whyrec.evaluate import Split
 from whyrec.models import EASE
 from whyrec.models.base import BaseRecommender
-from whyrec.runs import RunMeta, save_run
 from whyrec.models.popular import MostPopular
+from whyrec.runs import RunMeta, save_run
 from whyrec.serve.app import create_app
 from whyrec.serve.settings import ServeSettings
 

@@ -14,7 +14,6 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.errors import AdminAuthError, ConfigError
 from whyrec.serve import auth
 from whyrec.serve.app import create_app
@@ -22,6 +21,8 @@ from whyrec.serve.auth import Scope, ShopperTokens, hash_key, new_key
 from whyrec.serve.deps import Access
 from whyrec.serve.guard import Guard
 from whyrec.serve.settings import ServeSettings
+
+from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 
 KEYS = {scope: new_key() for scope in Scope}
 SECRET = "s" * 40

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.serve.app import create_app
+
+from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 
 EVENT = {"events": [{"user_id": "u1", "item_id": "50", "event_type": "click"}]}
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.serve.app import create_app
 from whyrec.serve.storage import Storage
+
+from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")

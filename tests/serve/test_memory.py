@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.serve.app import create_app
 from whyrec.serve.user_state import deep_size
+
+from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
 
 BOUND = 600_000
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ADMIN_TOKEN, ease_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.serve.access_log import ACCESS_LOGGER, pseudonym
 from whyrec.serve.app import create_app
+
+from tests.serve.runs import ADMIN_TOKEN, ease_run, settings_for  # noqa: F401 (fixtures)
 
 
 def test_no_path_or_url_in_errors_or_metrics(ease_run: Path, tmp_path: Path) -> None:

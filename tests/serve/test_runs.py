@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.serve.runs import ADMIN_TOKEN, ease_run, pop_run, settings_for  # noqa: F401 (fixtures)
 from whyrec.errors import ConfigError
 from whyrec.serve.app import create_app
 from whyrec.serve.lifecycle import active_run
 from whyrec.serve.storage import Storage
+
+from tests.serve.runs import ADMIN_TOKEN, ease_run, pop_run, settings_for  # noqa: F401 (fixtures)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -50,18 +51,18 @@ def test_a_broken_run_is_refused_and_the_old_one_keeps_serving(ease_run: Path, t
         body = c.get("/v1/users/196/recommendations").json()
         assert body["model"] == "ease" and body["run_version"] == 1
         assert all(np.isfinite(r["score"]) for r in body["items"])
-    with pytest.raises(ConfigError):  # and a server does not start on it
-        with TestClient(create_app(settings_for(broken, f"sqlite:///{tmp_path / 'other.sqlite3'}"))):
-            pass
+    with (pytest.raises(ConfigError),  # and a server does not start on it
+          TestClient(create_app(settings_for(broken, f"sqlite:///{tmp_path / 'other.sqlite3'}")))):
+        pass
 
 
 def test_a_second_server_with_another_run_does_not_switch_the_first(ease_run: Path, pop_run: Path,
                                                                     tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     with TestClient(create_app(settings_for(ease_run, db))) as first:
-        with pytest.raises(ConfigError, match="already serves another run"):
-            with TestClient(create_app(settings_for(pop_run, db))):
-                pass
+        with (pytest.raises(ConfigError, match="already serves another run"),
+              TestClient(create_app(settings_for(pop_run, db)))):
+            pass
         with TestClient(create_app(settings_for(ease_run, db))) as same:  # the same run: adopts its version
             assert same.get("/v1/users/196/recommendations").json()["run_version"] == 1
         assert first.get("/v1/users/196/recommendations").json()["model"] == "ease"
@@ -83,9 +84,9 @@ def test_a_run_retrained_into_the_same_folder_is_a_new_version(ease_run: Path, p
         shutil.rmtree(folder)
         shutil.copytree(pop_run, folder)  # "retrained" into the same folder
         # a worker that adopts version 1 now would serve other content under it: it refuses
-        with pytest.raises(ConfigError, match="changed since version 1"):
-            with TestClient(create_app(settings_for(folder, db, publish_run=False))):
-                pass
+        with (pytest.raises(ConfigError, match="changed since version 1"),
+              TestClient(create_app(settings_for(folder, db, publish_run=False)))):
+            pass
         # the first server still serves its copy, though the folder changed
         assert a.get("/v1/users/196/recommendations").json()["model"] == "ease"
         response = a.post("/v1/admin/reload", headers=AUTH)

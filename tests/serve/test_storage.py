@@ -10,8 +10,8 @@ import sqlite3
 import time
 import tomllib
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.connection import Connection as PipeEnd
 from pathlib import Path
@@ -364,9 +364,8 @@ CALLS = {
 @pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
 @pytest.mark.parametrize("user_id", ["", " ", None, "u" * 257])
 def test_bad_user_ids_are_data_errors(tmp_path: Path, call: Callable[[Storage, Any], object], user_id: Any) -> None:
-    with Storage.open(tmp_path / "s.sqlite3") as s:
-        with pytest.raises(DataError, match=r"user_id: expected"):
-            call(s, user_id)
+    with Storage.open(tmp_path / "s.sqlite3") as s, pytest.raises(DataError, match=r"user_id: expected"):
+        call(s, user_id)
 
 
 def test_bad_tags_and_keys_are_data_errors(store: Storage) -> None:
@@ -408,8 +407,8 @@ def test_postgresql_url_without_a_driver_means_psycopg3() -> None:
 
 
 def test_unreachable_postgresql_is_a_storage_error_without_the_password() -> None:
-    with pytest.raises(StorageError, match=r"database postgresql\+psycopg://u:\*\*\*@127.0.0.1:1/x\?connect_timeout=2: open "
-                       r"failed: .*Connection refused") as e:
+    with pytest.raises(StorageError, match=r"database postgresql\+psycopg://u:\*\*\*@127.0.0.1:1/x\?connect_timeout=2: "
+                       r"open failed: .*Connection refused") as e:
         Storage.open("postgresql+psycopg://u:secret@127.0.0.1:1/x?connect_timeout=2")
     assert "secret" not in str(e.value)
 
@@ -432,7 +431,8 @@ def _writer(url: str, user: str, batches: int, start: Any) -> list[int]:
         start.wait(60)  # both processes have imported and opened: from here on they write at the same time
         for b in range(batches):
             # a shared user too: both processes bump the same user_versions row
-            ids += s.append_events([ev(user, f"{user}-{b}-{k}", b) for k in range(5)] + [ev("shared", f"{user}-{b}", b)])
+            ids += s.append_events([ev(user, f"{user}-{b}-{k}", b) for k in range(5)]
+                                   + [ev("shared", f"{user}-{b}", b)])
             s.remove_tag(user, f"t{b}")
     return ids
 

@@ -169,13 +169,14 @@ def explain_eval(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
     users: Annotated[int, typer.Option("--users", min=1, help="Users explained (the first N by id order).")] = 200,
     k: Annotated[int, typer.Option("--k", min=1)] = 10,
-    methods: Annotated[str, typer.Option("--methods", help=f"Comma-separated methods, of: {', '.join(method_names())}.")]
-    = _COMPARED,
+    methods: Annotated[str, typer.Option(
+        "--methods", help=f"Comma-separated methods, of: {', '.join(method_names())}.")] = _COMPARED,
     shared_users: Annotated[int, typer.Option("--shared-users", min=1, help="Users on which SHAP and LIME run "
                                                                             "(thousands of model calls each).")] = 20,
     stability_seed: Annotated[int | None, typer.Option("--stability-seed", help="Train a second model with this seed "
                                                                                "to measure stability.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for explain_eval.md and .json.")] = Path("explain-eval"),
+    out_dir: Annotated[Path, typer.Option("--out",
+                                          help="Folder for explain_eval.md and .json.")] = Path("explain-eval"),
     retrain_pairs: Annotated[int, typer.Option("--retrain-pairs", min=0, help="Claimed counterfactuals checked by "
                                                                               "refitting the model from scratch "
                                                                               "without them (ACCENT protocol; one "

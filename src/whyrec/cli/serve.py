@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -84,7 +84,7 @@ def serve(
     os.environ.update(settings.model_copy(update={"publish_run": False}).to_env())
     # A worker process re-imports the CLI before it can answer uvicorn's health ping (5 s by default): on a
     # loaded machine that takes longer, and the supervisor would kill and restart workers for ever.
-    patience = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in \
+    patience: dict[str, Any] = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in \
         inspect.signature(uvicorn.run).parameters else {}
     uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False, **patience)  # the app logs requests, user ids hashed

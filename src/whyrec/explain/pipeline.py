@@ -151,7 +151,7 @@ def _without_ties(model: Recommender, history: History, explanations: list[Expla
     removed = [dataset.items.indices_of(list(_cf(out[row]).removed)) for row in claimed]
     edited = [history.without(r.tolist()) for r in removed]
     scores = model.score(HistoryBatch.from_histories(edited, dataset.n_items))
-    for row, edit, drop, row_scores in zip(claimed, edited, removed, scores, strict=True):
+    for row, edit, row_scores in zip(claimed, edited, scores, strict=True):
         allowed = ~excluded_mask(dataset.n_items, edit.items, candidates)
         item = dataset.items.index_of(out[row].item_id)
         allowed[item] = False

@@ -69,7 +69,8 @@ class Feedback:
         served = self.runs.served
         state = self.states.user_state(user_id, served)
         return ProfileOut(user_id=user_id, personalized=state.personalized, history_size=len(state.history),
-                          tags=[ProfileTag(tag=t, weight=w, items=n) for t, w, n in profile_tags(served, state.history)],
+                          tags=[ProfileTag(tag=t, weight=w, items=n)
+                                for t, w, n in profile_tags(served, state.history)],
                           removed_tags=list(state.removed_tags),
                           hidden_items=list(served.fit.items.ids_of(state.hidden)))
 

@@ -64,8 +64,8 @@ class _ServiceCollector(Collector):
         info = InfoMetricFamily("whyrec_model", "The run this worker serves.")
         version = GaugeMetricFamily("whyrec_model_version", "Version of the served run (bumped by each reload).")
         if served is not None:
-            info.add_metric([], {"model": served.model_name, "run": served.path.name, "run_hash": served.content_hash[:12],
-                                 "pid": str(os.getpid()),
+            info.add_metric([], {"model": served.model_name, "run": served.path.name,
+                                 "run_hash": served.content_hash[:12], "pid": str(os.getpid()),
                                  "version": str(served.version)})
             version.add_metric([], float(served.version))
         yield info

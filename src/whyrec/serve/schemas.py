@@ -98,7 +98,7 @@ ExplainMethodParam = Annotated[ExplainMethod, AfterValidator(_offered),
 def _epoch_seconds(value: Any) -> Any:
     """Numbers (and numeric strings) are epoch seconds, whatever their size: never guessed as milliseconds."""
     if isinstance(value, bool):
-        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")  # noqa: TRY004 (pydantic)
+        raise ValueError("must be an ISO 8601 time or epoch seconds, not a boolean")  # pydantic wants ValueError
     if isinstance(value, str):
         try:
             value = float(value)

@@ -23,7 +23,6 @@ from whyrec.data.history import History, HistoryBatch
 from whyrec.data.schema import EventWeights
 from whyrec.errors import ConfigError, IncompatibleRunError, ItemNotFoundError
 from whyrec.models.base import BaseRecommender
-from whyrec.models.capabilities import AdditiveScorer
 from whyrec.runs import ARRAYS_FILE, META_FILE, Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
@@ -184,7 +183,7 @@ def validate_model(run: Run, n_items: int) -> None:
                               source="run_dir", field="run_dir")
     try:
         scores = np.asarray(run.model.score(HistoryBatch.from_histories([History.of_items([0])], n_items)))
-    except Exception as e:  # noqa: BLE001 (any failure here would fail every personalised request)
+    except Exception as e:  # any failure here would fail every personalised request
         raise ConfigError(f"run {name!r}: the model cannot score a history ({type(e).__name__}: {e}); its arrays "
                           "do not match its metadata.", source="run_dir", field="run_dir") from None
     if scores.shape != (1, n_items):

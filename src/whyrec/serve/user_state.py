@@ -29,14 +29,10 @@ class RankedHistory(ScoredHistory):
     """
 
     precomputed: FloatArray | None = None
-    ranks: np.ndarray | None = None
+    ranks: np.ndarray = field(kw_only=True)  # (n_items,) 1-based, 0 where it cannot be recommended
 
     def __post_init__(self) -> None:
         self.scores = self.precomputed if self.precomputed is not None else np.zeros(self.n_items, np.float32)
-
-    def rank(self, item: int) -> int:
-        """1-based rank of `item` in the user's list (0 when it cannot be recommended)."""
-        return int(self.ranks[item]) if self.ranks is not None else 0
 
 
 @dataclass(eq=False)

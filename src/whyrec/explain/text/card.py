@@ -123,7 +123,8 @@ ZH = CardWords(
     removed_sep="、",
     cf_label="反事实：",
     cf_retrained="如果没有{removed}，它会跌出你的前 {k} 名（{rank}；已在去掉这些记录后重新训练模型验证）",
-    cf_rescored="如果没有{removed}，这个模型不会再把它排进你的前 {k} 名（{rank}；用同一组权重重新打分验证，未重新训练）",
+    cf_rescored=("如果没有{removed}，这个模型不会再把它排进你的前 {k} 名"
+                 "（{rank}；用同一组权重重新打分验证，未重新训练）"),
     cf_unranked="不再参与排名",
     cf_rank="降到第 {rank} 名",
     cf_unverified="去掉最多 {size} 项记录也无法让它离开列表（试过{removed}）；不作声明",

@@ -52,7 +52,8 @@ def _render(found: RecommendationsOut) -> bytes:
 
 @router.get("/items/{item_id}/explanation", response_model=Explanation,
             responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}})
-def item_explanation(_: UserReadAccess, service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPath, method: MethodQuery = None,
+def item_explanation(_: UserReadAccess, service: ServiceDep, user_id: UserIdPath, item_id: ItemIdPath,
+                     method: MethodQuery = None,
                      k: Annotated[int, Query(ge=1, le=100, description="List length a counterfactual must push "
                                                                            "the item out of.")] = 10,
                      lang: LangQuery = Lang.EN) -> Explanation:

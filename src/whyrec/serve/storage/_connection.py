@@ -31,7 +31,7 @@ def db_errors(method: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C,
     """Turn a driver's failure inside `method` into a `StorageError` that names the database."""
 
     @functools.wraps(method)
-    def wrapper(self: C, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(self: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(self, *args, **kwargs)
         except SQLAlchemyError as e:  # every SQLAlchemy error, driver ones included (STYLE: none leaks)
