@@ -33,7 +33,7 @@ def guard(games: Catalog) -> FaithfulnessGuard:
 
 def explain(rec: str, *history: tuple[str, float], verified: tuple[str, ...] = ()) -> Explanation:
     titles = {g[0]: g[1] for g in GAMES}
-    cf = Counterfactual(removed=verified, new_rank=None, new_score=0.0, verified=True) if verified else None
+    cf = Counterfactual(removed=verified, new_rank=None, new_score=0.0, verified="rescored") if verified else None
     return Explanation(user_id="u", item_id=rec, score=1.0, rank=1, model="ease", method=ExplainMethod.EXACT,
                        counterfactual=cf, evidence=tuple(
                            Evidence(kind=EvidenceKind.HISTORY_ITEM, ref=i, label=titles[i], weight=w, share=w)
