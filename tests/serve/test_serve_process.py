@@ -98,19 +98,22 @@ def test_a_reload_reaches_every_worker_process(ease_run: Path, pop_run: Path, tm
         assert response.status_code == 200 and response.json()["model"] == "pop"
         version = response.json()["version"]
         deadline = time.monotonic() + 30
-        pids: set[str] = set()
+        served_by: dict[str, int] = {}  # worker pid -> the version its /metrics last reported
         while time.monotonic() < deadline:
-            # each connection may land on either worker; new connections spread the requests
+            # each connection may land on either worker; new connections spread the requests. A worker adopts
+            # a new run in a background thread and answers with the old one meanwhile, so wait until the
+            # metrics of both workers report the new version
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
                 seen = [fresh.get("/v1/users/196/recommendations").json() for _ in range(5)]
                 metrics = fresh.get("/metrics").text
-            pids |= {line.split('pid="')[1].split('"')[0] for line in metrics.splitlines()
-                     if line.startswith("whyrec_model_info")}
-            if all(b["run_version"] == version and b["model"] == "pop" for b in seen) and len(pids) == 2:
+            for line in metrics.splitlines():
+                if line.startswith("whyrec_model_info"):
+                    served_by[line.split('pid="')[1].split('"')[0]] = int(line.split('version="')[1].split('"')[0])
+            if len(served_by) == 2 and set(served_by.values()) == {version}:
                 break
             time.sleep(0.2)
         else:
-            pytest.fail(f"not every worker serves version {version}: {seen}, workers seen {pids}")
+            pytest.fail(f"not every worker serves version {version}: {seen}, workers' versions {served_by}")
         for _ in range(20):
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
                 body = fresh.get("/v1/users/196/recommendations").json()

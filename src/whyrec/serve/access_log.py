@@ -13,9 +13,10 @@ import hmac
 import logging
 import secrets
 import sys
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
+
+from whyrec.serve.timed_middleware import TimedMiddleware
 
 __all__ = ["ACCESS_LOGGER", "AccessLogMiddleware", "pseudonym"]
 
@@ -28,7 +29,7 @@ def pseudonym(user_id: str, salt: bytes) -> str:
     return "u:" + hmac.new(salt, user_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-class AccessLogMiddleware:
+class AccessLogMiddleware(TimedMiddleware):
     """Logs each HTTP request to the ``whyrec.access`` logger (INFO), by route template, user ids hashed.
 
     Args:
@@ -37,7 +38,7 @@ class AccessLogMiddleware:
     """
 
     def __init__(self, app: ASGIApp, salt: bytes | None = None) -> None:
-        self.app = app
+        super().__init__(app)
         self.salt = salt or secrets.token_bytes(32)
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
@@ -47,24 +48,8 @@ class AccessLogMiddleware:
             logger.addHandler(handler)
             logger.propagate = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            logger.info("%s %s %d %.1fms", scope.get("method", ""), self.logged_path(scope), status,
-                        (time.perf_counter() - started) * 1000)
+    def finished(self, scope: Scope, status: int, elapsed_s: float) -> None:
+        logger.info("%s %s %d %.1fms", scope.get("method", ""), self.logged_path(scope), status, elapsed_s * 1000)
 
     def logged_path(self, scope: Scope) -> str:
         """The request's route with its ``user_id`` replaced by its pseudonym (``unmatched`` for no route)."""

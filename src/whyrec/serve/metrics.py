@@ -8,7 +8,6 @@ workers' series (the ``pid`` label of ``whyrec_model_info`` tells them apart).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,9 @@ from prometheus_client.core import (
     InfoMetricFamily,
 )
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
+
+from whyrec.serve.timed_middleware import TimedMiddleware
 
 if TYPE_CHECKING:
     from whyrec.serve.service import RecommendationService
@@ -88,34 +89,16 @@ class _ServiceCollector(Collector):
             yield from (used, bound, entries, evicted)
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request by its route template (``/v1/users/{user_id}/recommendations``).
-
-    A plain ASGI middleware: Starlette's BaseHTTPMiddleware would add a task per request.
-    """
+class MetricsMiddleware(TimedMiddleware):
+    """Counts and times every HTTP request by its route template (``/v1/users/{user_id}/recommendations``)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            method = scope.get("method", "")
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
+    def finished(self, scope: Scope, status: int, elapsed_s: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        method = scope.get("method", "")
+        self.metrics.requests.labels(method, template, str(status)).inc()
+        self.metrics.latency.labels(method, template).observe(elapsed_s)
