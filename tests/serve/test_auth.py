@@ -56,9 +56,9 @@ def token_for(client: TestClient, user: str) -> str:
 
 def routes() -> list[APIRoute]:
     """The API routes of every router the app includes."""
-    from whyrec.serve import routes as modules
+    from whyrec.serve.routes import ROUTERS
 
-    return [r for name in modules.__all__ for r in getattr(modules, name).router.routes if isinstance(r, APIRoute)]
+    return [r for module in ROUTERS for r in module.router.routes if isinstance(r, APIRoute)]
 
 
 def api_calls(client: TestClient, user: str = ALICE) -> list[tuple[str, str, dict | None, APIRoute]]:

@@ -23,15 +23,7 @@ from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
 from whyrec.serve.request_rules import RequestRulesMiddleware
-from whyrec.serve.routes import (
-    admin,
-    events,
-    health,
-    items,
-    recommendations,
-    tokens,
-    users,
-)
+from whyrec.serve.routes import ROUTERS
 from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
@@ -86,11 +78,10 @@ def create_app(settings: ServeSettings) -> FastAPI:
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
     install_docs(app)
-    routers = (recommendations, users, events, items, tokens, admin, health)  # one router per resource
-    for module in routers:
+    for module in ROUTERS:
         app.include_router(module.router, responses=_AUTH_RESPONSES)
     app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,
-                       routes=[r for m in routers for r in m.router.routes if isinstance(r, APIRoute)])
+                       routes=[r for m in ROUTERS for r in m.router.routes if isinstance(r, APIRoute)])
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
