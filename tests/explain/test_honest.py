@@ -16,7 +16,9 @@ from whyrec.errors import ConfigError
 from whyrec.explain.attributes import AttributeExplainer
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.counterfactual import CounterfactualExplainer
+from whyrec.explain.evaluation import evaluate_explainers
 from whyrec.explain.explanation import EvidenceKind, ExplainMethod, Explanation
+from whyrec.explain.fidelity import attribute_truthful
 from whyrec.explain.pipeline import explain_list, recommend_explained
 from whyrec.explain.signal import has_signal, no_signal_share, ordered
 from whyrec.explain.text import find_mentions, realize
@@ -169,3 +171,23 @@ def test_a_shop_history_is_described_by_its_events(shop: Dataset) -> None:
                 assert text.startswith(f"Because you {verb} {first.label}")
                 seen.add(first.event)
     assert {"view", "purchase"} <= seen
+
+
+def test_explain_eval_reports_attribute_truthfulness_and_catches_a_false_reason(shop: Dataset) -> None:
+    model = EASE().fit(shop)
+    users = shop.users.ids_of(shop.active_users[:15])
+    report = evaluate_explainers(model, shop, users, methods=("attribute", "exact"), k=5, shared_users=0)
+    rows = {r["method"]: r for r in report.to_dict()["all_pairs"]}
+    assert rows["attribute"]["attribute_truthfulness"] == 1.0
+    assert "attribute_truthfulness" not in rows["exact"]  # no attribute reasons to check
+    assert "attribute_truthfulness" in report.to_markdown()
+    history = shop.history(users[0])
+    (e,) = AttributeExplainer(shop, candidates=shop.active_items).explain(model, history, shop.active_items[:1])
+    assert attribute_truthful(shop, history, e) is True
+    item = shop.items.index_of(e.item_id)
+    table = shop.catalog.attributes
+    other = next(v for v in set(table.categorical["category"]) for v in v if v not in table.values("category", item))
+    lie = e.evidence[0].model_copy(update={"ref": f"category={other}"})
+    assert attribute_truthful(shop, history, e.model_copy(update={"evidence": (lie,)})) is False
+    wrong_count = e.evidence[0].model_copy(update={"label": "x (99 of your 100 items)"})
+    assert attribute_truthful(shop, history, e.model_copy(update={"evidence": (wrong_count,)})) is False

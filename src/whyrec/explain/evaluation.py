@@ -17,7 +17,14 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.explain.base import ScoredHistory
 from whyrec.explain.explanation import ExplainMethod, Explanation
-from whyrec.explain.fidelity import FidelityResult, RetrainCheck, measure_fidelity, retrain_check, top3_jaccard
+from whyrec.explain.fidelity import (
+    FidelityResult,
+    RetrainCheck,
+    attribute_truthful,
+    measure_fidelity,
+    retrain_check,
+    top3_jaccard,
+)
 from whyrec.explain.registry import compared_methods, create_explainer, explain_method, slow_methods
 from whyrec.models.base import Recommender
 
@@ -44,6 +51,7 @@ class MethodStats:
     users: set[str] = field(default_factory=set)
     retrain: list[RetrainCheck] = field(default_factory=list)
     verified_as: set[str] = field(default_factory=set)
+    truthful: list[bool] = field(default_factory=list)
 
     def row(self) -> dict[str, float | int | str | None]:
         """One table row."""
@@ -70,6 +78,8 @@ class MethodStats:
             row["cf_refits"] = sum(c.refits for c in self.retrain)
         if self.stability:
             row["stability_top3_jaccard"] = float(np.mean(self.stability))
+        if self.truthful:
+            row["attribute_truthfulness"] = float(np.mean(self.truthful))
         if self.correct:
             row["correctness"] = float(np.mean(self.correct))
         return row
@@ -124,8 +134,8 @@ class ExplainEvalReport:
         """Two tables: every method on the pairs it ran on, and all methods on the shared pairs."""
         columns = ["method", "pairs", "deletion_auc", "deletion_rank_auc", "insertion_auc", "sufficiency",
                    "cf_validity", "cf_median_size", "cf_verified_by", "cf_retrain_checked", "cf_retrain_validity",
-                   "cf_rescore_validity", "cf_refits", "stability_top3_jaccard", "correctness", "ms_median", "ms_mean",
-                   "ms_p95"]
+                   "cf_rescore_validity", "cf_refits", "attribute_truthfulness", "stability_top3_jaccard",
+                   "correctness", "ms_median", "ms_mean", "ms_p95"]
         lines = []
         for title, stats in ((f"all pairs ({self.users} users x top {self.k})", self.all_pairs),
                              (f"shared pairs ({self.shared_users} users x top {self.k}; every method)",
@@ -261,7 +271,10 @@ def evaluate_explainers(
                         check = retrain_check(model, fit, history, int(items[row]), removed, k=k,
                                               candidates=candidates, seeds=seeds)
                         checked_here += 1
+                    truthful = attribute_truthful(fit, history, explanation)
                     for stats in targets:
+                        if truthful is not None:
+                            stats.truthful.append(truthful)
                         if check is not None:
                             stats.retrain.append(check)
                         stats.fidelity.append(fidelity)

@@ -24,10 +24,11 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import excluded_mask, rank_in
 from whyrec.explain.explanation import EvidenceKind, Explanation
+from whyrec.explain.text.realize import attribute_counts
 from whyrec.models.base import Recommender
 from whyrec.models.retraining import without_user_items
 
-__all__ = ["FidelityResult", "RetrainCheck", "measure_fidelity", "retrain_check", "top3_jaccard"]
+__all__ = ["FidelityResult", "RetrainCheck", "attribute_truthful", "measure_fidelity", "retrain_check", "top3_jaccard"]
 
 
 @dataclass
@@ -103,6 +104,30 @@ def measure_fidelity(model: Recommender, dataset: Dataset, history: History, exp
         curve.extend([curve[-1]] * (steps - n))
     result.sufficient = result.insertion_in_top_k[-1]
     return result
+
+
+def attribute_truthful(dataset: Dataset, history: History, explanation: Explanation) -> bool | None:
+    """Whether every attribute reason is true of the recommended item and of the history (None: no such reason).
+
+    True when each ``attribute=value`` evidence is a value the recommended item has, and its "(n of your m
+    items)" count is the number of distinct history items with that value out of the distinct history items.
+    """
+    cited = [x for x in explanation.evidence if x.kind == EvidenceKind.ATTRIBUTE]
+    if not cited:
+        return None
+    table = dataset.catalog.attributes
+    item = dataset.items.index_of(explanation.item_id)
+    owned = np.unique(history.items).tolist()
+    for evidence in cited:
+        attribute, _, value = evidence.ref.partition("=")
+        if attribute not in table.categorical and attribute not in table.numeric:
+            return False
+        if value not in table.values(attribute, item):
+            return False
+        counted = attribute_counts(evidence)
+        if counted is not None and counted != (sum(value in table.values(attribute, h) for h in owned), len(owned)):
+            return False
+    return True
 
 
 def top3_jaccard(a: Explanation, b: Explanation) -> float:
