@@ -14,6 +14,8 @@ It checks, with spans (the fact checks live in :mod:`whyrec.llm.checks`):
   evidence label, and "directed by"-style claims;
 - claims: time, certainty, guarantees and deals, social proof (unless popularity is the evidence), negation;
   instructions and chat role markers;
+- vocabulary: when nothing above was found, every other word must be one a reason uses
+  (:mod:`whyrec.llm.vocabulary`): a claim phrased around the word lists is still rejected;
 - form: not empty, not a copy of the instructions, not cut off or unfinished, not too long (titles not
   counted), in the language asked.
 
@@ -49,6 +51,7 @@ from whyrec.llm.evidence import facts_of
 from whyrec.llm.lexicon import PROMPT_ECHO
 from whyrec.llm.names import ChineseNames, capitalised_runs
 from whyrec.llm.roles import claimed_roles
+from whyrec.llm.vocabulary import unknown_words
 
 __all__ = ["DEFAULT_BUDGET_MS", "DEFAULT_MAX_CHARS", "FaithfulnessGuard", "Rejection", "RejectionKind", "Verdict"]
 
@@ -239,7 +242,7 @@ class FaithfulnessGuard:
             lambda: attribute_findings(scan),
             lambda: number_findings(scan, allowed_numbers),
             lambda: claim_findings(scan, lang),
-            lambda: self._names(scan, lang),
+            lambda: self._names(scan, lang, found=bool(out)),
         ]
         out: list[Rejection] = []
         for stage in stages:
@@ -251,7 +254,8 @@ class FaithfulnessGuard:
                     for kind, start, end, detail in stage()]
         return out
 
-    def _names(self, scan: Scan, lang: Lang) -> list[tuple[str, int, int, str]]:
+    def _names(self, scan: Scan, lang: Lang, *, found: bool) -> list[tuple[str, int, int, str]]:
+        """Invented names; then, when nothing else was `found`, words no reason uses (`whyrec.llm.vocabulary`)."""
         taken = scan.taken + [(m.start, m.end) for m in scan.quoted]
         words: list[tuple[int, str, str]] = []
         if lang is Lang.EN:
@@ -264,6 +268,11 @@ class FaithfulnessGuard:
                for m in names if not name_allowed(m.text, scan)]
         if words:
             out += untagged_chinese_titles(scan, self.chinese_names, words)
+        if not out and not found:
+            # the catch-all, reported only when no specific check found anything (a clearer reason)
+            spans = taken + [(n.start, n.end) for n in scan.numbers]
+            out = [("unsupported_claim", start, end, f"{word!r} is no word of a reason: the evidence cannot back it")
+                   for start, end, word in unknown_words(scan.text, lang, spans, scan.fact_words.casefold(), words)]
         return out
 
     def _numbers_of(self, text: str) -> list[StatedNumber]:
