@@ -16,16 +16,21 @@ def fit_on_split(recommender: BaseRecommender[Any], parts: Split) -> BaseRecomme
     """Fit on train + valid; what a model tunes on validation is tuned on train first.
 
     A model that trains for epochs and has ``patience`` first trains on train alone, stopping when validation
-    NDCG@10 stops improving; the number of epochs is then a tuned hyperparameter, and the final model is refit
-    on train + valid for exactly that many epochs. A :class:`ValidationTuned` model (hybrid's text weight)
-    does the same with what it learns. Validation data never guides the final fit.
+    NDCG@10 stops improving (scoring the first ``validation_users`` validation users, where the config has that
+    field); the number of epochs is then a tuned hyperparameter, and the final model is refit on train + valid
+    for exactly that many epochs, unless its config says ``refit=False`` (one stage: the early-stopped model is
+    the final one; SASRec and GRU4Rec offer it). A :class:`ValidationTuned` model (hybrid's text weight) does
+    the same with what it learns. Validation data never guides the final fit.
 
     Returns:
         the fitted model: `recommender` itself, or a new one built from the tuned config.
     """
     fields = type(recommender.config).model_fields
     if "epochs" in fields and "patience" in fields:
-        recommender.fit(parts.train, validation=ValidationSet.from_split(parts))
+        max_users = getattr(recommender.config, "validation_users", None)
+        recommender.fit(parts.train, validation=ValidationSet.from_split(parts, max_users=max_users))
+        if not getattr(recommender.config, "refit", True):
+            return recommender
         best = max(1, int(recommender.training_log_.best_epoch))  # type: ignore[attr-defined]
         final = type(recommender)(recommender.config.model_copy(update={"epochs": best}))
         return final.fit(parts.fit)

@@ -33,14 +33,15 @@ class DataSource(BaseModel):
     """Where a dataset comes from and how it is cleaned; saved in every run so it can be loaded again.
 
     Attributes:
-        source: a built-in name (``ml-100k``, ``synthetic``) or the interactions file.
+        source: a built-in name (``ml-100k``, ``synthetic``, ``synthetic-beauty``) or the interactions file.
         catalog: the item table, if any.
         users: the user table, if any.
         weights: event weights.
         unknown_items: interactions whose item is not in the catalog: keep (with a warning), drop, or error.
         on_invalid: rows with bad cells: error, or drop and report.
-        synthetic_events: size of the ``synthetic`` dataset.
-        seed: seed of the ``synthetic`` dataset.
+        synthetic_events: size of a synthetic dataset (default: 100,000 for ``synthetic``, the full 200,000
+            for ``synthetic-beauty``, which scales its shoppers and products by it).
+        seed: seed of a synthetic dataset.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -51,7 +52,7 @@ class DataSource(BaseModel):
     weights: EventWeights = Field(default_factory=EventWeights)
     unknown_items: UnknownItems = "keep"
     on_invalid: InvalidRows = "error"
-    synthetic_events: int = Field(default=100_000, ge=1_000, le=10_000_000)
+    synthetic_events: int | None = Field(default=None, ge=1_000, le=10_000_000)
     seed: int = 0
 
     def load(self) -> tuple[Dataset, CleaningReport]:
@@ -62,9 +63,16 @@ class DataSource(BaseModel):
         if self.source == "synthetic":
             from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 
-            data = generate(SyntheticConfig(n_events=self.synthetic_events, seed=self.seed))
+            data = generate(SyntheticConfig(n_events=self.synthetic_events or 100_000, seed=self.seed))
             return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic",
                              paths=("synthetic",) * 3)
+        if self.source == "synthetic-beauty":
+            from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS, BeautyConfig, generate_beauty
+
+            scale = (self.synthetic_events or FULL_EVENTS) / FULL_EVENTS
+            data = generate_beauty(BeautyConfig(scale=scale, seed=self.seed))
+            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic-beauty",
+                             paths=("synthetic-beauty",) * 3)
         path = Path(self.source)
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "

@@ -23,8 +23,13 @@ class GRU4RecNet(nn.Module):
         self.gru = nn.GRU(cfg.embedding_size, cfg.hidden_size, batch_first=True)
         self.output = nn.Linear(cfg.hidden_size, n_items)
 
+    def states(self, sequences: torch.Tensor) -> torch.Tensor:
+        """(n, length) padded item codes -> (n, length, hidden_size) states (after dropout) at every position."""
+        hidden, _ = self.gru(self.drop(self.item_embedding(sequences)))
+        states: torch.Tensor = self.drop(hidden)
+        return states
+
     def forward(self, sequences: torch.Tensor) -> torch.Tensor:
         """(n, length) padded item codes -> (n, length, n_items) next-item logits at every position."""
-        hidden, _ = self.gru(self.drop(self.item_embedding(sequences)))
-        logits: torch.Tensor = self.output(self.drop(hidden))
+        logits: torch.Tensor = self.output(self.states(sequences))
         return logits

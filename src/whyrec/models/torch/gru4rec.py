@@ -12,8 +12,9 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat
 from whyrec._types import FloatArray, IndexArray, Int64Array
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
-from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
+from whyrec.models.base import BaseRecommender
+from whyrec.models.torch._loop import TrainingLog, module_state, seeded
+from whyrec.models.torch.sequence import NextItemConfig
 
 if TYPE_CHECKING:
     from whyrec.models.torch._gru4rec_net import GRU4RecNet
@@ -25,8 +26,9 @@ logger = logging.getLogger(__name__)
 _SCORE_BATCH = 1024  # histories per forward pass when scoring
 
 
-class GRU4RecConfig(ModelConfig):
-    """GRU4Rec hyperparameters (epochs chosen on ml-100k validation; see docs/concepts/tuning.md)."""
+class GRU4RecConfig(NextItemConfig):
+    """GRU4Rec hyperparameters (epochs chosen on ml-100k validation, see docs/concepts/tuning.md; the loss,
+    budget and staging options are :class:`~whyrec.models.torch.sequence.NextItemConfig`'s)."""
 
     embedding_size: int = Field(default=64, ge=1)
     """Size of the input item embeddings."""
@@ -103,47 +105,34 @@ class GRU4Rec(BaseRecommender[GRU4RecConfig]):
     """A GRU reads the last `max_length` items of a history, oldest first, and scores every item as the next one.
 
     Training cuts every user's time-ordered sequence into windows of ``max_length + 1`` items and, at each
-    position, predicts the next item with a full softmax cross-entropy over all items. A history is scored
+    position, predicts the next item with a softmax cross-entropy: over all items on small catalogs, over
+    sampled negatives on large ones (``loss``). A history is scored
     from the GRU's state after its last item (a linear layer maps the state to one logit per item), so any
     history, of a known user or not, is scored the same way, and the order of its items matters. Event
     weights are ignored; repeated items are read as repeated steps.
 
     Hidasi, Karatzoglou, Baltrunas & Tikk, "Session-based Recommendations with Recurrent Neural Networks",
-    ICLR 2016 (here with the full softmax of Hidasi & Karatzoglou, CIKM 2018, instead of sampled losses).
+    ICLR 2016 (here with the full softmax of Hidasi & Karatzoglou, CIKM 2018, or a uniformly sampled softmax).
     """
 
     name = "gru4rec"
     config_class = GRU4RecConfig
 
     def _fit(self, dataset: Dataset) -> None:
-        import torch
+        from whyrec.models.torch._next_item import NextItemNetwork, fit_next_item
 
         cfg = self.config
         generator = seeded(cfg.seed)
-        self.module_ = _network(dataset.n_items, cfg)
+        module = self.module_ = _network(dataset.n_items, cfg)
         self.n_items_ = dataset.n_items  # scoring works during training (validation)
-        windows = torch.from_numpy(training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length))
-        optimizer = torch.optim.Adam(self.module_.parameters(), lr=cfg.learning_rate, weight_decay=cfg.regularization)
-
-        def run_epoch(_epoch: int) -> float:
-            order = torch.randperm(len(windows), generator=generator)
-            total, count = 0.0, 0
-            for lo in range(0, len(order), cfg.batch_size):
-                batch = windows[order[lo:lo + cfg.batch_size]]
-                inputs, targets = batch[:, :-1], batch[:, 1:]
-                mask = inputs > 0  # no prediction from the padding (the first item has nothing before it)
-                logits = self.module_(inputs)[mask]
-                loss = torch.nn.functional.cross_entropy(logits, targets[mask] - 1)
-                optimizer.zero_grad()
-                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
-                optimizer.step()
-                total += loss.item() * int(mask.sum())
-                count += int(mask.sum())
-            return total / max(1, count)
-
+        windows = training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length)
+        net = NextItemNetwork(module, module.states, lambda: (module.output.weight, module.output.bias),
+                              trim_padding=False)
         validation = self.validation_
-        self.training_log_: TrainingLog = fit_epochs(
-            self.module_, run_epoch, epochs=cfg.epochs, patience=cfg.patience, description="GRU4Rec epochs",
+        self.training_log_: TrainingLog = fit_next_item(
+            net, windows, cfg, n_items=dataset.n_items, learning_rate=cfg.learning_rate,
+            regularization=cfg.regularization, batch_size=cfg.batch_size, epochs=cfg.epochs, patience=cfg.patience,
+            generator=generator, name="GRU4Rec",
             validate=(lambda: validation.ndcg(self)) if validation is not None else None)
         logger.info("fitted GRU4Rec on %d windows, best epoch %d", len(windows), self.training_log_.best_epoch)
 

@@ -12,9 +12,10 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat
 from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
-from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.torch._loop import TrainingLog, fit_epochs, module_state, seeded
+from whyrec.models.base import BaseRecommender
+from whyrec.models.torch._loop import TrainingLog, module_state, seeded
 from whyrec.models.torch.gru4rec import training_windows
+from whyrec.models.torch.sequence import NextItemConfig
 
 if TYPE_CHECKING:
     import torch
@@ -23,9 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = ["AttentionMaps", "SASRec", "SASRecConfig"]
 
+_SCORE_BATCH = 1024  # histories per forward pass when scoring
 
-class SASRecConfig(ModelConfig):
-    """SASRec hyperparameters (defaults tuned on ml-100k validation, see docs/concepts/tuning.md)."""
+
+class SASRecConfig(NextItemConfig):
+    """SASRec hyperparameters (network defaults tuned on ml-100k validation, see docs/concepts/tuning.md; the
+    loss, budget and staging options are :class:`~whyrec.models.torch.sequence.NextItemConfig`'s)."""
 
     embedding_size: int = Field(default=64, ge=2)
     """Width of item and position embeddings."""
@@ -71,8 +75,9 @@ def _network(n_items: int, cfg: SASRecConfig) -> SASRecNet:
 class SASRec(BaseRecommender[SASRecConfig]):
     """Causal self-attention over the time-ordered history; the last position's state scores every item.
 
-    Trained to predict the next item at every position with a full softmax over every window of each user's
-    sequence (the windows GRU4Rec trains on), with a per-item output bias. A new history is scored by running it
+    Trained to predict the next item at every position of every window of each user's sequence (the windows
+    GRU4Rec trains on), with a per-item output bias, by a full softmax on small catalogs and a sampled softmax
+    on large ones (``loss``; the eSASRec finding, arXiv 2508.06450). A new history is scored by running it
     through the same network, and the attention of every layer and head is available for explanations
     (:meth:`attention`). Kang & McAuley, "Self-Attentive Sequential Recommendation", ICDM 2018.
     """
@@ -92,48 +97,38 @@ class SASRec(BaseRecommender[SASRecConfig]):
         return ids, slots
 
     def _fit(self, dataset: Dataset) -> None:
-        import torch
+        from whyrec.models.torch._next_item import NextItemNetwork, fit_next_item
 
         cfg = self.config
         generator = seeded(cfg.seed)
-        self.module_ = _network(dataset.n_items, cfg)
+        module = self.module_ = _network(dataset.n_items, cfg)
         self.n_items_ = dataset.n_items
-        windows = torch.from_numpy(training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length))
-        optimizer = torch.optim.Adam(self.module_.parameters(), lr=cfg.learning_rate, weight_decay=cfg.regularization)
-
-        def run_epoch(_epoch: int) -> float:
-            order = torch.randperm(len(windows), generator=generator)
-            total, count = 0.0, 0
-            for lo in range(0, len(order), cfg.batch_size):
-                batch = windows[order[lo:lo + cfg.batch_size]]
-                inputs, targets = batch[:, :-1], batch[:, 1:]
-                mask = inputs > 0  # no prediction from the padding
-                logits = self.module_.scores(self.module_(inputs)[mask])
-                loss = torch.nn.functional.cross_entropy(logits, targets[mask] - 1)
-                optimizer.zero_grad()
-                loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
-                optimizer.step()
-                total += loss.item() * int(mask.sum())
-                count += int(mask.sum())
-            return total / max(1, count)
-
+        net = NextItemNetwork(module, module, lambda: (module.items.weight[1:], module.bias), trim_padding=True)
         validation = self.validation_
-        self.training_log_: TrainingLog = fit_epochs(
-            self.module_, run_epoch, epochs=cfg.epochs, patience=cfg.patience, description="SASRec epochs",
+        self.training_log_: TrainingLog = fit_next_item(
+            net, training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length), cfg,
+            n_items=dataset.n_items, learning_rate=cfg.learning_rate, regularization=cfg.regularization,
+            batch_size=cfg.batch_size, epochs=cfg.epochs, patience=cfg.patience, generator=generator, name="SASRec",
             validate=(lambda: validation.ndcg(self)) if validation is not None else None)
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
         import torch
 
+        length = self.config.max_length
         ids = torch.from_numpy(np.stack([self._ids(h)[0] for h in histories]) if len(histories)
-                               else np.zeros((0, self.config.max_length), dtype=np.int64))
+                               else np.zeros((0, length), dtype=np.int64))
+        # histories of similar length together, each batch cut to its longest: the dropped columns are padding
+        # every query ignores (positions are right-aligned), so a score does not depend on the batch
+        used = (ids > 0).sum(1)
+        order = torch.argsort(used, stable=True)
         self.module_.eval()
-        out = []
+        out = np.empty((len(ids), self.n_items_ or 0), dtype=np.float32)
         with torch.no_grad():
-            for lo in range(0, len(ids), 1024):
-                states = self.module_(ids[lo:lo + 1024])[:, -1]
-                out.append(self.module_.scores(states).numpy())
-        return np.concatenate(out) if out else np.zeros((0, self.n_items_ or 0), dtype=np.float32)
+            for rows in torch.split(order, _SCORE_BATCH):
+                width = max(1, int(used[rows].max()))
+                states = self.module_(ids[rows][:, length - width:])[:, -1]
+                out[rows.numpy()] = self.module_.scores(states).numpy()
+        return out
 
     def attention(self, history: History) -> AttentionMaps:
         """Attention weights of every layer and head for one history (eval mode, no dropout)."""

@@ -1,0 +1,124 @@
+"""Next-item training of SASRec and GRU4Rec: sampled softmax, the time budget, one-stage training, progress."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from whyrec import progress
+from whyrec.data import Dataset, History, HistoryBatch, build_dataset
+from whyrec.evaluate import split_dataset
+from whyrec.evaluate.splits import LeaveLastOutSplit
+from whyrec.models.torch.gru4rec import GRU4Rec
+from whyrec.models.torch.sasrec import SASRec
+from whyrec.training import fit_on_split
+
+torch = pytest.importorskip("torch")
+
+SMALL = {"embedding_size": 16, "max_length": 6, "batch_size": 8, "dropout": 0.0, "learning_rate": 0.01,
+         "threads": 1}
+
+
+def cycles(n_users: int = 40, n_items: int = 12, per_user: int = 8) -> Dataset:
+    """Every user walks the item cycle 0 -> 1 -> ... -> 11 -> 0 from a random start."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for user in range(n_users):
+        start = int(rng.integers(n_items))
+        for t in range(per_user):
+            rows.append((f"u{user}", str((start + t) % n_items), 1_700_000_000 + 60 * (user * per_user + t)))
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    frame["event"], frame["value"], frame["weight"] = "interaction", np.nan, np.float32(1.0)
+    return build_dataset(frame, name="cycles")
+
+
+@pytest.fixture(scope="module")
+def data() -> Dataset:
+    return cycles()
+
+
+def _next_items(model: SASRec | GRU4Rec, data: Dataset) -> list[bool]:
+    index = [data.items.index_of(str(i)) for i in range(12)]
+    hits = []
+    for start in (0, 5, 9):
+        history = History.of_items([index[(start + t) % 12] for t in range(3)])
+        recs = model.recommend(HistoryBatch.from_histories([history], data.n_items), k=1)
+        hits.append(bool(recs.items[0, 0] == index[(start + 3) % 12]))
+    return hits
+
+
+@pytest.mark.parametrize("model_class", [SASRec, GRU4Rec])
+def test_sampled_softmax_learns_the_next_item(model_class: type[SASRec] | type[GRU4Rec], data: Dataset,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    extra = {"hidden_size": 32} if model_class is GRU4Rec else {}
+    with caplog.at_level(logging.INFO, logger="whyrec.models.torch"):
+        model = model_class(**SMALL, **extra, epochs=25, loss="sampled_softmax", n_negatives=4).fit(data)
+    assert "sampled softmax (4 negatives)" in caplog.text
+    assert all(_next_items(model, data))
+
+
+def test_auto_loss_is_the_full_softmax_on_a_small_catalog(data: Dataset, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="whyrec.models.torch"):
+        SASRec(**SMALL, epochs=1).fit(data)
+    assert "full softmax (12 items)" in caplog.text
+
+
+def test_a_spent_budget_stops_inside_the_first_epoch(data: Dataset) -> None:
+    model = SASRec(**{**SMALL, "batch_size": 1}, epochs=50, max_minutes=1e-6).fit(data)
+    log = model.training_log_
+    assert log.stopped_by == "budget"
+    assert len(log.losses) == 1 and log.sequences_per_second[0] * log.train_seconds[0] < len(data.active_users)
+
+
+def test_one_stage_keeps_the_early_stopped_model_and_two_stages_refit(data: Dataset) -> None:
+    parts = split_dataset(data, LeaveLastOutSplit())
+    one = SASRec(**SMALL, epochs=3, refit=False)
+    assert fit_on_split(one, parts) is one
+    assert len(one.training_log_.validation) == 3
+    two = SASRec(**SMALL, epochs=3)
+    refit = fit_on_split(two, parts)
+    assert refit is not two and refit.config.epochs == two.training_log_.best_epoch
+    assert refit.training_log_.validation == []  # the refit never sees validation
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+
+    def start(self, description: str, total: int | None) -> progress.ProgressTask:
+        self.labels.append(description)
+        return self
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def finish(self, task: progress.ProgressTask) -> None:
+        pass
+
+
+def test_every_epoch_reports_validation_and_throughput(data: Dataset, caplog: pytest.LogCaptureFixture) -> None:
+    parts = split_dataset(data, LeaveLastOutSplit())
+    recorder = _Recorder()
+    progress.set_reporter(recorder)
+    try:
+        with caplog.at_level(logging.INFO, logger="whyrec.models.torch"):
+            fit_on_split(SASRec(**SMALL, epochs=2, refit=False), parts)
+    finally:
+        progress.set_reporter(None)
+    assert recorder.labels[:2] == ["SASRec epochs", "SASRec epoch 1/2"]
+    assert recorder.labels[2].startswith("SASRec epoch 2/2 (last: valid NDCG 0.")
+    assert "seq/s" in recorder.labels[2]
+    epochs = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SASRec epochs 2/2")]
+    assert len(epochs) == 1 and "valid NDCG" in epochs[0] and "sequences/s" in epochs[0]
+
+
+def test_a_score_does_not_depend_on_the_other_histories_of_the_batch(data: Dataset) -> None:
+    model = SASRec(**{**SMALL, "dropout": 0.1}, epochs=1).fit(data)
+    index = [data.items.index_of(str(i)) for i in range(12)]
+    short, long = History.of_items(index[:2]), History.of_items(index[3:9])
+    alone = model.score(HistoryBatch.from_histories([short], data.n_items))
+    together = model.score(HistoryBatch.from_histories([long, short], data.n_items))
+    np.testing.assert_allclose(together[1], alone[0], rtol=1e-5, atol=1e-5)
