@@ -41,6 +41,7 @@ class DataSource(BaseModel):
         on_invalid: rows with bad cells: error, or drop and report.
         synthetic_events: size of the ``synthetic`` dataset.
         seed: seed of the ``synthetic`` dataset.
+        encoding: text encoding of CSV and JSON files.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,6 +54,7 @@ class DataSource(BaseModel):
     on_invalid: InvalidRows = "error"
     synthetic_events: int = Field(default=100_000, ge=1_000, le=10_000_000)
     seed: int = 0
+    encoding: str = "utf-8"
 
     def load(self) -> tuple[Dataset, CleaningReport]:
         """Read, validate and build the dataset."""
@@ -69,9 +71,10 @@ class DataSource(BaseModel):
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "
                               f"({', '.join(BUILTIN_NAMES)}).", field="data", allowed=BUILTIN_NAMES)
-        catalog = read_table(self.catalog) if self.catalog else None
-        users = read_table(self.users) if self.users else None
-        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT)), catalog, users, self,
+        catalog = read_table(self.catalog, encoding=self.encoding) if self.catalog else None
+        users = read_table(self.users, encoding=self.encoding) if self.users else None
+        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT), encoding=self.encoding),
+                         catalog, users, self,
                          name=path.stem,
                          paths=(str(path), str(self.catalog), str(self.users)))
 
