@@ -1,10 +1,18 @@
-"""Run directories: a fitted model's arrays plus JSON metadata that says how to reproduce it.
+"""Run directories: a fitted model, the data it was trained and evaluated on, and metadata to reproduce it.
 
-Layout of ``runs/NAME/``:
+Layout of ``runs/NAME/`` (a run is self-contained: it never reads its source files again):
 
 - ``arrays.npz``: the model's learned arrays (``Recommender.state()``).
 - ``meta.json``: :class:`RunMeta`: whyrec version, model name and hyperparameters, the data source and its
-  fingerprint, the split protocol, what the model was fitted on, timings and metrics.
+  fingerprint, the split protocol, what the model was fitted on, timings, metrics and ``stored``
+  (`whyrec.run_data.StoredData`: the data files and their SHA-256).
+- ``data/events.parquet``, ``data/items.parquet``, ``data/users.parquet``: the events with their split,
+  the catalog, the users (`whyrec.run_data`).
+- ``evaluation.parquet`` (optional): per-user test metrics, which ``whyrec compare`` reuses.
+- ``calibration.json`` (optional): written by ``whyrec calibrate``.
+
+A run saved before runs stored their data (no ``stored``) reads its source again, checked against the
+fingerprint; ``whyrec run upgrade DIR`` (:func:`upgrade_run`) stores the data in it.
 """
 
 from __future__ import annotations
@@ -20,21 +28,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from whyrec.data.builtin import BUILTIN_NAMES
 from whyrec.data.dataset import Dataset
 from whyrec.data.loading import DataSource
-from whyrec.errors import ConfigError, IncompatibleRunError
+from whyrec.errors import ConfigError, IncompatibleRunError, WhyrecError
 from whyrec.evaluate.splits import Split, SplitProtocol, TemporalUserSplit, split_dataset
 from whyrec.models.base import BaseRecommender
 from whyrec.models.registry import model_class
+from whyrec.run_data import StoredData, read_split, split_fingerprint, write_split
 
-__all__ = ["Run", "RunMeta", "load_run", "save_run"]
+__all__ = ["Run", "RunMeta", "load_run", "save_run", "upgrade_run"]
 
 logger = logging.getLogger(__name__)
 
 META_FILE = "meta.json"
 ARRAYS_FILE = "arrays.npz"
+EVALUATION_FILE = "evaluation.parquet"
 FitTarget = Literal["train+valid", "train", "all"]
 
 
@@ -72,6 +84,10 @@ class RunMeta(BaseModel):
     """Test metrics measured right after training."""
     tuning: dict[str, Any] | None = None
     """What ``whyrec tune`` searched and found (`whyrec.evaluate.tuning.TuningResult`), when the run was tuned."""
+    stored: StoredData | None = None
+    """The data files the run carries (None: a run from before runs stored their data)."""
+    warm_start: str | None = None
+    """The run this one was warm-started from (its directory name), if any."""
 
 
 @dataclass
@@ -85,20 +101,59 @@ class Run:
     _split: Split | None = field(default=None, repr=False)
 
     @property
+    def self_contained(self) -> bool:
+        """Whether the run carries its data (else it reads its source again)."""
+        return self.meta.stored is not None
+
+    @property
     def dataset(self) -> Dataset:
-        """The full dataset, loaded from the recorded source and checked against the fingerprint."""
+        """The full dataset: the run's stored copy, or (an old run) its source checked against the fingerprint.
+
+        Raises:
+            ConfigError: the stored files are missing or changed, or an old run's source cannot be read.
+            IncompatibleRunError: an old run's source has changed since it was trained.
+        """
         if self._dataset is None:
-            dataset, _ = self.meta.data.load()
-            self.check_dataset(dataset)
-            self._dataset = dataset
+            self._dataset = self.split.dataset if self.meta.stored is not None else self._load_source()
         return self._dataset
+
+    def _load_source(self) -> Dataset:
+        upgrade = f"`whyrec run upgrade {self.path}`"
+        try:
+            dataset, _ = self.meta.data.load()
+        except WhyrecError as e:
+            raise ConfigError(f"run {self.path} was saved before runs stored their data, and its source "
+                              f"{self.meta.data.source!r} cannot be read ({e}). Run {upgrade} where the source is "
+                              "readable, or retrain the run.", source=str(self.path), field="run_dir") from None
+        self.check_dataset(dataset)
+        if self.meta.data.source not in BUILTIN_NAMES:  # a built-in dataset reads the same anywhere
+            logger.warning("run %s reads its source %r (saved before runs stored their data); %s stores the data in "
+                           "the run, so it can be moved and served anywhere", self.path, self.meta.data.source,
+                           upgrade)
+        return dataset
 
     @property
     def split(self) -> Split:
-        """The split the run was trained and evaluated with."""
+        """The split the run was trained and evaluated with (stored in the run, or remade by its protocol)."""
         if self._split is None:
-            self._split = split_dataset(self.dataset, self.meta.split)
+            if self.meta.stored is not None:
+                self._split = read_split(self.path, self.meta.stored, fingerprint=self.meta.dataset_fingerprint,
+                                         protocol=self.meta.protocol or self.meta.split.protocol)
+            else:
+                self._split = split_dataset(self.dataset, self.meta.split)
         return self._split
+
+    @property
+    def split_id(self) -> str:
+        """Identity of the split: runs with the same one were evaluated on the same users and items."""
+        if self.meta.stored is not None:
+            return self.meta.stored.split_fingerprint
+        return split_fingerprint(self.split)
+
+    def per_user_metrics(self) -> pd.DataFrame | None:
+        """The per-user test metrics saved with the run (index ``user_id``), or None."""
+        path = self.path / EVALUATION_FILE
+        return pd.read_parquet(path) if path.is_file() else None
 
     @property
     def fit_data(self) -> Dataset:
@@ -116,14 +171,31 @@ class Run:
         self._dataset = dataset
 
 
-def save_run(path: str | Path, model: BaseRecommender[Any], meta: RunMeta) -> Path:
-    """Write a run directory; an existing one is replaced only once the new one is complete."""
+def save_run(path: str | Path, model: BaseRecommender[Any], meta: RunMeta, *, split: Split | None = None,
+             per_user: pd.DataFrame | None = None) -> Path:
+    """Write a run directory; an existing one is replaced only once the new one is complete.
+
+    Args:
+        path: the run directory.
+        model: the fitted model.
+        meta: its metadata (``stored`` is filled in here).
+        split: the data and split the model was trained on; stored in the run, which then never reads its
+            source again. Without it the run refers to ``meta.data`` (the form of runs before 0.2).
+        per_user: per-user test metrics (`whyrec.evaluate.EvaluationResult.per_user`), reused by ``compare``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         # allow_pickle is numpy's default, named so that the arrays cannot be taken for it
         np.savez(staging / ARRAYS_FILE, allow_pickle=True, **model.state())
+        if split is not None:
+            if split.dataset.fingerprint != meta.dataset_fingerprint:
+                raise ConfigError(f"save_run({path}): the split's dataset is not the one meta describes "
+                                  f"({split.dataset.fingerprint[:12]} != {meta.dataset_fingerprint[:12]}).")
+            meta = meta.model_copy(update={"stored": write_split(staging, split)})
+        if per_user is not None:
+            per_user.to_parquet(staging / EVALUATION_FILE)
         (staging / META_FILE).write_text(meta.model_dump_json(indent=2) + "\n")
         if path.exists():
             old = path.with_name(f".{path.name}.old")
@@ -140,14 +212,43 @@ def save_run(path: str | Path, model: BaseRecommender[Any], meta: RunMeta) -> Pa
     return path
 
 
-def update_metrics(path: str | Path, metrics: dict[str, float]) -> None:
-    """Record metrics in a saved run's metadata."""
+def update_metrics(path: str | Path, metrics: dict[str, float], per_user: pd.DataFrame | None = None) -> None:
+    """Record metrics (and the per-user frame they average) in a saved run."""
     meta_path = Path(path) / META_FILE
     meta = RunMeta.model_validate_json(meta_path.read_text())
     meta.metrics.update(metrics)
+    if per_user is not None:
+        frame_path, tmp_frame = Path(path) / EVALUATION_FILE, Path(path) / f".{EVALUATION_FILE}.tmp"
+        if frame_path.is_file():  # same split, same users: keep the columns of other list lengths
+            per_user = per_user.combine_first(pd.read_parquet(frame_path))
+        per_user.to_parquet(tmp_frame)
+        os.replace(tmp_frame, frame_path)
+    _write_meta(meta_path, meta)
+
+
+def _write_meta(meta_path: Path, meta: RunMeta) -> None:
     tmp = meta_path.with_suffix(".tmp")
     tmp.write_text(meta.model_dump_json(indent=2) + "\n")
     os.replace(tmp, meta_path)
+
+
+def upgrade_run(path: str | Path) -> bool:
+    """Store an old run's data in it, from its source (checked against the fingerprint).
+
+    Returns:
+        False when the run already carries its data, True when it was upgraded.
+
+    Raises:
+        ConfigError: not a run, or its source cannot be read.
+        IncompatibleRunError: the source has changed since the run was trained (retrain instead).
+    """
+    run = load_run(path)
+    if run.self_contained:
+        return False
+    stored = write_split(run.path, run.split)
+    _write_meta(run.path / META_FILE, run.meta.model_copy(update={"stored": stored}))
+    logger.info("upgraded run %s: its data is stored in it", run.path)
+    return True
 
 
 def load_run(path: str | Path, *, dataset: Dataset | None = None) -> Run:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.validation import ValidationSet
 from whyrec.models.base import BaseRecommender
-from whyrec.models.capabilities import ValidationTuned
+from whyrec.models.capabilities import ValidationTuned, WarmStartable
 
 __all__ = ["fit_on_split"]
 
 
-def fit_on_split(recommender: BaseRecommender[Any], parts: Split) -> BaseRecommender[Any]:
+def fit_on_split(recommender: BaseRecommender[Any], parts: Split, *,
+                 initial: Mapping[str, np.ndarray] | None = None) -> BaseRecommender[Any]:
     """Fit on train + valid; what a model tunes on validation is tuned on train first.
 
     A model that trains for epochs and has ``patience`` first trains on train alone, stopping when validation
@@ -22,9 +26,21 @@ def fit_on_split(recommender: BaseRecommender[Any], parts: Split) -> BaseRecomme
     the final one; SASRec and GRU4Rec offer it). A :class:`ValidationTuned` model (hybrid's text weight) does
     the same with what it learns. Validation data never guides the final fit.
 
+    Args:
+        recommender: the model to fit.
+        parts: the split.
+        initial: arrays every fit of a :class:`WarmStartable` model starts from (``train --warm-start``);
+            other models ignore them.
+
     Returns:
         the fitted model: `recommender` itself, or a new one built from the tuned config.
     """
+    def warm(model: BaseRecommender[Any]) -> BaseRecommender[Any]:
+        if initial is not None and isinstance(model, WarmStartable):
+            model.warm_start(initial)
+        return model
+
+    recommender = warm(recommender)
     fields = type(recommender.config).model_fields
     if "epochs" in fields and "patience" in fields:
         max_users = getattr(recommender.config, "validation_users", None)
@@ -32,9 +48,9 @@ def fit_on_split(recommender: BaseRecommender[Any], parts: Split) -> BaseRecomme
         if not getattr(recommender.config, "refit", True):
             return recommender
         best = max(1, int(recommender.training_log_.best_epoch))  # type: ignore[attr-defined]
-        final = type(recommender)(recommender.config.model_copy(update={"epochs": best}))
+        final = warm(type(recommender)(recommender.config.model_copy(update={"epochs": best})))
         return final.fit(parts.fit)
     if isinstance(recommender, ValidationTuned) and recommender.needs_validation():
         recommender.fit(parts.train, validation=ValidationSet.from_split(parts))
-        return type(recommender)(recommender.tuned_config()).fit(parts.fit)
+        return warm(type(recommender)(recommender.tuned_config())).fit(parts.fit)
     return recommender.fit(parts.fit)

@@ -172,7 +172,7 @@ def test_broken_jsonl_line(tmp_path: Path) -> None:
     with pytest.raises(DataFileError) as e:
         read_table(tmp_path / "e.jsonl")
     assert e.value.path == str(tmp_path / "e.jsonl")
-    assert "cannot be read as JSONL" in str(e.value)
+    assert "cannot be read as JSONL: line 2 is not a JSON object" in str(e.value) and e.value.row == 2
     assert isinstance(e.value.__cause__, ValueError)
 
 

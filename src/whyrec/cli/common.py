@@ -27,12 +27,14 @@ DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Drop rows 
                                                                      "instead of stopping at the first one.")]
 DropUnknownOpt = Annotated[bool, typer.Option("--drop-unknown-items",
                                               help="Drop interactions whose item is not in the catalog.")]
+EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV/JSON files (latin-1, cp1252...).")]
 
 
 def data_source(data: str, catalog: Path | None, users: Path | None, drop_invalid: bool = False,
-                drop_unknown: bool = False, synthetic_events: int | None = None, seed: int = 0) -> DataSource:
+                drop_unknown: bool = False, synthetic_events: int | None = None, seed: int = 0,
+                encoding: str = "utf-8") -> DataSource:
     """The DataSource described by the data options."""
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"encoding": encoding} if encoding != "utf-8" else {}
     if synthetic_events is not None:
         extra["synthetic_events"] = synthetic_events
     return DataSource(source=data, catalog=str(catalog) if catalog else None, users=str(users) if users else None,

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from whyrec.cli.common import CatalogOpt, DropInvalidOpt, DropUnknownOpt, JsonOpt, UsersOpt, data_source, load_source
+from whyrec.cli.common import (
+    CatalogOpt,
+    DropInvalidOpt,
+    DropUnknownOpt,
+    EncodingOpt,
+    JsonOpt,
+    UsersOpt,
+    data_source,
+    load_source,
+)
 from whyrec.cli.output import out, print_json
 
 app = typer.Typer(help="Inspect and validate data.", no_args_is_help=True)
@@ -17,9 +26,10 @@ DataArg = Annotated[str, typer.Argument(help="An interactions file (CSV, Parquet
 
 
 @app.command()
-def info(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, json_output: JsonOpt = False) -> None:
+def info(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, encoding: EncodingOpt = "utf-8",
+         json_output: JsonOpt = False) -> None:
     """Counts, time span, event kinds and attributes of a dataset."""
-    dataset, report = load_source(data_source(data, catalog, users))
+    dataset, report = load_source(data_source(data, catalog, users, encoding=encoding))
     summary = dataset.summary()
     if json_output:
         print_json({**summary, "cleaning": report.to_dict()})
@@ -36,9 +46,11 @@ def info(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, json
 
 @app.command()
 def validate(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, drop_invalid: DropInvalidOpt = False,
-             drop_unknown_items: DropUnknownOpt = False, json_output: JsonOpt = False) -> None:
+             drop_unknown_items: DropUnknownOpt = False, encoding: EncodingOpt = "utf-8",
+             json_output: JsonOpt = False) -> None:
     """Check a dataset: the first bad row stops it (or --drop-invalid reports what would be dropped)."""
-    dataset, report = load_source(data_source(data, catalog, users, drop_invalid, drop_unknown_items))
+    dataset, report = load_source(data_source(data, catalog, users, drop_invalid, drop_unknown_items,
+                                              encoding=encoding))
     if json_output:
         print_json({"valid": True, "name": dataset.name, "cleaning": report.to_dict(),
                     "fingerprint": dataset.fingerprint})

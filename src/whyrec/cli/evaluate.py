@@ -46,7 +46,7 @@ def evaluate_run(
     users_frame, summary = score_ranking(ranking, ks=ks)
     if (warning := no_signal_warning(no_signal_share_of_lists(ranking.recommendations.scores))) is not None:
         err.print(f"[yellow]{warning}[/yellow]")
-    update_metrics(run_dir, summary)
+    update_metrics(run_dir, summary, per_user=users_frame)
     breakdowns = {attr: breakdown(users_frame, user_groups(run.dataset, ranking.history, users_frame.index, attr))
                   for attr in by or []}
     exposure_table = exposure_by_popularity(ranking, ks[0]) if exposure else None

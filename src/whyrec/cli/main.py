@@ -56,6 +56,7 @@ COMMANDS: dict[str, Command] = {
                                                               "test ECE."),
     "tune": Command("whyrec.cli.tune:tune_model", "Tune on validation (Optuna TPE; test unseen), refit the best on "
                                                  "train + valid, evaluate, save the run."),
+    "run": Command("whyrec.cli.run:app", "Look after run directories: show what a run holds, upgrade old runs."),
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
     "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
                                         "server."),

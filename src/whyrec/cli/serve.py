@@ -44,6 +44,7 @@ def serve(
     import ipaddress
     import os
     import zipfile
+    from urllib.parse import quote
 
     import uvicorn
 
@@ -54,8 +55,8 @@ def serve(
     from whyrec.serve.settings import ServeSettings
     from whyrec.serve.storage import Storage
 
-    try:  # a wrong folder fails here, with the CLI's one-line error, before any worker starts
-        load_run(run_dir)
+    try:  # a wrong folder or missing data fails here, with the CLI's one-line error, before any worker starts
+        fit = load_run(run_dir).fit_data
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # truncated or foreign files
         raise ConfigError(f"{run_dir}: cannot load the run ({type(e).__name__}: {e}). Give a run directory made "
                           "by `whyrec train --out DIR`.", source=str(run_dir), field="run_dir") from None
@@ -73,8 +74,10 @@ def serve(
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise ConfigError(f"--log-level {log_level!r}: expected critical, error, warning, info, debug or trace.",
                           source="--log-level", field="log_level")
-    out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/196/recommendations"
-              f"?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
+    example = fit.users.id_of(int(fit.active_users[0])) if len(fit.active_users) else "USER"  # a user of the run
+    out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/{quote(example)}/"
+              f"recommendations?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
+    del fit
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return

@@ -13,8 +13,8 @@ from whyrec.cli.common import (
     DataOpt,
     DropInvalidOpt,
     DropUnknownOpt,
+    EncodingOpt,
     JsonOpt,
-    SplitOpt,
     SyntheticEventsOpt,
     UsersOpt,
     data_source,
@@ -22,53 +22,87 @@ from whyrec.cli.common import (
     parse_params,
 )
 from whyrec.cli.output import err, metrics_table, out, print_json
+from whyrec.cli.run import check_out_dir, inherit_data_settings
+from whyrec.errors import ConfigError
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
 from whyrec.explain.signal import no_signal_share, no_signal_warning
 from whyrec.models import MODEL_NAMES, create_model
-from whyrec.runs import RunMeta, save_run
+from whyrec.runs import RunMeta, load_run, save_run
 from whyrec.training import fit_on_split
+from whyrec.warm_start import warm_state
 
 
 def train(
     data: DataOpt,
-    model: Annotated[str, typer.Option("--model", help=f"One of: {', '.join(MODEL_NAMES)}.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Run directory to write.")],
+    model: Annotated[str | None, typer.Option("--model", help=f"One of: {', '.join(MODEL_NAMES)} (default with "
+                                                              "--warm-start: the previous run's).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="Hyperparameter name=value (repeatable), "
                                                                     "e.g. --param lambda=500.")] = None,
     catalog: CatalogOpt = None,
     users: UsersOpt = None,
-    split: SplitOpt = "temporal-user",
+    split: Annotated[str | None, typer.Option("--split", help="temporal-user (PROTOCOL.md, the default), "
+                                                              "leave-last-out, global-time or random (default "
+                                                              "with --warm-start: the previous run's).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the model (and of the synthetic data).")] = 0,
     synthetic_events: SyntheticEventsOpt = None,
     no_evaluate: Annotated[bool, typer.Option("--no-evaluate", help="Skip the test evaluation after fitting.")] = False,
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
+    encoding: EncodingOpt = "utf-8",
+    warm_start: Annotated[Path | None, typer.Option("--warm-start", help="A previous run: reuse its model, "
+                                                                         "parameters, split and data settings, "
+                                                                         "and start ALS/BPR from its item "
+                                                                         "factors (docs/concepts/runs.md).")]
+    = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Split the data (PROTOCOL.md by default), fit on train + valid, evaluate on test, save the run."""
+    check_out_dir(out_dir, force)
+    previous = load_run(warm_start) if warm_start is not None else None
+    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
     params = parse_params(param)
+    if previous is not None:
+        model = model or previous.meta.model
+        if model == previous.meta.model:
+            params = {**previous.meta.params, **params}
+        spec = inherit_data_settings(previous, spec)
+    if model is None:
+        raise ConfigError(f"--model is missing: one of {', '.join(MODEL_NAMES)} (or --warm-start RUN to reuse "
+                          "a run's).", field="model", allowed=MODEL_NAMES)
     params.setdefault("seed", seed)
     recommender = create_model(model, **params)
-    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed)
     dataset, _ = load_source(spec)
-    splitter = make_splitter(split)
+    splitter = (previous.meta.split if split is None and previous is not None
+                else make_splitter(split or "temporal-user"))
     parts = split_dataset(dataset, splitter)
+    warm = warm_state(previous, dataset.items, seed=seed) if previous is not None and model == previous.meta.model \
+        else None
     with progress.Stopwatch() as watch, progress.task(f"Fitting {model}"):
-        recommender = fit_on_split(recommender, parts)
+        recommender = fit_on_split(recommender, parts, initial=warm.arrays if warm else None)
     meta = RunMeta(model=model, params=recommender.config.model_dump(), data=spec,
                    dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, split=splitter,
                    protocol=parts.protocol, fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3),
-                   split_sizes=parts.sizes())
+                   split_sizes=parts.sizes(), warm_start=str(warm_start) if warm_start is not None else None)
+    per_user = None
     if not no_evaluate:
-        meta.metrics = evaluate(recommender, parts).summary
+        result = evaluate(recommender, parts)
+        meta.metrics, per_user = result.summary, result.per_user
         test_users = parts.fit.histories_of(parts.test.active_users)
         share = no_signal_share(recommender, test_users, k=10, candidates=parts.fit.active_items)
         if (warning := no_signal_warning(share)) is not None:
             err.print(f"[yellow]{warning}[/yellow]")
-    save_run(out_dir, recommender, meta)
+    save_run(out_dir, recommender, meta, split=parts, per_user=per_user)
     if json_output:
-        print_json({"run": str(out_dir), **meta.model_dump(mode="json")})
+        extra = {"warm_items": {"reused": warm.reused, "new": warm.new}} if warm else {}
+        print_json({"run": str(out_dir), **meta.model_dump(mode="json"), **extra})
         return
+    if previous is not None:
+        factors = (f"; {warm.reused:,} items start from its factors, {warm.new:,} new" if warm
+                   else f"; {model} starts from scratch (no factors to reuse)")
+        reused = f"{model} parameters, " if model == previous.meta.model else ""
+        out.print(f"warm start from {warm_start}: {reused}split {parts.protocol} and data settings reused{factors}")
     out.print(f"trained [bold]{model}[/bold] on {parts.fit.name} ({len(parts.fit.active_users):,} users, "
               f"{len(parts.fit.active_items):,} items) in {watch.elapsed_s:.1f} s -> {out_dir}")
     if meta.metrics:

@@ -13,6 +13,7 @@ from whyrec.cli.common import (
     DataOpt,
     DropInvalidOpt,
     DropUnknownOpt,
+    EncodingOpt,
     JsonOpt,
     SplitOpt,
     SyntheticEventsOpt,
@@ -46,11 +47,12 @@ def tune_model(
     synthetic_events: SyntheticEventsOpt = None,
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
+    encoding: EncodingOpt = "utf-8",
     json_output: JsonOpt = False,
 ) -> None:
     """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
     fixed = parse_params(param)
-    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed)
+    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
     dataset, _ = load_source(spec)
     splitter = make_splitter(split)
     parts = split_dataset(dataset, splitter)
@@ -65,8 +67,9 @@ def tune_model(
                    n_items=dataset.n_items, split=splitter, protocol=parts.protocol,
                    fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3), split_sizes=parts.sizes(),
                    tuning=result.model_dump(mode="json"))
-    meta.metrics = evaluate(final, parts).summary
-    save_run(target, final, meta)
+    result_test = evaluate(final, parts)
+    meta.metrics = result_test.summary
+    save_run(target, final, meta, split=parts, per_user=result_test.per_user)
     if json_output:
         print_json({"run": str(target), **meta.model_dump(mode="json")})
         return

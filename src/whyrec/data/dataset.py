@@ -18,7 +18,7 @@ from whyrec.data.idmap import IdMap
 from whyrec.data.schema import EVENT, ITEM_ID, TIMESTAMP, USER_ID, VALUE
 from whyrec.errors import UnknownIdError
 
-__all__ = ["Dataset", "EventLog", "build_dataset"]
+__all__ = ["Dataset", "EventLog", "build_dataset", "content_fingerprint"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,14 +239,21 @@ def build_dataset(
     del user, item, stamps, codes, order
     item_catalog = build_catalog(items, catalog, ITEM_ID)
     user_table = build_attribute_table(user_map, users, USER_ID)
+    return Dataset(name, user_map, items, log, item_catalog, user_table,
+                   content_fingerprint(user_map, items, log, item_catalog, user_table))
+
+
+def content_fingerprint(users: IdMap, items: IdMap, events: EventLog, catalog: Catalog,
+                        user_attributes: AttributeTable) -> str:
+    """SHA-256 of a dataset's content: ids, events, item texts and user attributes (`Dataset.fingerprint`)."""
     h = hashlib.sha256()
-    h.update(user_map.fingerprint_bytes)
+    h.update(users.fingerprint_bytes)
     h.update(items.fingerprint_bytes)
-    h.update(log.digest())
-    h.update("\x1e".join(item_catalog.texts).encode())
-    for attr_name, values in user_table.categorical.items():
+    h.update(events.digest())
+    h.update("\x1e".join(catalog.texts).encode())
+    for attr_name, values in user_attributes.categorical.items():
         h.update(attr_name.encode() + repr(values).encode())
-    return Dataset(name, user_map, items, log, item_catalog, user_table, h.hexdigest())
+    return h.hexdigest()
 
 
 def _codes(column: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, list[str]]:

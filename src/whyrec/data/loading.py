@@ -42,6 +42,7 @@ class DataSource(BaseModel):
         synthetic_events: size of a synthetic dataset (default: 100,000 for ``synthetic``, the full 200,000
             for ``synthetic-beauty``, which scales its shoppers and products by it).
         seed: seed of a synthetic dataset.
+        encoding: text encoding of CSV and JSON files.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -54,6 +55,7 @@ class DataSource(BaseModel):
     on_invalid: InvalidRows = "error"
     synthetic_events: int | None = Field(default=None, ge=1_000, le=10_000_000)
     seed: int = 0
+    encoding: str = "utf-8"
 
     def load(self) -> tuple[Dataset, CleaningReport]:
         """Read, validate and build the dataset."""
@@ -77,9 +79,10 @@ class DataSource(BaseModel):
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "
                               f"({', '.join(BUILTIN_NAMES)}).", field="data", allowed=BUILTIN_NAMES)
-        catalog = read_table(self.catalog) if self.catalog else None
-        users = read_table(self.users) if self.users else None
-        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT)), catalog, users, self,
+        catalog = read_table(self.catalog, encoding=self.encoding) if self.catalog else None
+        users = read_table(self.users, encoding=self.encoding) if self.users else None
+        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT), encoding=self.encoding),
+                         catalog, users, self,
                          name=path.stem,
                          paths=(str(path), str(self.catalog), str(self.users)))
 

@@ -6,7 +6,9 @@ value means and can name the row that is wrong.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import json
 import warnings
 from collections.abc import Collection
 from pathlib import Path
@@ -21,13 +23,14 @@ __all__ = ["SUPPORTED_SUFFIXES", "read_table"]
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
-def read_table(path: str | Path, *, categorical: Collection[str] = ()) -> pd.DataFrame:
+def read_table(path: str | Path, *, categorical: Collection[str] = (), encoding: str = "utf-8") -> pd.DataFrame:
     """Read a table with every column as strings (missing cells are NA).
 
     Args:
         path: a ``.csv``/``.tsv``, ``.parquet`` or ``.jsonl`` file.
         categorical: columns to return as pandas categoricals of text (ids, event names): one small integer
             code per row instead of one string, which is what keeps 10 million events in memory.
+        encoding: text encoding of a CSV or JSON file (``latin-1``, ``cp1252``...; Parquet ignores it).
 
     Returns:
         One row per data row, in file order, with a fresh RangeIndex.
@@ -46,15 +49,28 @@ def read_table(path: str | Path, *, categorical: Collection[str] = ()) -> pd.Dat
     if path.stat().st_size == 0:
         raise DataFileError(path, "the file is empty.", expected="a header and at least one data row")
     try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise DataFileError(path, f"unknown text encoding {encoding!r}.", expected="an encoding Python knows, such "
+                            "as utf-8, latin-1 or cp1252") from None
+    try:
         if suffix in (".csv", ".tsv"):
-            table = _read_csv(path, "\t" if suffix == ".tsv" else ",", categorical)
+            table = _read_csv(path, "\t" if suffix == ".tsv" else ",", categorical, codec)
         elif suffix in (".parquet", ".pq"):
             table = _stringify(pd.read_parquet(path))
         else:
-            table = _stringify(_read_json(path, lines=suffix != ".json"))
+            table = _stringify(_read_json(path, lines=suffix != ".json", encoding=codec))
     except DataFileError:
         raise
-    except (ValueError, OSError, pd.errors.ParserError) as e:
+    except UnicodeDecodeError as e:
+        raise _decoding_error(path, codec, header=suffix in (".csv", ".tsv")) or DataFileError(
+            path, f"is not valid {codec} text ({e.reason}).", hint=_ENCODING_HINT) from None
+    except ValueError as e:
+        if suffix in (".jsonl", ".ndjson") and (broken := _broken_json_line(path, codec)) is not None:
+            raise broken from e
+        first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise DataFileError(path, f"cannot be read as {suffix[1:].upper()}: {first_line}") from e
+    except (OSError, pd.errors.ParserError) as e:
         first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataFileError(path, f"cannot be read as {suffix[1:].upper()}: {first_line}") from e
     except Exception as e:  # pyarrow raises its own error classes for corrupt Parquet files
@@ -68,7 +84,7 @@ def read_table(path: str | Path, *, categorical: Collection[str] = ()) -> pd.Dat
     return table.reset_index(drop=True)
 
 
-def _read_csv(path: Path, delimiter: str, categorical: Collection[str]) -> pd.DataFrame:
+def _read_csv(path: Path, delimiter: str, categorical: Collection[str], encoding: str = "utf-8") -> pd.DataFrame:
     """CSV with every column as text: pyarrow's reader when it can, pandas' (slower, bigger) reader otherwise.
 
     pyarrow keeps about 8 bytes a cell instead of one Python str per cell. It reproduces what pandas does with
@@ -76,11 +92,12 @@ def _read_csv(path: Path, delimiter: str, categorical: Collection[str]) -> pd.Da
     bad UTF-8) or that pandas reads in its own way (repeated or empty header names) goes to pandas, so errors
     and results stay those of pandas.
     """
-    table = _read_csv_arrow(path, delimiter, categorical)
+    table = _read_csv_arrow(path, delimiter, categorical) if encoding == "utf-8" else None
     if table is not None:
         return table
     table = pd.read_csv(
         path, sep=delimiter, dtype=str, keep_default_na=False, na_values=[""], engine="c", skipinitialspace=True,
+        encoding=encoding,
     )
     return table
 
@@ -139,7 +156,7 @@ def _lstrip_spaces(values: pd.Categorical) -> pd.Categorical:
     return recode_categorical(values, lambda text: text.str.lstrip(" "))
 
 
-def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
+def _read_json(path: Path, *, lines: bool, encoding: str = "utf-8") -> pd.DataFrame:
     """JSON (Lines) without date guessing: a column named ``timestamp`` must stay the numbers it holds.
 
     pandas 3 deprecates ``convert_dates`` and will drop it; until then it is the only switch that stops the
@@ -149,9 +166,9 @@ def _read_json(path: Path, *, lines: bool) -> pd.DataFrame:
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            return pd.read_json(path, lines=lines, dtype=False, convert_dates=False)
+            return pd.read_json(path, lines=lines, dtype=False, convert_dates=False, encoding=encoding)
         except TypeError:  # a pandas that no longer knows the keyword no longer guesses dates either
-            return pd.read_json(path, lines=lines, dtype=False)
+            return pd.read_json(path, lines=lines, dtype=False, encoding=encoding)
 
 
 def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
@@ -168,3 +185,40 @@ def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
         text = col.astype("string")
         out[str(name)] = text.where(col.notna(), pd.NA)
     return pd.DataFrame(out)
+
+
+_ENCODING_HINT = ("Give the file's encoding with --encoding (e.g. --encoding latin-1, or cp1252 for Windows "
+                  "exports), or save it as UTF-8.")
+
+
+def _decoding_error(path: Path, encoding: str, *, header: bool) -> DataFileError | None:
+    """The error naming the first line that is not valid `encoding` text (found by a second, line-wise pass)."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                row = number - 1 if header else number
+                return DataFileError(path, f"line {number} is not valid {encoding} text: byte 0x{raw[e.start]:02x} "
+                                     f"at character {e.start + 1} ({e.reason}).", row=row, hint=_ENCODING_HINT)
+    return None
+
+
+def _broken_json_line(path: Path, encoding: str) -> DataFileError | None:
+    """The error naming the first line of a JSON Lines file that is not a JSON object."""
+    with open(path, encoding=encoding, errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as e:
+                problem = f"{e.msg} at character {e.colno}"
+            else:
+                if isinstance(value, dict):
+                    continue
+                problem = f"a JSON {type(value).__name__}, not an object"
+            return DataFileError(path, f"cannot be read as JSONL: line {number} is not a JSON object: {problem}.",
+                                 row=number, expected='one JSON object per line, e.g. {"user_id": "u1", '
+                                                      '"item_id": "i9"}')
+    return None

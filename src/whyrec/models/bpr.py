@@ -14,6 +14,7 @@ from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
+from whyrec.models.capabilities import WarmStartMixin
 from whyrec.models.implicit_mf import als_solver, fold_in
 
 __all__ = ["BPR", "BPRConfig"]
@@ -36,7 +37,7 @@ class BPRConfig(ModelConfig):
     """Confidence of observed items in the fold-in."""
 
 
-class BPR(BaseRecommender[BPRConfig]):
+class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
     """Bayesian personalised ranking (Rendle et al., UAI 2009), trained by implicit with one thread.
 
     One thread keeps training deterministic for a seed (implicit's multi-threaded SGD is not). A history
@@ -57,6 +58,10 @@ class BPR(BaseRecommender[BPRConfig]):
             model = BayesianPersonalizedRanking(factors=cfg.embedding_size, learning_rate=cfg.learning_rate,
                                                 regularization=cfg.regularization, iterations=cfg.epochs,
                                                 random_state=cfg.seed, num_threads=1, dtype=np.float32)
+            if self._initial is not None and self._initial["item_factors"].shape == (x.shape[1], cfg.embedding_size):
+                # implicit keeps the bias as the last factor column, and starts from factors it is given
+                model.item_factors = np.hstack([self._initial["item_factors"],
+                                                self._initial["item_bias"][:, None]]).astype(np.float32)
             model.fit(x, show_progress=False, callback=lambda *_: bar.advance())
         factors = np.asarray(model.item_factors, dtype=np.float32)
         self._load_state({"item_factors": factors[:, :-1], "item_bias": factors[:, -1]})

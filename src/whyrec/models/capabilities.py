@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from whyrec.data.dataset import Dataset
     from whyrec.models.base import ModelConfig
 
-__all__ = ["AdditiveScorer", "Contributions", "RetrainEdits", "RetrainScorer", "TermScorer", "ValidationTuned"]
+__all__ = ["AdditiveScorer", "Contributions", "RetrainEdits", "RetrainScorer", "TermScorer", "ValidationTuned",
+           "WarmStartMixin", "WarmStartable"]
 
 #: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
 #: model retrained without the user's interactions with those items.
@@ -95,3 +96,24 @@ class RetrainScorer(Protocol):
             cannot (e.g. a run saved before it kept what the update needs).
         """
         ...
+
+
+@runtime_checkable
+class WarmStartable(Protocol):
+    """A model whose next fits start from given item arrays instead of random ones (``train --warm-start``)."""
+
+    def warm_start(self, state: Mapping[str, np.ndarray]) -> None:
+        """Start every later `fit` from `state`: the model's own `state()` arrays, one row per item of the data
+        it will be fitted on (rows of new items freshly initialised). A fit on data of another size ignores it.
+        """
+        ...
+
+
+class WarmStartMixin:
+    """`WarmStartable` for a model that reads ``self._initial`` in its ``_fit`` (ALS, BPR)."""
+
+    _initial: Mapping[str, np.ndarray] | None = None
+
+    def warm_start(self, state: Mapping[str, np.ndarray]) -> None:
+        """Start later fits from `state` (see `WarmStartable`)."""
+        self._initial = state

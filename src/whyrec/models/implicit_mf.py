@@ -17,7 +17,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.capabilities import Contributions, RetrainEdits
+from whyrec.models.capabilities import Contributions, RetrainEdits, WarmStartMixin
 from whyrec.models.retraining import training_row
 
 __all__ = ["ALS", "ALSConfig", "als_solver", "fold_in"]
@@ -58,7 +58,7 @@ class ALSConfig(ModelConfig):
     """Use event weights (ratings, purchase > view) as confidences instead of 1 per item."""
 
 
-class ALS(BaseRecommender[ALSConfig]):
+class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
     """Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky, ICDM 2008).
 
     Any history is scored by folding it in: the user vector is solved in closed form against the fixed
@@ -86,6 +86,9 @@ class ALS(BaseRecommender[ALSConfig]):
             model = AlternatingLeastSquares(factors=cfg.embedding_size, regularization=cfg.regularization,
                                             alpha=cfg.alpha, iterations=cfg.epochs, random_state=cfg.seed,
                                             dtype=np.float32)
+            initial = self._initial["item_factors"] if self._initial is not None else None
+            if initial is not None and initial.shape == (dataset.n_items, cfg.embedding_size):
+                model.item_factors = np.array(initial, dtype=np.float32)  # implicit starts from factors it is given
             model.fit(sp.csr_matrix(self._matrix(dataset.interactions)), show_progress=False,
                       callback=lambda *_: bar.advance())
         self._load_state({"item_factors": np.asarray(model.item_factors, dtype=np.float32)})
