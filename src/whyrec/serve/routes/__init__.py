@@ -1,4 +1,4 @@
-"""One router per resource: users' recommendations, users, events, items, admin, health."""
+"""One router per resource: users' recommendations, what-if lists, users, events, items, admin, health."""
 
 from whyrec.serve.routes import (
     admin,
@@ -8,9 +8,10 @@ from whyrec.serve.routes import (
     recommendations,
     tokens,
     users,
+    whatif,
 )
 
-__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "tokens", "users"]
+__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "tokens", "users", "whatif"]
 
 #: Every resource's module, in the order the app includes their routers (and the OpenAPI schema lists them).
-ROUTERS = (recommendations, users, events, items, tokens, admin, health)
+ROUTERS = (recommendations, whatif, users, events, items, tokens, admin, health)
