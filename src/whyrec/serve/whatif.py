@@ -4,9 +4,9 @@ The shopper's view offers a switch on each history item of an explanation; turni
 :func:`what_if` for the list the model would give without them. The edited history is scored as the
 explanations' counterfactuals are checked: by the model retrained without those interactions when it can do
 that at request time (`RetrainScorer`, e.g. EASE's exact update: ``retrained``), else by the served weights
-(``rescored``); so trying a counterfactual's items gives the rank its sentence claims. The list is ranked as the service ranks every list
-(``whyrec.serve.user_state._rank``: score, then popularity, then index): items switched off may be
-recommended again, unless the user hid them or the run cannot recommend them.
+(``rescored``); so trying a counterfactual's items gives the rank its sentence claims. The list is ranked
+as the service ranks every list (``whyrec.serve.user_state._rank``: score, then popularity, then index):
+items switched off may be recommended again, unless the user hid them or the run cannot recommend them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from whyrec.explain.signal import has_signal
 from whyrec.models.capabilities import RetrainScorer
 from whyrec.serve.schemas import MAX_ID
 from whyrec.serve.served_run import ServedRun
+
 # the service's one ranking rule (score, popularity, index), shared with every list
 from whyrec.serve.user_state import UserState
 from whyrec.serve.user_state import _rank as rank_items

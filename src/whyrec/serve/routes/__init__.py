@@ -1,4 +1,5 @@
-"""One router per resource: users' recommendations, what-if lists, users, events, items, admin, health."""
+"""One router per resource: users' recommendations, what-if lists, the shopper page's view, users, events,
+items, admin, health."""
 
 from whyrec.serve.routes import (
     admin,
@@ -6,12 +7,13 @@ from whyrec.serve.routes import (
     health,
     items,
     recommendations,
+    shopper,
     tokens,
     users,
     whatif,
 )
 
-__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "tokens", "users", "whatif"]
+__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "shopper", "tokens", "users", "whatif"]
 
 #: Every resource's module, in the order the app includes their routers (and the OpenAPI schema lists them).
-ROUTERS = (recommendations, whatif, users, events, items, tokens, admin, health)
+ROUTERS = (recommendations, whatif, shopper, users, events, items, tokens, admin, health)
