@@ -15,7 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.serve.runs import ease_run  # noqa: F401 (fixture)
+from whyrec.data import Dataset
+from whyrec.data.loading import DataSource
+from whyrec.evaluate import Split
+from whyrec.evaluate.evaluator import evaluate
+from whyrec.models import EASE
+from whyrec.models.popular import MostPopular
+from whyrec.runs import RunMeta, save_run
+
 from tests.serve.test_serve_process import free_port, whyrec_serve
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,12 +51,32 @@ def _has_playwright() -> bool:
 
 
 @pytest.fixture(scope="session")
-def server(ease_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of `whyrec serve` on an EASE run of ml-100k, with its own SQLite store."""
+def web_runs(ml100k: Dataset, ml100k_split: Split, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of two runs of ml-100k, EASE and popularity, with their test metrics (as `whyrec train` saves)."""
+    folder = tmp_path_factory.mktemp("web-runs")
+    for model in (MostPopular(), EASE()):
+        model.fit(ml100k_split.fit)
+        meta = RunMeta(model=model.name, params=model.config.model_dump(), data=DataSource(source="ml-100k"),
+                       dataset_fingerprint=ml100k.fingerprint, n_items=ml100k.n_items, protocol=ml100k_split.protocol,
+                       metrics=evaluate(model, ml100k_split).summary)
+        save_run(folder / model.name, model, meta)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def ease_web_run(web_runs: Path) -> Path:
+    """The EASE run the server serves."""
+    return web_runs / "ease"
+
+
+@pytest.fixture(scope="session")
+def server(ease_web_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of `whyrec serve` on an EASE run of ml-100k, with its own SQLite store; the analyst view
+    reports on both runs of its folder."""
     _need_chromium()
     db = tmp_path_factory.mktemp("web-db") / "events.sqlite3"
     port = free_port()
-    with whyrec_serve(ease_run, f"sqlite:///{db}", port):
+    with whyrec_serve(ease_web_run, f"sqlite:///{db}", port):
         yield f"http://127.0.0.1:{port}"
 
 

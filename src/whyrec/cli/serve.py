@@ -30,6 +30,8 @@ def serve(
                                                                      "Default: on for every host but loopback; "
                                                                      "--no-auth only behind a gateway that "
                                                                      "authenticates.")] = None,
+    runs: Annotated[Path | None, typer.Option("--runs", help="The folder of runs the analyst view (/analyst) "
+                                                             "reports on. Default: RUN_DIR's parent folder.")] = None,
     publish: Annotated[bool, typer.Option("--publish", help="Make RUN_DIR the active run of the database even "
                                                             "when it serves another run (every server on it "
                                                             "switches).")] = False,
@@ -65,7 +67,7 @@ def serve(
         loopback = False
     settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
                                       (None if loopback else True), switch_run=publish or None,
-                                      access_log=access_log)
+                                      access_log=access_log, runs_dir=runs.resolve() if runs else None)
     Guard(settings)  # authentication on without a key: refuse here, with the CLI's one-line error
     if not loopback and not settings.auth:
         out.print(f"warning: serving {host} without authentication (--no-auth): anyone who reaches the port can "
@@ -74,7 +76,9 @@ def serve(
         raise ConfigError(f"--log-level {log_level!r}: expected critical, error, warning, info, debug or trace.",
                           source="--log-level", field="log_level")
     out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/196/recommendations"
-              f"?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
+              f"?explain=true (API docs: http://{host}:{port}/docs; analyst view: http://{host}:{port}/analyst); "
+              "Ctrl+C stops", soft_wrap=True)
+    out.print(f"shopper view: http://{host}:{port}/", soft_wrap=True)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return

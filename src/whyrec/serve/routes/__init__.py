@@ -1,8 +1,9 @@
 """One router per resource: users' recommendations, what-if lists, the shopper page's view, users, events,
-items, admin, health."""
+items, admin, the analyst view's report, health."""
 
 from whyrec.serve.routes import (
     admin,
+    analyst,
     events,
     health,
     items,
@@ -13,7 +14,7 @@ from whyrec.serve.routes import (
     whatif,
 )
 
-__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "shopper", "tokens", "users", "whatif"]
+__all__ = ["ROUTERS", "admin", "analyst", "events", "health", "items", "recommendations", "shopper", "tokens", "users", "whatif"]
 
 #: Every resource's module, in the order the app includes their routers (and the OpenAPI schema lists them).
-ROUTERS = (recommendations, whatif, shopper, users, events, items, tokens, admin, health)
+ROUTERS = (recommendations, whatif, shopper, users, events, items, tokens, admin, analyst, health)
