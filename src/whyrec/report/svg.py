@@ -4,7 +4,7 @@ be a megabyte of JavaScript per report, or a runtime dependency; these three sha
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["grouped_bars", "line_chart", "reliability_diagram"]
@@ -41,7 +41,7 @@ def _axis(lo: float, hi: float) -> tuple[float, float, list[float]]:
     return lo, hi, ticks
 
 
-def _y_axis(lo: float, hi: float, ticks: list[float]) -> tuple[list[str], object]:
+def _y_axis(lo: float, hi: float, ticks: list[float]) -> tuple[list[str], Callable[[float], float]]:
     def y(v: float) -> float:
         return TOP + (H - TOP - BOTTOM) * (1 - (v - lo) / (hi - lo))
 
@@ -67,7 +67,7 @@ def grouped_bars(title: str, categories: Sequence[str], series: Mapping[str, Seq
             v = vs[c] if c < len(vs) else None
             if v is None or not math.isfinite(v):
                 continue
-            top, base = y(max(v, 0.0)), y(min(v, 0.0))  # type: ignore[operator]
+            top, base = y(max(v, 0.0)), y(min(v, 0.0))
             body.append(f'<rect class="bar" x="{x0 + s * width:.1f}" y="{top:.1f}" width="{width * 0.92:.1f}" '
                         f'height="{max(base - top, 0.5):.1f}" fill="{PALETTE[s % len(PALETTE)]}" data-value="{v:.6g}">'
                         f"<title>{escape(name)} {escape(category)}: {v:.4g}</title></rect>")
@@ -91,8 +91,8 @@ def line_chart(title: str, xs: Sequence[float], series: Mapping[str, Sequence[fl
     if x_label:
         body.append(f'<text x="{W - RIGHT}" y="{H - BOTTOM + 28}" text-anchor="end" font-size="10">{escape(x_label)}'
                     "</text>")
-    for s, (name, vs) in enumerate(series.items()):
-        points = [(x(a), y(b)) for a, b in zip(xs, vs, strict=False) if b is not None and math.isfinite(b)]  # type: ignore[operator]
+    for s, vs in enumerate(series.values()):
+        points = [(x(a), y(b)) for a, b in zip(xs, vs, strict=False) if b is not None and math.isfinite(b)]
         colour = PALETTE[s % len(PALETTE)]
         body.append(f'<polyline class="line" fill="none" stroke="{colour}" stroke-width="2" points="'
                     + " ".join(f"{a:.1f},{b:.1f}" for a, b in points) + '"/>')

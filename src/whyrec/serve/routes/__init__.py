@@ -14,7 +14,8 @@ from whyrec.serve.routes import (
     whatif,
 )
 
-__all__ = ["ROUTERS", "admin", "analyst", "events", "health", "items", "recommendations", "shopper", "tokens", "users", "whatif"]
+__all__ = ["ROUTERS", "admin", "analyst", "events", "health", "items", "recommendations", "shopper", "tokens", "users",
+           "whatif"]
 
 #: Every resource's module, in the order the app includes their routers (and the OpenAPI schema lists them).
 ROUTERS = (recommendations, whatif, shopper, users, events, items, tokens, admin, analyst, health)
