@@ -32,6 +32,8 @@ demo: $(STAMP)
 	$(BIN)/whyrec calibrate runs/ease
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3 --lang zh
+	$(BIN)/whyrec report runs --out runs/report.html
+	@echo "shopper view: http://127.0.0.1:8000/  (analyst view: http://127.0.0.1:8000/analyst)"
 	$(BIN)/whyrec serve runs/ease --host 127.0.0.1 --port 8000
 
 # ruff and mypy (strict on src/, configured in pyproject.toml); any finding fails the target
