@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # small models gain nothing from two OpenMP threads on two cores shared with BLAS; they lose a lot
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install demo lint test clean ci-postgres
+.PHONY: install demo lint test clean ci-postgres ci-browser screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,8 @@ demo: $(STAMP)
 	$(BIN)/whyrec calibrate runs/ease
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3
 	$(BIN)/whyrec explain runs/ease --user 196 --k 3 --lang zh
+	$(BIN)/whyrec report runs --out runs/report.html
+	@echo "shopper view: http://127.0.0.1:8000/  (analyst view: http://127.0.0.1:8000/analyst)"
 	$(BIN)/whyrec serve runs/ease --host 127.0.0.1 --port 8000
 
 # ruff and mypy (strict on src/, configured in pyproject.toml); any finding fails the target
@@ -39,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
-test: lint ci-postgres
+test: lint ci-postgres ci-browser
 	$(BIN)/python -m pytest -q
 
 # The service's storage tests start a real PostgreSQL server (tests/serve/conftest.py) and, with CI=true,
@@ -53,6 +55,23 @@ ci-postgres:
 		echo "CI: installing the PostgreSQL server for the storage tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
+
+# The browser tests (tests/web) drive Debian's Chromium through Playwright (the Python package is in the test
+# extra) and screenshot Chinese pages, so they need the browser and a CJK font. With CI=true, and either missing,
+# this installs them (a clean Debian machine); elsewhere it says what to install and the tests skip.
+ci-browser:
+	@if ! [ -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		if [ "$$CI" = "true" ]; then \
+			echo "CI: installing Chromium and the Noto CJK fonts for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+		else \
+			echo "browser tests will skip: apt-get install chromium fonts-noto-cjk (or run with CI=true)"; \
+		fi; \
+	fi
+
+# The screenshots shown in the README (docs/screenshots/), taken by the browser tests
+screenshots: $(STAMP) ci-browser
+	WHYREC_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/web
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

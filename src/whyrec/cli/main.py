@@ -51,6 +51,8 @@ COMMANDS: dict[str, Command] = {
                                                               "speed."),
     "serve": Command("whyrec.cli.serve:serve", "Serve recommendations, explanations and live feedback over HTTP "
                                               "(see docs/concepts/service.md)."),
+    "report": Command("whyrec.cli.report:report", "Write one self-contained HTML report of a folder of runs (charts "
+                                                "and data embedded, no network)."),
     "calibrate": Command("whyrec.cli.calibrate:calibrate_run", "Fit confidence = P(relevant | rank, history size) "
                                                               "on validation (model refitted on train); print "
                                                               "test ECE."),

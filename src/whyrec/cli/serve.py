@@ -30,6 +30,8 @@ def serve(
                                                                      "Default: on for every host but loopback; "
                                                                      "--no-auth only behind a gateway that "
                                                                      "authenticates.")] = None,
+    runs: Annotated[Path | None, typer.Option("--runs", help="The folder of runs the analyst view (/analyst) "
+                                                             "reports on. Default: RUN_DIR's parent folder.")] = None,
     publish: Annotated[bool, typer.Option("--publish", help="Make RUN_DIR the active run of the database even "
                                                             "when it serves another run (every server on it "
                                                             "switches).")] = False,
@@ -66,7 +68,7 @@ def serve(
         loopback = False
     settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
                                       (None if loopback else True), switch_run=publish or None,
-                                      access_log=access_log)
+                                      access_log=access_log, runs_dir=runs.resolve() if runs else None)
     Guard(settings)  # authentication on without a key: refuse here, with the CLI's one-line error
     if not loopback and not settings.auth:
         out.print(f"warning: serving {host} without authentication (--no-auth): anyone who reaches the port can "
@@ -76,7 +78,9 @@ def serve(
                           source="--log-level", field="log_level")
     example = fit.users.id_of(int(fit.active_users[0])) if len(fit.active_users) else "USER"  # a user of the run
     out.print(f"serving {run_dir} at http://{host}:{port}/v1 - try http://{host}:{port}/v1/users/{quote(example)}/"
-              f"recommendations?explain=true (API docs: http://{host}:{port}/docs); Ctrl+C stops", soft_wrap=True)
+              f"recommendations?explain=true (API docs: http://{host}:{port}/docs; analyst view: "
+              f"http://{host}:{port}/analyst); Ctrl+C stops", soft_wrap=True)
+    out.print(f"shopper view: http://{host}:{port}/", soft_wrap=True)
     del fit
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)

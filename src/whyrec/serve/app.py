@@ -28,6 +28,7 @@ from whyrec.serve.schemas import ErrorBody
 from whyrec.serve.service import RecommendationService
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage
+from whyrec.serve.web import install_web
 
 __all__ = ["create_app", "create_app_from_env"]
 
@@ -78,6 +79,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     metrics.watch(lambda: app.state.service)
     install_error_handlers(app)
     install_docs(app)
+    install_web(app)
     for module in ROUTERS:
         app.include_router(module.router, responses=_AUTH_RESPONSES)
     app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,

@@ -40,6 +40,8 @@ class ServeSettings(BaseModel):
 
     run_dir: Path
     """The run directory served at start (``whyrec train ... --out DIR``)."""
+    runs_dir: Path | None = None
+    """The folder of runs the analyst view (``/analyst``) reports on (None: the served run's parent folder)."""
     db_url: str | None = None
     """SQLAlchemy URL of the event store (None: the storage default, a local SQLite file)."""
     admin_token: SecretStr | None = None

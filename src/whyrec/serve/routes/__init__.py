@@ -1,16 +1,21 @@
-"""One router per resource: users' recommendations, users, events, items, admin, health."""
+"""One router per resource: users' recommendations, what-if lists, the shopper page's view, users, events,
+items, admin, the analyst view's report, health."""
 
 from whyrec.serve.routes import (
     admin,
+    analyst,
     events,
     health,
     items,
     recommendations,
+    shopper,
     tokens,
     users,
+    whatif,
 )
 
-__all__ = ["ROUTERS", "admin", "events", "health", "items", "recommendations", "tokens", "users"]
+__all__ = ["ROUTERS", "admin", "analyst", "events", "health", "items", "recommendations", "shopper", "tokens", "users",
+           "whatif"]
 
 #: Every resource's module, in the order the app includes their routers (and the OpenAPI schema lists them).
-ROUTERS = (recommendations, users, events, items, tokens, admin, health)
+ROUTERS = (recommendations, whatif, shopper, users, events, items, tokens, admin, analyst, health)

@@ -1,0 +1,46 @@
+"""``whyrec report``: one self-contained HTML file drawn from the runs' own files."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from whyrec.cli.main import app
+from whyrec.errors import ConfigError
+from whyrec.report import collect_runs
+
+
+def test_the_report_embeds_its_data_and_charts_and_needs_nothing_else(web_runs: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    shutil.copytree(web_runs, runs)
+    bins = [{"lower": 0.0, "upper": 0.5, "count": 30, "confidence": 0.2, "accuracy": 0.25},
+            {"lower": 0.5, "upper": 1.0, "count": 0, "confidence": None, "accuracy": None}]
+    (runs / "ease" / "calibration.json").write_text(json.dumps({"horizon": 10, "ece_test": 0.01,
+                                                                "reliability_test": bins}))
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", str(runs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    # nothing to fetch: no script or style file, no link to any host (the SVG namespace is a name, not a fetch)
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)
+    assert set(re.findall(r"https?://[^\s\"'<]+", html)) == {"http://www.w3.org/2000/svg"}
+    data = json.loads(re.search(r'<script type="application/json" id="whyrec-data">(.*?)</script>', html, re.S)[1])
+    assert data == collect_runs(runs).to_json()
+    meta = json.loads((web_runs / "ease" / "meta.json").read_text())
+    assert {r["name"] for r in data["runs"]} == {"ease", "pop"}
+    assert next(r for r in data["runs"] if r["name"] == "ease")["metrics"] == meta["metrics"]
+    assert html.count('class="chart ') >= 6 and 'class="chart reliability"' in html
+    assert html.count('class="bin"') == 1  # the empty bin is not drawn
+    assert f'data-value="{meta["metrics"]["ndcg@10"]:.6g}"' in html
+
+
+def test_a_folder_without_runs_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no run here"):
+        collect_runs(tmp_path)
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "missing")])
+    assert isinstance(result.exception, ConfigError) and "not a folder" in str(result.exception)
