@@ -22,6 +22,7 @@ from whyrec.serve.docs_pages import install_docs
 from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
+from whyrec.serve.openapi import install_openapi
 from whyrec.serve.request_rules import RequestRulesMiddleware
 from whyrec.serve.routes import ROUTERS
 from whyrec.serve.schemas import ErrorBody
@@ -34,7 +35,7 @@ __all__ = ["create_app", "create_app_from_env"]
 
 logger = logging.getLogger(__name__)
 
-#: The answers every route may give for its credentials (health routes never do, but say so harmlessly).
+#: The answers every route may give for its credentials (public routes drop them: whyrec.serve.openapi).
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No credential, or an expired shopper token."},
     403: {"model": ErrorBody, "description": "A wrong key, too small a scope, or another user's token."},
@@ -82,8 +83,9 @@ def create_app(settings: ServeSettings) -> FastAPI:
     install_web(app)
     for module in ROUTERS:
         app.include_router(module.router, responses=_AUTH_RESPONSES)
-    app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes,
-                       routes=[r for m in ROUTERS for r in m.router.routes if isinstance(r, APIRoute)])
+    routes = [r for m in ROUTERS for r in m.router.routes if isinstance(r, APIRoute)]
+    install_openapi(app, routes, auth=settings.auth)
+    app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes, routes=routes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],

@@ -51,14 +51,16 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-_UNPRINTABLE = ("\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\ufeff"
-                "\\ud800-\\udfff")
-ID_PATTERN = f"^[^{_UNPRINTABLE}]*[^\\s{_UNPRINTABLE}][^{_UNPRINTABLE}]*$"
+_UNPRINTABLE = "\\x00-\\x1f\\x7f-\\x9f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\ufeff"
+_SPACE = " \\xa0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000"  # the rest of str.isspace() is unprintable
+ID_PATTERN = f"^[^{_UNPRINTABLE}]*[^{_SPACE}{_UNPRINTABLE}][^{_UNPRINTABLE}]*$"
 """What an id may hold (after NFC normalisation): no control character (C0, DEL, C1: ``\\x01``, ``\\n``,
 ``\\x7f``, ``\\x85``), no invisible format character (zero-width spaces and joiners, bidirectional
-overrides, the byte-order mark), no line or paragraph separator, no unpaired surrogate; and not only spaces.
-It is in the OpenAPI schema, and :func:`check_identifier` applies it."""
-_ID_RE = re.compile(ID_PATTERN)
+overrides, the byte-order mark), no line or paragraph separator; and not only spaces. It is in the OpenAPI
+schema, written so that Python's and ECMA-262's regex engines read it alike (no ``\\s``), and
+:func:`check_identifier` applies it, refusing unpaired surrogates too (a JSON string can escape one; a
+schema's regex cannot name them)."""
+_ID_RE = re.compile(ID_PATTERN.replace(_UNPRINTABLE, _UNPRINTABLE + "\\ud800-\\udfff"))
 
 
 def check_identifier(value: str) -> str:
@@ -95,6 +97,11 @@ ExplainMethodParam = Annotated[ExplainMethod, AfterValidator(_offered),
 """Explanation methods the service offers (`whyrec.explain.registry.api_methods`)."""
 
 
+def _whole(value: Any) -> Any:
+    """A JSON number with no fraction is an integer (JSON Schema's rule): 3600.0 is 3600; "3600" stays refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _epoch_seconds(value: Any) -> Any:
     """Numbers (and numeric strings) are epoch seconds, whatever their size: never guessed as milliseconds."""
     if isinstance(value, bool):
@@ -112,7 +119,10 @@ def _epoch_seconds(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_epoch_seconds)]
+_TIMESTAMP_SCHEMA = {"anyOf": [  # what the schema promises is accepted, offsets included (a numeric string is too)
+    {"type": "string", "format": "date-time", "pattern": "^(190[1-9]|19[1-9][0-9]|2[0-9]{3})-"},
+    {"type": "number", "minimum": _EARLIEST.timestamp(), "maximum": _LATEST.timestamp()}]}
+Timestamp = Annotated[datetime, BeforeValidator(_epoch_seconds), WithJsonSchema(_TIMESTAMP_SCHEMA)]
 """ISO 8601 (a time without a zone is UTC) or epoch seconds (a number, never read as milliseconds)."""
 
 
@@ -273,7 +283,7 @@ class ShopperTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user_id: Identifier
-    ttl_s: int | None = Field(default=None, ge=60, le=31 * 86_400, strict=True)
+    ttl_s: Annotated[int, Field(ge=60, le=31 * 86_400, strict=True), BeforeValidator(_whole)] | None = None
     """Lifetime in seconds (default 3600; capped by the service's ``token_max_ttl_s``)."""
 
 
