@@ -63,7 +63,7 @@ def install_openapi(app: FastAPI, routes: Sequence[APIRoute], *, auth: bool) -> 
         routes: every API route the app includes.
         auth: whether the service requires credentials on every non-public route.
     """
-    by_key = {(m.lower(), r.path): r for r in routes for m in r.methods}
+    by_key = {(m.lower(), r.path): r for r in routes for m in (r.methods or ())}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
