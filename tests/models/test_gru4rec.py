@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from whyrec.data import Dataset, History, HistoryBatch, build_dataset
+from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.data.loading import DataSource
 from whyrec.evaluate import Split, evaluate, split_dataset
 from whyrec.models import MostPopular
 from whyrec.models.torch.gru4rec import GRU4Rec, left_padded, training_windows
+
+from tests.models.sequences import cycles
 
 torch = pytest.importorskip("torch")
 
@@ -22,19 +23,6 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
-
-
-def cycles(n_users: int = 40, n_items: int = 12, per_user: int = 8) -> Dataset:
-    """Every user walks the item cycle 0 -> 1 -> ... -> 11 -> 0 from a random start."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for user in range(n_users):
-        start = int(rng.integers(n_items))
-        for t in range(per_user):
-            rows.append((f"u{user}", str((start + t) % n_items), 1_700_000_000 + 60 * (user * per_user + t)))
-    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
-    frame["event"], frame["value"], frame["weight"] = "interaction", np.nan, np.float32(1.0)
-    return build_dataset(frame, name="cycles")
 
 
 @pytest.fixture(scope="module")

@@ -5,34 +5,22 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from whyrec import progress
-from whyrec.data import Dataset, History, HistoryBatch, build_dataset
+from whyrec.data import Dataset, History, HistoryBatch
 from whyrec.evaluate import split_dataset
 from whyrec.evaluate.splits import LeaveLastOutSplit
 from whyrec.models.torch.gru4rec import GRU4Rec
 from whyrec.models.torch.sasrec import SASRec
 from whyrec.training import fit_on_split
 
+from tests.models.sequences import cycles
+
 torch = pytest.importorskip("torch")
 
 SMALL = {"embedding_size": 16, "max_length": 6, "batch_size": 8, "dropout": 0.0, "learning_rate": 0.01,
          "threads": 1}
-
-
-def cycles(n_users: int = 40, n_items: int = 12, per_user: int = 8) -> Dataset:
-    """Every user walks the item cycle 0 -> 1 -> ... -> 11 -> 0 from a random start."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for user in range(n_users):
-        start = int(rng.integers(n_items))
-        for t in range(per_user):
-            rows.append((f"u{user}", str((start + t) % n_items), 1_700_000_000 + 60 * (user * per_user + t)))
-    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
-    frame["event"], frame["value"], frame["weight"] = "interaction", np.nan, np.float32(1.0)
-    return build_dataset(frame, name="cycles")
 
 
 @pytest.fixture(scope="module")
