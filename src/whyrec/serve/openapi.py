@@ -50,6 +50,7 @@ _SERVICE = get_args(ServiceDep)[1].dependency  # the dependency of every route t
 _ADDED = {
     "422": "The request breaks the schema or an input rule; ``error.loc`` names the part at fault.",
     "413": "The body is over the service's ``max_body_bytes`` (whether it gave its length or was chunked).",
+    "404": "Not found: an id in the path is unknown, or one holding an encoded '/' does not match the route.",
     "503": "The store cannot take the request durably, or no run is loaded; retry later (``/readyz`` says "
            "when the service is ready).",
 }
@@ -95,6 +96,7 @@ def _document(operation: dict[str, Any], route: APIRoute, *, auth: bool) -> None
             response.update(description=_ADDED["422"], content=_ERROR)
     for status, description in _ADDED.items():
         needed = (status == "422" or (status == "413" and "requestBody" in operation)
+                  or (status == "404" and "{" in route.path)
                   or (status == "503" and _uses(route.dependant, _SERVICE)))
         if needed and status not in responses:
             responses[status] = {"description": description, "content": _ERROR}
