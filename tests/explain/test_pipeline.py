@@ -11,7 +11,7 @@ from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError, UnsupportedModelError
 from whyrec.evaluate import Split
 from whyrec.evaluate.calibration import Calibration, calibrate
-from whyrec.explain.base import ScoredHistory, history_events, with_events
+from whyrec.explain.base import ScoredHistory, history_events, history_ratings, with_events
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
 from whyrec.explain.explanation import EvidenceKind, ExplainMethod, Explanation, Lang
@@ -62,9 +62,10 @@ def test_default_is_exact_plus_verified_counterfactual_trust_and_template_reason
     cfs = CounterfactualExplainer(fit, k=K, candidates=fit.active_items).explain(ease, history, items, scored)
     assert [e.method for e in made] == [ExplainMethod.EXACT] * len(items)
     for e, x, c in zip(made, exact, cfs, strict=True):
-        evidence = with_events(x.evidence, history_events(fit, history))
+        evidence = with_events(x.evidence, history_events(fit, history), history_ratings(fit, history))
         assert (e.item_id, e.rank, e.evidence, e.baseline) == (x.item_id, x.rank, evidence, x.baseline)
         assert {v.event for v in e.evidence} == {"rating"}  # ml-100k logs ratings
+        assert all(v.rating in (1.0, 2.0, 3.0, 4.0, 5.0) for v in e.evidence)  # with their stars
         assert e.counterfactual == c.counterfactual
         expected = trust_of(e, calibration.calibrator, history_size=len(np.unique(history.items)),
                             horizon=calibration.horizon)
@@ -86,9 +87,9 @@ def test_counterfactual_method_is_not_searched_twice(fit: Dataset, ease: EASE) -
                         candidates=fit.active_items, k=K)
     alone = CounterfactualExplainer(fit, k=K, candidates=fit.active_items).explain(ease, history, items[:3])
     assert [e.method for e in made] == [ExplainMethod.COUNTERFACTUAL] * 3
-    events = history_events(fit, history)
-    assert [(e.evidence, e.counterfactual) for e in made] == [(with_events(a.evidence, events), a.counterfactual)
-                                                              for a in alone]
+    events, ratings = history_events(fit, history), history_ratings(fit, history)
+    assert [(e.evidence, e.counterfactual) for e in made] == [(with_events(a.evidence, events, ratings),
+                                                               a.counterfactual) for a in alone]
 
 
 def test_default_falls_back_to_counterfactual_for_models_without_contributions(fit: Dataset) -> None:

@@ -24,7 +24,7 @@ from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, E
 from whyrec.models.base import Recommender
 
 __all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryWeights", "HistoryWeightsExplainer",
-           "ItemEvidence", "ScoredHistory", "history_events", "history_evidence", "rank_in",
+           "ItemEvidence", "ScoredHistory", "history_events", "history_evidence", "history_ratings", "rank_in",
            "with_events"]
 
 State = TypeVar("State")
@@ -270,6 +270,21 @@ def history_events(dataset: Dataset, history: History) -> dict[str, str]:
     return {dataset.items.id_of(item): name for item, name in best.items()}
 
 
+def history_ratings(dataset: Dataset, history: History) -> dict[str, float]:
+    """The user's last rating of each rated history item, by item id, from `dataset`'s event log.
+
+    Empty for a new shopper and for data without ``rating`` events (or without their values).
+    """
+    names = dataset.events.event_names
+    if "rating" not in names or history.user_id is None or history.user_id not in dataset.users:
+        return {}
+    user = dataset.users.index_of(history.user_id)
+    lo, hi = int(dataset.user_indptr[user]), int(dataset.user_indptr[user + 1])
+    rated = (dataset.events.event[lo:hi] == names.index("rating")) & np.isfinite(dataset.events.value[lo:hi])
+    items, values = dataset.events.item[lo:hi][rated].tolist(), dataset.events.value[lo:hi][rated].tolist()
+    return {dataset.items.id_of(item): float(value) for item, value in zip(items, values, strict=True)}
+
+
 def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, score: float,
                      top_n: int | None, events: Mapping[str, str] | None = None) -> tuple[Evidence, ...]:
     """Evidence entries for history items, the strongest support first (the first `top_n`, or all).
@@ -292,9 +307,19 @@ def history_evidence(dataset: Dataset, items: np.ndarray, weights: np.ndarray, s
     return tuple(out)
 
 
-def with_events(evidence: tuple[Evidence, ...], events: Mapping[str, str]) -> tuple[Evidence, ...]:
-    """`evidence` with each history item's ``event`` filled in from `events` (item id -> event kind)."""
+def with_events(evidence: tuple[Evidence, ...], events: Mapping[str, str],
+                ratings: Mapping[str, float] | None = None) -> tuple[Evidence, ...]:
+    """`evidence` with each history item's ``event`` (and, for a ``rating``, its ``rating``) filled in.
+
+    `events` maps item ids to event kinds (`history_events`), `ratings` item ids to ratings (`history_ratings`).
+    """
     if not events:
         return evidence
-    return tuple(x.model_copy(update={"event": events.get(x.ref)}) if x.kind == EvidenceKind.HISTORY_ITEM
-                 and x.event is None and x.ref in events else x for x in evidence)
+    stars = ratings or {}
+    out = []
+    for x in evidence:
+        if x.kind == EvidenceKind.HISTORY_ITEM and x.event is None and x.ref in events:
+            event = events[x.ref]
+            x = x.model_copy(update={"event": event, "rating": stars.get(x.ref) if event == "rating" else None})
+        out.append(x)
+    return tuple(out)

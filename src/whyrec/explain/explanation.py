@@ -56,6 +56,8 @@ class Evidence(BaseModel):
         share: weight / score (0 when the score is 0).
         event: for a history item, the kind of its strongest event in the history (``purchase``, ``cart``,
             ``rating``, ``click``, ``view`` or the data's own name); None when unknown.
+        rating: for a history item whose event is ``rating``, the user's rating of it (the last one given);
+            None otherwise.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -66,6 +68,7 @@ class Evidence(BaseModel):
     weight: float
     share: float
     event: str | None = None
+    rating: float | None = None
 
 
 #: How a counterfactual was checked: ``"rescored"`` (the same weights re-scored the edited history) or

@@ -25,7 +25,15 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.evaluate.calibration import Calibration
 from whyrec.explain.attributes import AttributeExplainer, check_group_by
-from whyrec.explain.base import BaseExplainer, ScoredHistory, excluded_mask, history_events, rank_in, with_events
+from whyrec.explain.base import (
+    BaseExplainer,
+    ScoredHistory,
+    excluded_mask,
+    history_events,
+    history_ratings,
+    rank_in,
+    with_events,
+)
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
 from whyrec.explain.registry import create_explainer, default_method, explain_method
@@ -121,8 +129,8 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
         explanations = [_unclaimed(e) for e in explanations]
     else:
         explanations = _without_ties(model, history, explanations, dataset, candidates, k)
-    events = history_events(dataset, history)
-    explanations = [e.model_copy(update={"evidence": with_events(e.evidence, events)}) for e in explanations]
+    events, ratings = history_events(dataset, history), history_ratings(dataset, history)
+    explanations = [e.model_copy(update={"evidence": with_events(e.evidence, events, ratings)}) for e in explanations]
     explanations = with_trust(explanations, calibration.calibrator if calibration else None,
                               horizon=calibration.horizon if calibration else 0,
                               history_size=len(np.unique(history.items)))

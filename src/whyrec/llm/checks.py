@@ -179,12 +179,45 @@ def number_findings(scan: Scan, also_allowed: frozenset[float]) -> Iterator[Find
                 known = "none known" if price is None else price
                 yield ("wrong_count", n.start, n.end, f"not the item's price ({known})")
             continue
+        if n.kind is NumberKind.STARS:
+            yield from _star_findings(scan, n)
+            continue
         allowed = {NumberKind.RANK: facts.ranks, NumberKind.PERCENT: facts.percents,
                    NumberKind.DECADE: set()}.get(n.kind, facts.counts | facts.years) | also_allowed
         decade = n.kind is NumberKind.DECADE and any(n.value <= y < n.value + 10 for y in facts.years)
         named = float(len({i for m in scan.titles for i in m.items & facts.history}))
         if n.value not in allowed and not decade and not (n.kind is NumberKind.COUNT and n.value == named):
             yield ("wrong_count", n.start, n.end, f"not derivable from the evidence (allowed: {_listed(allowed)})")
+
+
+def _star_findings(scan: Scan, n: StatedNumber) -> Iterator[Finding]:
+    """A star rating must be the one the user gave the item it is said of (any rated item when none is named)."""
+    ratings = scan.facts.ratings
+    owners = _rated(scan.masked, n, scan.titles)
+    if owners:
+        items = {i for m in owners for i in m.items if i in ratings}
+        held = bool(items) and all(ratings[i] == n.value for i in items)
+    else:
+        items = set(ratings)
+        held = n.value in {ratings[i] for i in items}
+    if not held:
+        known = ", ".join(sorted({f"{ratings[i]:g}" for i in items})) or "none"
+        yield ("wrong_count", n.start, n.end, f"not the user's rating (given: {known})")
+
+
+def _rated(masked: str, n: StatedNumber, titles: Sequence[Mention]) -> list[Mention]:
+    """The titles a star rating is said of: the last title before it in its sentence and those listed with it
+    ("rated A and B 5 stars"); none when the sentence names no title before it."""
+    sentence_start = _sentence_start(masked, n.start)
+    before = sorted((t for t in titles if sentence_start <= t.start and t.end <= n.start), key=lambda t: t.start)
+    if not before:
+        return []
+    group = [before[-1]]
+    for earlier in reversed(before[:-1]):
+        if not _LIST_GAP.fullmatch(masked, earlier.end, group[-1].start):
+            break
+        group.append(earlier)
+    return group
 
 
 def claim_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
@@ -194,6 +227,7 @@ def claim_findings(scan: Scan, lang: Lang) -> Iterator[Finding]:
     """
     facts = scan.facts
     spans = [(m.start, m.end) for m in [*scan.quoted, *scan.titles]]
+    spans += [(n.start, n.end) for n in scan.numbers if n.kind is NumberKind.STARS]  # "5 stars" names no actor
     text = blank(scan.text, spans)
     for claim in find_claims(text, lang, social_proof_backed=facts.popularity):
         yield (_CLAIM_REJECTION[claim.kind], claim.start, claim.end, f"a {claim.kind} claim the evidence does not make")

@@ -34,6 +34,7 @@ class Facts:
         ranks: numbers a rank may take.
         percents: numbers a share in percent may take.
         prices: item index -> its price, where the catalog has one.
+        ratings: history item index -> the user's rating of it, where the evidence carries one.
         years: years of the facts (the year attribute, or the year in a title).
         removed: the counterfactual's removed items, when it was verified.
         labels: the evidence labels (names in them, e.g. a KG actor, may be repeated).
@@ -51,6 +52,7 @@ class Facts:
     ranks: frozenset[float]
     percents: frozenset[float]
     prices: dict[int, float]
+    ratings: dict[int, float]
     years: frozenset[float]
     removed: frozenset[int] | None
     labels: tuple[str, ...]
@@ -113,7 +115,9 @@ def facts_of(explanation: Explanation, catalog_index: CatalogIndex) -> Facts:
     return Facts(
         recommended=recommended, supporting=supporting, opposing=opposing, strongest=strongest, values=values,
         evidence_values=frozenset(evidence_values - {""}), counts=frozenset(counts), ranks=frozenset(ranks),
-        percents=frozenset(percents), prices=prices, years=frozenset(years), removed=removed,
+        percents=frozenset(percents), prices=prices,
+        ratings={index(e.ref): e.rating for e in item_evidence if e.rating is not None},
+        years=frozenset(years), removed=removed,
         labels=tuple(e.label for e in explanation.evidence),
         popularity=any(e.kind in (EvidenceKind.POPULARITY, EvidenceKind.USER_ATTRIBUTE) for e in explanation.evidence)
         or explanation.model == "pop" or explanation.method == ExplainMethod.POPULARITY,

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.text import zh
-from whyrec.explain.text.mentions import Mention, StatedNumber, blank, catalog_index, find_numbers, tokens
+from whyrec.explain.text.mentions import Mention, NumberKind, StatedNumber, blank, catalog_index, find_numbers, tokens
 from whyrec.llm.checks import (
     Finding,
     Scan,
@@ -257,6 +257,7 @@ class FaithfulnessGuard:
     def _names(self, scan: Scan, lang: Lang, *, found: bool) -> list[tuple[str, int, int, str]]:
         """Invented names; then, when nothing else was `found`, words no reason uses (`whyrec.llm.vocabulary`)."""
         taken = scan.taken + [(m.start, m.end) for m in scan.quoted]
+        taken += [(n.start, n.end) for n in scan.numbers if n.kind is NumberKind.STARS]  # 五星 is a rating, no name
         words: list[tuple[int, str, str]] = []
         if lang is Lang.EN:
             names = list(capitalised_runs(scan.text, taken))

@@ -127,8 +127,9 @@ def unknown_words(text: str, lang: Lang, spans: list[tuple[int, int]], allowed_t
                 yield m.start(), m.end(), word
         return
     templates = _template_text(Lang.ZH)
+    checked_elsewhere = blank(text, spans)
     for start, word, _ in segments or []:
-        if not _CJK.search(word):
+        if not _CJK.search(checked_elsewhere[start:start + len(word)]):
             continue
         if len(word) == 1:
             if word in ZH_CHARS:

@@ -18,6 +18,8 @@ TEMPLATES = Templates(
     event_clause={"purchase": "bought {items}", "cart": "added {items} to your cart", "rating": "rated {items}",
                   "click": "clicked {items}", "view": "viewed {items}"},
     event_clause_unknown={"films": "watched {items}", "products": "showed interest in {items}"},
+    rated_stars="rated {items} {stars} stars",
+    rated_star="rated {items} {stars} star",
     had_not_clause={"purchase": "bought {items}", "cart": "added {items} to your cart", "rating": "rated {items}",
                     "click": "clicked {items}", "view": "viewed {items}"},
     had_not_unknown={"films": "watched {items}", "products": "shown interest in {items}"},

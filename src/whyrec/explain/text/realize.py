@@ -23,7 +23,7 @@ from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod, Ex
 from whyrec.explain.text import en, zh
 from whyrec.explain.text.templates import Domain, Templates
 
-__all__ = ["ATTRIBUTE_COUNT", "TEMPLATES", "attribute_counts", "infer_domain", "kg_parts", "realize"]
+__all__ = ["ATTRIBUTE_COUNT", "TEMPLATES", "attribute_counts", "infer_domain", "kg_parts", "realize", "stars_text"]
 
 TEMPLATES: dict[Lang, Templates] = {Lang.EN: en.TEMPLATES, Lang.ZH: zh.TEMPLATES}
 """The template table of each language."""
@@ -127,7 +127,8 @@ def _why(e: Explanation, catalog: Catalog, t: Templates, domain: Domain) -> str:
             return pattern[domain].format(items=t.join(items))
         if all(x.event is None for x in named):
             return t.because[domain].format(items=t.join([_quote(t, x.label) for x in named]))
-        clauses = _clauses(t, [(x.label, x.event) for x in named], t.event_clause, t.event_clause_unknown[domain])
+        clauses = _clauses(t, [(x.label, x.event) for x in named], t.event_clause, t.event_clause_unknown[domain],
+                           ratings=[x.rating for x in named])
         return t.because_events.format(clauses=clauses)
     return _other(lead, same, catalog, t, domain)
 
@@ -157,13 +158,25 @@ def _named(e: Explanation) -> list[str]:
     return [x.ref for x in support if x.kind == EvidenceKind.HISTORY_ITEM][:_MAX_ITEMS]
 
 
-def _clauses(t: Templates, named: Sequence[tuple[str, str | None]], by_event: Mapping[str, str], unknown: str) -> str:
-    """One clause per event kind, in the order first named ("bought A and B and viewed C")."""
+def _clauses(t: Templates, named: Sequence[tuple[str, str | None]], by_event: Mapping[str, str], unknown: str,
+             ratings: Sequence[float | None] | None = None) -> str:
+    """One clause per event kind, in the order first named ("bought A and B and viewed C").
+
+    With `ratings`, rated items say their stars and group by them ("rated A and B 5 stars and C 4 stars").
+    """
     groups: dict[str, list[str]] = {}
-    for title, event in named:
+    for (title, event), rating in zip(named, ratings or [None] * len(named), strict=True):
         pattern = by_event.get(event, unknown) if event is not None else unknown
+        if event == "rating" and rating is not None:
+            stars = stars_text(rating)
+            pattern = (t.rated_star if stars == "1" else t.rated_stars).format(items="{items}", stars=stars)
         groups.setdefault(pattern, []).append(_quote(t, title))
     return t.join([pattern.format(items=t.join(titles)) for pattern, titles in groups.items()], clauses=True)
+
+
+def stars_text(rating: float) -> str:
+    """A rating as the reason writes it: ``5``, ``4.5``."""
+    return f"{rating:g}"
 
 
 def _other(lead: EvidenceKind, same: list[Evidence], catalog: Catalog, t: Templates, domain: Domain) -> str:

@@ -35,6 +35,8 @@ class Templates:
         event_clause: by event kind (``purchase``, ``cart``, ``rating``, ``click``, ``view``): the clause that
             names what was done with ``{items}``, in the past tense ("bought {items}").
         event_clause_unknown: the same for an unknown event kind, by domain.
+        rated_stars: the ``rating`` clause when the ratings are known (``{items}``, ``{stars}``).
+        rated_star: the same when the rating is 1.
         had_not_clause: by event kind: the clause after "if you had not" ("bought {items}").
         had_not_unknown: the same for an unknown event kind, by domain.
         sequence: history items weighted by a sequence model's attention (several items).
@@ -83,6 +85,8 @@ class Templates:
     because_events: str
     event_clause: Mapping[str, str]
     event_clause_unknown: Mapping[str, str]
+    rated_stars: str
+    rated_star: str
     had_not_clause: Mapping[str, str]
     had_not_unknown: Mapping[str, str]
     sequence: Mapping[str, str]

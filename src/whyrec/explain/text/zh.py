@@ -18,6 +18,8 @@ TEMPLATES = Templates(
     event_clause={"purchase": "购买过{items}", "cart": "把{items}加入过购物车", "rating": "给{items}评过分",
                   "click": "点击过{items}", "view": "浏览过{items}"},
     event_clause_unknown={"films": "看过{items}", "products": "关注过{items}"},
+    rated_stars="给{items}打过{stars}星",
+    rated_star="给{items}打过{stars}星",
     had_not_clause={"purchase": "购买{items}", "cart": "把{items}加入购物车", "rating": "给{items}评分",
                     "click": "点击{items}", "view": "浏览{items}"},
     had_not_unknown={"films": "看过{items}", "products": "关注{items}"},

@@ -25,6 +25,7 @@ _RANK_BEFORE = re.compile(r"(?:#|no\.\s?|number\s|top\s|rank(?:ed)?\s(?:#|no\.\s
 _RANK_AFTER = re.compile(r"(?:st|nd|rd|th)\b|\s?(?:名|位)(?!置)", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"\s?(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _OFF_AFTER = re.compile(r"\s?(?:%\s?off\b|折)", re.IGNORECASE)
+_STARS_AFTER = re.compile(r"\s?(?:-?stars?\b|星)", re.IGNORECASE)
 _MEASURE_AFTER = re.compile(r"\s?[部个件款本首种项样位名家次]")
 _DIGITS = re.compile(r"(?<![0-9A-Za-z.])\d+(?:[.,]\d+)*")
 _ZH_RUN = re.compile(f"[{_ZH_NUMERAL}]+")
@@ -39,6 +40,7 @@ class NumberKind(StrEnum):
     PRICE = "price"
     DISCOUNT = "discount"
     DECADE = "decade"
+    STARS = "stars"
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def find_numbers(text: str, taken: Iterable[tuple[int, int]] = ()) -> list[State
         if match.group(0) == "一" and (not _MEASURE_AFTER.match(after) or after.startswith("样")
                                         or text[match.start() - 1:match.start()] in ("哪", "每", "同", "唯")):
             continue
-        if _MEASURE_AFTER.match(after) or _MONEY_AFTER.match(after) or after.startswith("折") or (
+        if _MEASURE_AFTER.match(after) or _MONEY_AFTER.match(after) or after.startswith(("折", "星")) or (
                 _RANK_BEFORE.search(text[max(0, match.start() - 1):match.start()])):
             found.append(_classify(text, match.start(), match.end(), float(parse_zh_numeral(match.group(0))),
                                    latin=False))
@@ -124,13 +126,15 @@ def _classify(text: str, start: int, end: int, value: float, *, latin: bool) -> 
         kind = NumberKind.DISCOUNT
     elif _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
         kind = NumberKind.PRICE
+    elif _STARS_AFTER.match(after):
+        kind = NumberKind.STARS
     elif _PERCENT_AFTER.match(after) or text[max(0, start - 3):start] == "百分之":
         kind = NumberKind.PERCENT
     elif _RANK_BEFORE.search(before) or _RANK_AFTER.match(after):
         kind = NumberKind.RANK
     elif latin and after[:1] == "s" and value >= 1900 and not after[1:2].isalpha():
         kind = NumberKind.DECADE
-    suffix = re.match(r"\s?(?:%|折|s\b)", after)
-    end = end + (suffix.end() if suffix and kind in (NumberKind.PERCENT, NumberKind.DISCOUNT, NumberKind.DECADE)
-                 else 0)
+    suffix = _STARS_AFTER.match(after) if kind is NumberKind.STARS else re.match(r"\s?(?:%|折|s\b)", after)
+    end = end + (suffix.end() if suffix and kind in (NumberKind.PERCENT, NumberKind.DISCOUNT, NumberKind.DECADE,
+                                                     NumberKind.STARS) else 0)
     return StatedNumber(start, end, text[start:end], value, kind)
