@@ -52,14 +52,16 @@ def _has_playwright() -> bool:
 
 @pytest.fixture(scope="session")
 def web_runs(ml100k: Dataset, ml100k_split: Split, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of two runs of ml-100k, EASE and popularity, with their test metrics (as `whyrec train` saves)."""
+    """A folder of two runs of ml-100k, EASE and popularity, with their test metrics, per-user metrics and split
+    (as `whyrec train` saves them)."""
     folder = tmp_path_factory.mktemp("web-runs")
     for model in (MostPopular(), EASE()):
         model.fit(ml100k_split.fit)
+        result = evaluate(model, ml100k_split)
         meta = RunMeta(model=model.name, params=model.config.model_dump(), data=DataSource(source="ml-100k"),
                        dataset_fingerprint=ml100k.fingerprint, n_items=ml100k.n_items, protocol=ml100k_split.protocol,
-                       metrics=evaluate(model, ml100k_split).summary)
-        save_run(folder / model.name, model, meta)
+                       metrics=result.summary)
+        save_run(folder / model.name, model, meta, split=ml100k_split, per_user=result.per_user)
     return folder
 
 

@@ -7,12 +7,19 @@ import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from whyrec.cli.main import app
+from whyrec.data import Dataset
 from whyrec.errors import ConfigError
-from whyrec.report import collect_runs
+from whyrec.evaluate import Split
+from whyrec.evaluate.compare import paired_test
+from whyrec.evaluate.groups import breakdown, user_groups
+from whyrec.report import collect_runs, report_body
+from whyrec.report.breakdowns import METRIC
+from whyrec.runs import EVALUATION_FILE
 
 
 def test_the_report_embeds_its_data_and_charts_and_needs_nothing_else(web_runs: Path, tmp_path: Path) -> None:
@@ -44,3 +51,29 @@ def test_a_folder_without_runs_is_a_clear_error(tmp_path: Path) -> None:
         collect_runs(tmp_path)
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing")])
     assert isinstance(result.exception, ConfigError) and "not a folder" in str(result.exception)
+
+
+def test_runs_are_marked_against_the_best_by_a_paired_test_on_their_saved_per_user_metrics(web_runs: Path) -> None:
+    summary = {r.name: r for r in collect_runs(web_runs).runs}
+    ease, pop = (pd.read_parquet(web_runs / name / EVALUATION_FILE) for name in ("ease", "pop"))
+    expected = paired_test(ease, pop, METRIC)
+    assert summary["ease"].significance == {"metric": METRIC, "best": True, "users": len(ease)}
+    mark = summary["pop"].significance
+    assert mark is not None and mark["vs"] == "ease" and mark["users"] == expected.n_users
+    assert mark["p"] == pytest.approx(expected.wilcoxon_p) and mark["diff"] == pytest.approx(expected.mean_difference)
+    assert mark["significant"] and mark["diff"] < 0  # popularity is far behind EASE on ml-100k
+    html = report_body(collect_runs(web_runs))
+    assert f"{mark['diff']:+.4f} * (p={mark['p']:.2g})" in html and "<td>best</td>" in html
+
+
+def test_group_metrics_match_the_evaluators_breakdown(web_runs: Path, ml100k: Dataset, ml100k_split: Split) -> None:
+    per_user = pd.read_parquet(web_runs / "ease" / EVALUATION_FILE)
+    groups = collect_runs(web_runs / "ease").runs[0].groups
+    assert set(groups) == {"activity", "gender", "age_band"}  # occupation has 21 values: too many to chart
+    for attribute in ("activity", "gender"):
+        labels = user_groups(ml100k, ml100k_split.fit, per_user.index, attribute)
+        table = breakdown(per_user, labels)
+        assert groups[attribute] == pytest.approx(table[METRIC].to_dict())
+    assert list(groups["activity"]) == ["low", "mid", "high"]
+    html = report_body(collect_runs(web_runs))
+    assert html.count(f"mean test {METRIC} per user group") == 3  # one chart per grouping

@@ -9,7 +9,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.errors import ConfigError
 from whyrec.evaluate.evaluator import Ranking
 
-__all__ = ["ACTIVITY", "breakdown", "exposure_by_popularity", "popularity_buckets", "user_groups"]
+__all__ = ["ACTIVITY", "activity_groups", "breakdown", "exposure_by_popularity", "popularity_buckets", "user_groups"]
 
 #: Pseudo-attribute: users split into low / mid / high activity by history length (tertiles).
 ACTIVITY = "activity"
@@ -30,10 +30,7 @@ def user_groups(dataset: Dataset, history: Dataset, user_ids: pd.Index, attribut
     """
     index = dataset.users.indices_of(list(user_ids))
     if attribute == ACTIVITY:
-        lengths = np.diff(history.user_indptr)[index]
-        cuts = np.quantile(lengths, [1 / 3, 2 / 3]) if len(lengths) else [0, 0]
-        labels = np.array(["low", "mid", "high"])[np.searchsorted(cuts, lengths, side="right").clip(0, 2)]
-        return pd.Series(labels, index=user_ids, name=attribute)
+        return activity_groups(np.diff(history.user_indptr)[index], user_ids)
     table = dataset.user_attributes
     if attribute not in table.categorical:
         valid = [*table.categorical, ACTIVITY]
@@ -41,6 +38,13 @@ def user_groups(dataset: Dataset, history: Dataset, user_ids: pd.Index, attribut
                           allowed=tuple(valid))
     values = table.categorical[attribute]
     return pd.Series(["|".join(values[i]) or "unknown" for i in index], index=user_ids, name=attribute)
+
+
+def activity_groups(lengths: np.ndarray, user_ids: pd.Index) -> pd.Series:
+    """``low`` / ``mid`` / ``high`` activity of each user: the tertiles of their history lengths (events)."""
+    cuts = np.quantile(lengths, [1 / 3, 2 / 3]) if len(lengths) else [0, 0]
+    labels = np.array(["low", "mid", "high"])[np.searchsorted(cuts, lengths, side="right").clip(0, 2)]
+    return pd.Series(labels, index=user_ids, name=ACTIVITY)
 
 
 def breakdown(per_user: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:

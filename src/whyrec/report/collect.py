@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from whyrec.errors import ConfigError
+from whyrec.report.breakdowns import group_means, significance
 from whyrec.runs import META_FILE
 
 __all__ = ["RunSummary", "RunsSummary", "collect_runs"]
@@ -35,6 +36,9 @@ class RunSummary:
         metrics: test metrics (``ndcg@10``, ``coverage@20``, ...).
         calibration: the reliability bins, ECE and horizon (None when not calibrated).
         explain_eval: per-method rows of the explanation evaluation (None when not evaluated).
+        significance: how it compares with the best run of its split (`whyrec.report.breakdowns.significance`;
+            None without per-user test metrics).
+        groups: mean ``ndcg@10`` per user group, by grouping (`whyrec.report.breakdowns.group_means`).
     """
 
     name: str
@@ -46,6 +50,8 @@ class RunSummary:
     metrics: dict[str, float]
     calibration: dict[str, Any] | None = None
     explain_eval: dict[str, Any] | None = None
+    significance: dict[str, Any] | None = None
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,7 +119,9 @@ def collect_runs(folder: str | Path) -> RunsSummary:
         raise ConfigError(f"{root}: not a folder; give a run folder or a folder of runs (`whyrec train --out "
                           "runs/NAME` makes one).", source=str(root), field="runs")
     runs = []
-    for path in _run_folders(root):
+    folders = _run_folders(root)
+    marks = significance(folders)
+    for path in folders:
         meta = _read_json(path / META_FILE)
         if meta is None:
             continue
@@ -122,7 +130,8 @@ def collect_runs(folder: str | Path) -> RunsSummary:
                                protocol=str(meta.get("protocol", "")), fit_seconds=float(meta.get("fit_seconds", 0.0)),
                                split_sizes={str(k): int(v) for k, v in (meta.get("split_sizes") or {}).items()},
                                metrics={str(k): float(v) for k, v in (meta.get("metrics") or {}).items()},
-                               calibration=calibration, explain_eval=_explain_eval(path)))
+                               calibration=calibration, explain_eval=_explain_eval(path),
+                               significance=marks.get(path.name), groups=group_means(path)))
     if not runs:
         raise ConfigError(f"{root}: no run here (no {META_FILE} in it or in its sub-folders); train one with "
                           "`whyrec train --out runs/NAME`.", source=str(root), field="runs")

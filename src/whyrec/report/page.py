@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 from whyrec import __version__
+from whyrec.evaluate.groups import ACTIVITY
+from whyrec.report.breakdowns import ALPHA, METRIC
 from whyrec.report.collect import RunsSummary
 from whyrec.report.svg import grouped_bars, line_chart, reliability_diagram
 
@@ -47,9 +50,39 @@ def _table(summary: RunsSummary, k: int) -> str:
     for run in summary.runs:
         cells = "".join(f"<td>{run.metrics[f'{n}@{k}']:.4f}</td>" if f"{n}@{k}" in run.metrics else "<td>-</td>"
                         for n in names)
-        rows.append(f"<tr><td>{escape(run.name)} ({escape(run.model)})</td>{cells}<td>{run.fit_seconds:.1f}</td></tr>")
-    return (f'<table class="metrics"><thead><tr><th>run</th>{head}<th>fit s</th></tr></thead><tbody>{"".join(rows)}'
-            "</tbody></table>")
+        rows.append(f"<tr><td>{escape(run.name)} ({escape(run.model)})</td>{cells}<td>{run.fit_seconds:.1f}</td>"
+                    f"<td>{escape(_mark(run.significance))}</td></tr>")
+    tested = next((r.significance["metric"] for r in summary.runs if r.significance), METRIC)
+    note = (f'<p class="note">vs best: the paired Wilcoxon signed-rank test of each run against the best run of the '
+            f"same split on per-user {escape(tested)} (* p &lt; {ALPHA}; n.s. not significant).</p>")
+    return (f'<table class="metrics"><thead><tr><th>run</th>{head}<th>fit s</th><th>vs best ({escape(tested)})</th>'
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table>{note}')
+
+
+def _mark(test: dict[str, Any] | None) -> str:
+    """``best``, ``-0.0150 * (p=0.007)`` or ``-0.0020 n.s. (p=0.4)``; ``-`` without per-user metrics."""
+    if not test:
+        return "-"
+    if test.get("best"):
+        return "best"
+    p = test.get("p")
+    shown = f"p={p:.2g}" if p is not None else "no difference"
+    return f"{test['diff']:+.4f} {'*' if test['significant'] else 'n.s.'} ({shown})"
+
+
+def _group_figures(summary: RunsSummary) -> list[str]:
+    """One chart per user grouping: each run's mean metric per group."""
+    out = []
+    groupings = dict.fromkeys(name for run in summary.runs for name in run.groups)
+    for name in groupings:
+        labels = list(dict.fromkeys(g for run in summary.runs for g in run.groups.get(name, {})))
+        series = {run.name: [run.groups.get(name, {}).get(g) for g in labels] for run in summary.runs
+                  if name in run.groups}
+        what = ("history length on the fitted data, in tertiles" if name == ACTIVITY
+                else f"the users' {name} attribute")
+        out.append(_figure(grouped_bars(f"{METRIC} by {name}", labels, series),
+                           f"mean test {METRIC} per user group ({what}): gaps show who the model serves worse"))
+    return out
 
 
 def _figure(svg: str, caption: str) -> str:
@@ -117,7 +150,7 @@ def _explain_figures(summary: RunsSummary) -> list[str]:
 def report_body(summary: RunsSummary) -> str:
     """The report's sections (tables and charts), as an HTML fragment."""
     k = summary.cutoffs()[0] if summary.cutoffs() else 10
-    ranking, explain = _ranking_figures(summary), _explain_figures(summary)
+    ranking, explain = _ranking_figures(summary) + _group_figures(summary), _explain_figures(summary)
     parts = [f'<section class="runs"><h2>runs in {escape(summary.folder)}</h2>{_table(summary, k)}</section>']
     if ranking:
         parts.append(f'<section><h2>ranking</h2><div class="chart-grid">{"".join(ranking)}</div></section>')
