@@ -12,6 +12,7 @@ from whyrec.llm import FaithfulnessGuard, RejectionKind
 from whyrec.models import EASE
 
 USERS = ("196", "186", "22")
+BUDGET_MS = 60_000.0
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,8 @@ def test_rated_items_say_the_users_own_stars(rated: tuple[Dataset, dict[Lang, li
 def test_the_guard_accepts_the_stars_given_and_rejects_others(
         rated: tuple[Dataset, dict[Lang, list[Explanation]]]) -> None:
     fit, explained = rated
-    guard = FaithfulnessGuard(fit.catalog)
+    guard = FaithfulnessGuard(fit.catalog, budget_ms=BUDGET_MS)  # what is checked here is not time
+    guard.warm()
     changed = 0
     for lang, wrong in ((Lang.EN, "{} stars"), (Lang.ZH, "{}星")):
         for e in explained[lang]:
@@ -68,7 +70,8 @@ def test_the_guard_accepts_the_stars_given_and_rejects_others(
 def test_star_words_and_numerals_are_checked_like_digits(
         rated: tuple[Dataset, dict[Lang, list[Explanation]]]) -> None:
     fit, explained = rated
-    guard = FaithfulnessGuard(fit.catalog)
+    guard = FaithfulnessGuard(fit.catalog, budget_ms=BUDGET_MS)  # what is checked here is not time
+    guard.warm()
     e = explained[Lang.EN][0]
     lead = next(x for x in e.evidence if x.kind is EvidenceKind.HISTORY_ITEM and x.weight > 0)
     assert lead.rating is not None

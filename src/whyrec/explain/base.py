@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -23,9 +23,9 @@ from whyrec.errors import UnsupportedModelError
 from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation
 from whyrec.models.base import Recommender
 
-__all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryWeights", "HistoryWeightsExplainer",
-           "ItemEvidence", "ScoredHistory", "history_events", "history_evidence", "history_ratings", "rank_in",
-           "with_events"]
+__all__ = ["BaseExplainer", "Explainer", "ExplainerConfig", "HistoryEvents", "HistoryWeights",
+           "HistoryWeightsExplainer", "ItemEvidence", "ScoredHistory", "history_events", "history_evidence",
+           "history_ratings", "rank_in", "strongest_events", "with_events"]
 
 State = TypeVar("State")
 
@@ -248,26 +248,34 @@ def excluded_mask(n_items: int, history_items: np.ndarray, candidates: IndexArra
 EVENT_STRENGTH = ("purchase", "cart", "rating", "click", "view")
 
 
+#: What a shopper did with each history item: (event kind by item id, last rating by item id).
+HistoryEvents = tuple[Mapping[str, str], Mapping[str, float]]
+
+
+def strongest_events(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The strongest event kind of each item from (item id, event kind) pairs: the first in `EVENT_STRENGTH`;
+    other event names rank below those (the first one seen is kept) and are kept as they are."""
+    rank = {name: i for i, name in enumerate(EVENT_STRENGTH)}
+    best: dict[str, str] = {}
+    for item, name in pairs:
+        if item not in best or rank.get(name, len(rank)) < rank.get(best[item], len(rank)):
+            best[item] = name
+    return best
+
+
 def history_events(dataset: Dataset, history: History) -> dict[str, str]:
     """The strongest event kind of each history item, by item id, from `dataset`'s event log.
 
     Known for a user of `dataset` (their logged events); empty for a new shopper, whose events are not
-    logged. An item with several events (a view, a cart, a purchase) takes the strongest in `EVENT_STRENGTH`;
-    other event names rank below those, and are kept as they are.
+    logged. An item with several events (a view, a cart, a purchase) takes the strongest (`strongest_events`).
     """
     if history.user_id is None or history.user_id not in dataset.users:
         return {}
     user = dataset.users.index_of(history.user_id)
     lo, hi = int(dataset.user_indptr[user]), int(dataset.user_indptr[user + 1])
     names = dataset.events.event_names
-    strength = {name: EVENT_STRENGTH.index(name) if name in EVENT_STRENGTH else len(EVENT_STRENGTH)
-                for name in names}
-    best: dict[int, str] = {}
-    for item, code in zip(dataset.events.item[lo:hi].tolist(), dataset.events.event[lo:hi].tolist(), strict=True):
-        name = names[code]
-        if item not in best or strength[name] < strength[best[item]]:
-            best[item] = name
-    return {dataset.items.id_of(item): name for item, name in best.items()}
+    items = dataset.items.ids_of(dataset.events.item[lo:hi].tolist())
+    return strongest_events(zip(items, (names[c] for c in dataset.events.event[lo:hi].tolist()), strict=True))
 
 
 def history_ratings(dataset: Dataset, history: History) -> dict[str, float]:

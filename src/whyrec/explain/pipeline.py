@@ -27,6 +27,7 @@ from whyrec.evaluate.calibration import Calibration
 from whyrec.explain.attributes import AttributeExplainer, check_group_by
 from whyrec.explain.base import (
     BaseExplainer,
+    HistoryEvents,
     ScoredHistory,
     excluded_mask,
     history_events,
@@ -69,7 +70,8 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
                  candidates: IndexArray | None = None, k: int = 10, top_n: int | None = 5,
                  scored: ScoredHistory | None = None, offered: tuple[ExplainMethod, ...] | None = None,
                  offered_by: str = "", popularity: FloatArray | None = None, domain: Domain | None = None,
-                 strict_text: bool = True, group_by: str | None = None) -> list[Explanation]:
+                 strict_text: bool = True, group_by: str | None = None,
+                 events: HistoryEvents | None = None) -> list[Explanation]:
     """Explain `items` (recommended to `history`), each with evidence, a counterfactual, trust and a reason.
 
     Args:
@@ -96,6 +98,9 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
             list to a text bug); True raises it.
         group_by: the catalog column attribute reasons group by (``platform``, ``brand``; default: every
             categorical attribute).
+        events: what the shopper did with each history item (event kinds and ratings by item id), for the
+            verbs of the reason; default: `dataset`'s event log (`history_events`, `history_ratings`). The service
+            passes its users' logged and live events.
 
     Raises:
         ConfigError: an unknown method, one not `offered`, one that cannot explain models on `dataset`, or a
@@ -129,8 +134,9 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
         explanations = [_unclaimed(e) for e in explanations]
     else:
         explanations = _without_ties(model, history, explanations, dataset, candidates, k)
-    events, ratings = history_events(dataset, history), history_ratings(dataset, history)
-    explanations = [e.model_copy(update={"evidence": with_events(e.evidence, events, ratings)}) for e in explanations]
+    kinds, ratings = events if events is not None else (history_events(dataset, history),
+                                                        history_ratings(dataset, history))
+    explanations = [e.model_copy(update={"evidence": with_events(e.evidence, kinds, ratings)}) for e in explanations]
     explanations = with_trust(explanations, calibration.calibrator if calibration else None,
                               horizon=calibration.horizon if calibration else 0,
                               history_size=len(np.unique(history.items)))

@@ -72,7 +72,8 @@ class Explanations:
                 candidates=state.allowed(served), k=k, top_n=self.settings.evidence,
                 scored=None if by_popularity else state.scored(served),
                 popularity=served.popularity if chosen == ExplainMethod.POPULARITY else None,
-                domain=served.extra("domain", lambda: infer_domain(served.fit.catalog)), strict_text=False)
+                domain=served.extra("domain", lambda: infer_domain(served.fit.catalog)), strict_text=False,
+                events=state.events)
             for item, explanation in zip(missing, made, strict=True):
                 state.explanations[(chosen, k, item, lang)] = explanation
         return [state.explanations[(chosen, k, int(i), lang)] for i in items]

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.history import History, HistoryBatch
-from whyrec.explain.base import ScoredHistory
-from whyrec.serve.served_run import ServedRun
+from whyrec.explain.base import HistoryEvents, ScoredHistory, history_events, history_ratings, strongest_events
+from whyrec.serve.served_run import RATING, ServedRun
 
 __all__ = ["RankedHistory", "SizedStore", "UserState", "build_user_state", "deep_size", "profile_tags"]
 
@@ -54,6 +54,8 @@ class UserState:
         scores: (n_items,) float32 the scores the list is sorted by (the model's, or popularity).
         ranking: (n,) int32 every item that may be recommended, best first.
         ranks: (n_items,) int32 1-based rank of each item, 0 when it cannot be recommended.
+        events: what the user did with each history item, logged and live (event kinds and last ratings by
+            item id): the verbs of the reasons.
     """
 
     user_id: str
@@ -69,6 +71,7 @@ class UserState:
     scores: FloatArray
     ranking: IndexArray
     ranks: np.ndarray
+    events: HistoryEvents = field(default=({}, {}), repr=False)
     explanations: SizedStore = field(default_factory=lambda: SizedStore(), repr=False)
     """Explanations made so far, by (method, k, item, lang)."""
     rendered: SizedStore = field(default_factory=lambda: SizedStore(), repr=False)
@@ -80,7 +83,7 @@ class UserState:
         arrays = (self.history.items, self.history.weights, self.history.timestamps, self.hidden, self.scores,
                   self.ranking, self.ranks)
         return (sum(a.nbytes for a in arrays if a is not None) + self.explanations.nbytes + self.rendered.nbytes
-                + _STATE_OVERHEAD)
+                + deep_size(self.events) + _STATE_OVERHEAD)
 
     def trim(self, max_bytes: int) -> None:
         """Drop the explanations and rendered bodies when together they are over `max_bytes` (they are rebuilt
@@ -187,6 +190,8 @@ def build_user_state(served: ServedRun, user_id: str, user_version: int, events:
         stamps.append(training.timestamps if training.timestamps is not None
                       else np.zeros(len(training), dtype=np.int64))
     live_items, live_weights, live_stamps = [], [], []
+    live_kinds: list[tuple[str, str]] = []
+    live_ratings: dict[str, float] = {}
     index = served.fit.items
     events = list(events)
     found = index.indices_of([e.item_id for e in events], missing="mark") if events else np.zeros(0, np.int32)
@@ -197,6 +202,9 @@ def build_user_state(served: ServedRun, user_id: str, user_version: int, events:
         live_items.append(int(item))
         live_weights.append(weight)
         live_stamps.append(event.timestamp)
+        live_kinds.append((event.item_id, event.event_type))
+        if event.event_type == RATING and event.value is not None:
+            live_ratings[event.item_id] = float(event.value)
     items.append(np.asarray(live_items, dtype=np.int32))
     weights.append(np.asarray(live_weights, dtype=np.float32))
     stamps.append(np.asarray(live_stamps, dtype=np.int64))
@@ -217,10 +225,13 @@ def build_user_state(served: ServedRun, user_id: str, user_version: int, events:
     ranking = _rank(served, scores, np.union1d(full.items, hidden))
     ranks = np.zeros(served.n_items, dtype=np.int32)
     ranks[ranking] = np.arange(1, len(ranking) + 1, dtype=np.int32)
+    logged: HistoryEvents = ((history_events(served.fit, training), history_ratings(served.fit, training))
+                             if training is not None else ({}, {}))
+    events_of = (strongest_events([*logged[0].items(), *live_kinds]), {**logged[1], **live_ratings})
     return UserState(user_id=user_id, user_version=user_version, run_version=served.version, history=history,
                      n_training=n_training, n_live=len(live_items), personalized=personalized, cold_start=cold,
                      removed_tags=removed, hidden=hidden, scores=np.asarray(scores, dtype=np.float32),
-                     ranking=ranking, ranks=ranks)
+                     ranking=ranking, ranks=ranks, events=events_of)
 
 
 def _rank(served: ServedRun, scores: FloatArray, excluded: np.ndarray) -> IndexArray:
