@@ -77,6 +77,11 @@ class CounterfactualConfig(ExplainerConfig):
 
 #: A score must fall below the k-th by more than this share of the largest score magnitude to count as "out".
 MARGIN = 1e-5
+#: Extra ranks a claim must clear when the retrained scores are an estimate (a model whose ``retrain_exact`` is
+#: False, e.g. ALS's warm-started refit): the item must leave the top k + this. Measured against full refits
+#: (docs/benchmarks/explain_retrain.md), the estimate's error is about one position: every ALS claim that
+#: failed after refitting had been claimed at rank k + 1.
+APPROXIMATE_SLACK = 1
 
 
 class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfactual]]]):
@@ -114,7 +119,10 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
         retrain = model.retrained_edits(history, self.dataset) if (
             self.config.retrain and isinstance(model, RetrainScorer)) else None
         edits = _EditCache(model, history, self.dataset.n_items, self.candidates, scored.scores, retrain=retrain)
-        found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))])
+        out_past = self.k + (APPROXIMATE_SLACK if retrain is not None and not getattr(model, "retrain_exact", True)
+                             else 0)
+        found = self.search(edits, items, [self.order(hist_items, weights[row]) for row in range(len(items))],
+                            out_past=out_past)
         return HistoryWeights(hist_items, weights, np.zeros(len(items))), found
 
     def describe(self, state: tuple[HistoryWeights, list[Counterfactual]], row: int, item: int,
@@ -128,14 +136,17 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
         """History items in the order the greedy search removes them (largest weight first)."""
         return [int(j) for j in hist_items[np.argsort(-weights, kind="stable")][: self.max_size]]
 
-    def search(self, edits: _EditCache, items: IndexArray, orders: list[list[int]]) -> list[Counterfactual]:
+    def search(self, edits: _EditCache, items: IndexArray, orders: list[list[int]],
+               out_past: int | None = None) -> list[Counterfactual]:
         """Greedy search along each item's `order`, then pruning; every step scored as `edits` verifies.
 
-        The steps run for all items at once, so a fast model is called a few times per history, not per item.
+        An item counts as out when its rank is past `out_past` (default k; see `APPROXIMATE_SLACK`). The steps
+        run for all items at once, so a fast model is called a few times per history, not per item.
         """
+        past = self.k if out_past is None else out_past
         rows = [row for row, order in enumerate(orders) if order]
-        results = edits.rank_prefixes({row: orders[row] for row in rows}, items, lambda r: _drops_out(r, self.k))
-        hits = {row: next((s for s, result in enumerate(results[row]) if _drops_out(result, self.k)), None)
+        results = edits.rank_prefixes({row: orders[row] for row in rows}, items, lambda r: _drops_out(r, past))
+        hits = {row: next((s for s, result in enumerate(results[row]) if _drops_out(result, past)), None)
                 for row in rows}
         # every pruning trial of every item, ranked in one step
         trials = {row: _trials(orders[row][: hit + 1]) for row, hit in hits.items() if hit is not None}
@@ -153,26 +164,28 @@ class CounterfactualExplainer(BaseExplainer[tuple[HistoryWeights, list[Counterfa
                                           new_score=score, verified=None))
                 continue
             chosen, (rank, score) = self.prune(edits, int(items[row]), order[: hit + 1], results[row][hit],
-                                               trial_results[row])
+                                               trial_results[row], past)
             out.append(Counterfactual(removed=tuple(self.dataset.items.ids_of(chosen)), new_rank=rank,
                                       new_score=score, verified=edits.verification))
         return out
 
     def prune(self, edits: _EditCache, item: int, chosen: list[int], result: tuple[int | None, float],
-              trials: list[tuple[int | None, float]]) -> tuple[list[int], tuple[int | None, float]]:
+              trials: list[tuple[int | None, float]],
+              out_past: int | None = None) -> tuple[list[int], tuple[int | None, float]]:
         """Drop members a working set does not need (the greedy order can over-shoot), re-verifying each drop.
 
         `trials` are the (rank, score) results of `_trials(chosen)`: the set without each member but the last.
         """
         if len(chosen) < 2:
             return chosen, result
+        past = self.k if out_past is None else out_past
         original = chosen
         for member, trial in zip(original[:-1], trials, strict=True):
-            if _drops_out(trial, self.k) and member in chosen:
+            if _drops_out(trial, past) and member in chosen:
                 reduced = [j for j in chosen if j != member]
                 # while nothing was dropped yet, the trial itself is the re-scored reduced set
                 (verified,) = [trial] if chosen is original else edits.rank([frozenset(reduced)], item)
-                if _drops_out(verified, self.k):
+                if _drops_out(verified, past):
                     chosen, result = reduced, verified
         return chosen, result
 
