@@ -65,7 +65,7 @@ def _rows(names: tuple[str, ...], path: Path | None, document: dict[str, Any]) -
         rows.append({"command": " ".join(names), "option": config_file.display_key(param),
                      "value": values[param.name] if from_file else param.default,
                      "source": f"{path} [{'.'.join(names)}]" if from_file else "flag default"})
-    setting = config_file.SETTINGS_TABLES.get(names)
+    setting = config_file.settings_table(names)
     if setting is not None:
         rows.extend(_settings_rows(names, setting, config_file.table_of(document, (*names, setting)), path))
     return rows

@@ -13,6 +13,7 @@ in the current directory when there is one. ``[serve.settings]`` holds service s
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tomllib
@@ -27,12 +28,15 @@ from typer.core import TyperCommand, TyperGroup
 from whyrec.errors import ConfigError
 
 __all__ = ["CONFIG_NAME", "ENV_VAR", "ActiveConfig", "active", "command_option", "locate", "option_keys", "read",
-           "table_of", "use"]
+           "settings_table", "table_of", "use"]
 
 CONFIG_NAME = "whyrec.toml"
 ENV_VAR = "WHYREC_CONFIG"
-#: Tables a command reads itself instead of mapping them onto its options.
-SETTINGS_TABLES: dict[tuple[str, ...], str] = {("serve",): "settings"}
+#: Tables a command reads itself instead of mapping them onto its options: command -> (table, the class whose
+#: ``check_keys(table, source)`` checks it, imported only when the table is there).
+SETTINGS_TABLES: dict[tuple[str, ...], tuple[str, str]] = {
+    ("serve",): ("settings", "whyrec.serve.settings:ServeSettings"),
+}
 _META_KEY = "whyrec.config"
 _SKIPPED = {"help", "config"}
 
@@ -113,6 +117,12 @@ def display_key(param: Any) -> str:
     return longs[0] if longs else str(param.name)
 
 
+def settings_table(names: tuple[str, ...]) -> str | None:
+    """The name of the settings table of the command at `names` (``settings`` for serve), if it has one."""
+    entry = SETTINGS_TABLES.get(names)
+    return entry[0] if entry else None
+
+
 def table_of(document: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     """The (possibly empty) table at `names` (``("data", "info")`` is ``[data.info]``)."""
     table: Any = document
@@ -135,13 +145,13 @@ def default_map(command: Command, table: dict[str, Any], *, names: tuple[str, ..
         if key in subcommands and isinstance(value, dict):
             values[key] = default_map(subcommands[key], value, names=(*names, key), path=path)  # type: ignore[arg-type]
             continue
-        if SETTINGS_TABLES.get(names) == key and isinstance(value, dict):
+        if settings_table(names) == key and isinstance(value, dict):
             continue  # read by the command itself
         name = keys.get(key.replace("-", "_"))
         if name is None:
             valid = sorted({display_key(params[n]) for n in keys.values()})
             extra = [f"[{'.'.join(names)}.{s}]" for s in subcommands]
-            if (setting := SETTINGS_TABLES.get(names)) is not None:
+            if (setting := settings_table(names)) is not None:
                 extra.append(f"[{'.'.join(names)}.{setting}]")
             raise ConfigError(f"{path} [{'.'.join(names)}]: unknown key {key!r}; valid keys: "
                               f"{', '.join(valid + extra) or 'none'}.", source=str(path), field=key,
@@ -171,8 +181,11 @@ def use(ctx: typer.Context, command: Command, names: tuple[str, ...], path: Path
 
     document = read(path, COMMANDS)
     values = default_map(command, table_of(document, names), names=names, path=path)
-    setting = SETTINGS_TABLES.get(names)
+    setting = settings_table(names)
     settings = table_of(document, (*names, setting)) if setting else {}
+    if settings:
+        module, _, name = SETTINGS_TABLES[names][1].partition(":")
+        getattr(importlib.import_module(module), name).check_keys(settings, f"{path} [{'.'.join(names)}.{setting}]")
     ctx.default_map = values if ctx.info_name == names[-1] and ctx.parent is not None else {names[0]: values}
     ctx.meta[_META_KEY] = ActiveConfig(path=path, document=document, table=".".join(names), settings=settings)
 

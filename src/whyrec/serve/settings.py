@@ -112,6 +112,19 @@ class ServeSettings(BaseModel):
         return value
 
     @classmethod
+    def check_keys(cls, values: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+        """`values` unchanged, once every key is a setting.
+
+        Raises:
+            ConfigError: a key is not a setting (the message names `source` and lists the settings).
+        """
+        unknown = sorted(set(values) - set(cls.model_fields))
+        if unknown:
+            raise ConfigError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(cls.model_fields)}.",
+                              source=source, field=unknown[0], allowed=tuple(cls.model_fields))
+        return values
+
+    @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, file: Mapping[str, Any] | None = None,
                  file_source: str = "config file", **overrides: Any) -> ServeSettings:
         """Settings from `file` (a config file's ``[serve.settings]`` table), then ``WHYREC_*`` variables, then
@@ -122,12 +135,7 @@ class ServeSettings(BaseModel):
                 came from: the argument, the variable or `file_source`).
         """
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = dict(file or {})
-        unknown = sorted(set(values) - set(cls.model_fields))
-        if unknown:
-            raise ConfigError(f"{file_source}: unknown key {unknown[0]!r}; valid keys: "
-                              f"{', '.join(cls.model_fields)}.", source=file_source, field=unknown[0],
-                              allowed=tuple(cls.model_fields))
+        values: dict[str, Any] = dict(cls.check_keys(file or {}, file_source))
         from_env: set[str] = set()
         for name in cls.model_fields:
             raw = environ.get(ENV_PREFIX + name.upper())
