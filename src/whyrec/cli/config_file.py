@@ -27,7 +27,8 @@ from typer.core import TyperCommand, TyperGroup
 
 from whyrec.errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "ENV_VAR", "ActiveConfig", "active", "command_option", "locate", "option_keys", "read",
+__all__ = ["CONFIG_NAME", "ENV_VAR", "SETTINGS_TABLES", "ActiveConfig", "active", "command_option", "default_map",
+           "display_key", "locate", "option_keys", "read",
            "settings_table", "table_of", "use"]
 
 CONFIG_NAME = "whyrec.toml"
@@ -186,7 +187,7 @@ def use(ctx: typer.Context, command: Command, names: tuple[str, ...], path: Path
     if settings:
         module, _, name = SETTINGS_TABLES[names][1].partition(":")
         getattr(importlib.import_module(module), name).check_keys(settings, f"{path} [{'.'.join(names)}.{setting}]")
-    ctx.default_map = values if ctx.info_name == names[-1] and ctx.parent is not None else {names[0]: values}
+    ctx.default_map = values if ctx.parent is not None else {names[0]: values}  # the command's own, or the root
     ctx.meta[_META_KEY] = ActiveConfig(path=path, document=document, table=".".join(names), settings=settings)
 
 
