@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -12,7 +12,19 @@ from whyrec.evaluate.validation import ValidationSet
 from whyrec.models.base import BaseRecommender
 from whyrec.models.capabilities import ValidationTuned, WarmStartable
 
-__all__ = ["fit_on_split"]
+__all__ = ["fit_on_split", "fitted_on"]
+
+
+def _early_stopped(recommender: BaseRecommender[Any]) -> bool:
+    fields = type(recommender.config).model_fields
+    return "epochs" in fields and "patience" in fields
+
+
+def fitted_on(recommender: BaseRecommender[Any]) -> Literal["train+valid", "train"]:
+    """The part `fit_on_split` fits `recommender`'s final model on: ``train`` for an early-stopped model whose
+    config says ``refit=False``, ``train+valid`` otherwise (what ``RunMeta.fitted_on`` records)."""
+    return "train" if _early_stopped(recommender) and not getattr(recommender.config, "refit", True) \
+        else "train+valid"
 
 
 def fit_on_split(recommender: BaseRecommender[Any], parts: Split, *,
@@ -41,11 +53,10 @@ def fit_on_split(recommender: BaseRecommender[Any], parts: Split, *,
         return model
 
     recommender = warm(recommender)
-    fields = type(recommender.config).model_fields
-    if "epochs" in fields and "patience" in fields:
+    if _early_stopped(recommender):
         max_users = getattr(recommender.config, "validation_users", None)
         recommender.fit(parts.train, validation=ValidationSet.from_split(parts, max_users=max_users))
-        if not getattr(recommender.config, "refit", True):
+        if fitted_on(recommender) == "train":
             return recommender
         best = max(1, int(recommender.training_log_.best_epoch))  # type: ignore[attr-defined]
         final = warm(type(recommender)(recommender.config.model_copy(update={"epochs": best})))

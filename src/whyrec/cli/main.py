@@ -15,13 +15,15 @@ import logging
 import os
 import sys
 import warnings
+from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from whyrec import __version__, progress
-from whyrec.cli import output
+from whyrec.cli import config_file, output
 from whyrec.errors import UnsupportedModelError, WhyrecError
 
 __all__ = ["COMMANDS", "app", "load_command", "main"]
@@ -62,22 +64,36 @@ COMMANDS: dict[str, Command] = {
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
     "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
                                         "server."),
+    "config": Command("whyrec.cli.config:app", "Show the option values a command takes from whyrec.toml and "
+                                              "where each comes from."),
 }
 
 _UNSUPPORTED_HINT = "Choose another with --method (`whyrec explain --help` lists them)."
 
 
 def load_command(name: str) -> Any:
-    """The Click command (or group) of ``whyrec NAME``, built by Typer from the command's module."""
+    """The Click command (or group) of ``whyrec NAME``, built by Typer from the command's module; every command
+    in it takes ``--config FILE`` (`whyrec.cli.config_file`)."""
     module, _, attribute = COMMANDS[name].target.partition(":")
     target = getattr(importlib.import_module(module), attribute)
+    command: Any
     if isinstance(target, typer.Typer):
-        group = typer.main.get_group(target)
-        group.name = name
-        return group
-    single = typer.Typer(add_completion=False)
-    single.command(name)(target)
-    return typer.main.get_command(single)
+        command = typer.main.get_group(target)
+        command.name = name
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    _add_config_option(command)
+    return command
+
+
+def _add_config_option(command: Any) -> None:
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            _add_config_option(sub)
+    else:
+        command.params.append(config_file.command_option())
 
 
 class _LazyGroup(TyperGroup):
@@ -90,7 +106,11 @@ class _LazyGroup(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
-        return name, (load_command(name) if name is not None else command), rest
+        if name is None:
+            return name, command, rest
+        command = load_command(name)
+        config_file.use(ctx, command, (name,), config_file.locate(ctx.params.get("config")))
+        return name, command, rest
 
 
 app = typer.Typer(name="whyrec", help="Explainable product recommendation.", no_args_is_help=True,
@@ -108,6 +128,9 @@ def _setup(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    config: Annotated[Path | None, typer.Option("--config", metavar="FILE", envvar=config_file.ENV_VAR,
+                                                help="TOML file of option values for the command (default: "
+                                                     f"./{config_file.CONFIG_NAME} when there is one).")] = None,
 ) -> None:
     """Global options."""
     from rich.logging import RichHandler
@@ -133,7 +156,7 @@ def main() -> None:
         if debug:
             raise
         hint = f" {_UNSUPPORTED_HINT}" if isinstance(e, UnsupportedModelError) else ""
-        output.err.print(f"[red]error:[/red] {e}{hint}", soft_wrap=True)
+        output.err.print(f"[red]error:[/red] {escape(str(e))}{hint}", soft_wrap=True)  # "[train]" is no markup
         sys.exit(2)
 
 

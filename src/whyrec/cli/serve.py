@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
+from whyrec.cli import config_file
 from whyrec.cli.output import out
 from whyrec.errors import ConfigError
 
 
 def serve(
+    ctx: typer.Context,
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
     db: Annotated[str | None, typer.Option("--db", help="Event store: a SQLAlchemy URL (sqlite:///events.sqlite3, "
                                                         "postgresql://user@host/db) or a SQLite file path. "
@@ -40,7 +42,8 @@ def serve(
 
     Admin routes (POST /v1/admin/reload) need an admin key (WHYREC_ADMIN_TOKEN, or WHYREC_API_KEYS_FILE); on a
     host other than loopback every route needs a key (see docs/concepts/security.md). Other settings are read
-    from WHYREC_* variables too (WHYREC_MAX_BATCH, WHYREC_CACHE_USERS, ...).
+    from WHYREC_* variables too (WHYREC_MAX_BATCH, WHYREC_CACHE_USERS, ...), and from the [serve.settings] table of
+    whyrec.toml (below the variables; docs/concepts/config.md).
     """
     import inspect
     import ipaddress
@@ -66,7 +69,10 @@ def serve(
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    settings = ServeSettings.from_env(run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
+    config = config_file.active(ctx)
+    settings = ServeSettings.from_env(file=config.settings if config else None,
+                                      file_source=f"{config.path} [serve.settings]" if config else "config file",
+                                      run_dir=run_dir.resolve(), db_url=db, auth=auth if auth is not None else
                                       (None if loopback else True), switch_run=publish or None,
                                       access_log=access_log, runs_dir=runs.resolve() if runs else None)
     Guard(settings)  # authentication on without a key: refuse here, with the CLI's one-line error

@@ -26,9 +26,9 @@ from whyrec.cli.run import check_out_dir, inherit_data_settings
 from whyrec.errors import ConfigError
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
 from whyrec.explain.signal import no_signal_share, no_signal_warning
-from whyrec.models import MODEL_NAMES, create_model
+from whyrec.models import MODEL_NAMES, create_model, model_class
 from whyrec.runs import RunMeta, load_run, save_run
-from whyrec.training import fit_on_split
+from whyrec.training import fit_on_split, fitted_on
 from whyrec.warm_start import warm_state
 
 
@@ -55,6 +55,10 @@ def train(
                                                                          "and start ALS/BPR from its item "
                                                                          "factors (docs/concepts/runs.md).")]
     = None,
+    max_minutes: Annotated[float | None, typer.Option("--max-minutes",
+                                                      help="Time budget of each fit of a sequence model (sasrec, "
+                                                           "gru4rec): the best epoch so far is kept when it is "
+                                                           "spent (--param max_minutes=N).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
     json_output: JsonOpt = False,
 ) -> None:
@@ -72,6 +76,13 @@ def train(
         raise ConfigError(f"--model is missing: one of {', '.join(MODEL_NAMES)} (or --warm-start RUN to reuse "
                           "a run's).", field="model", allowed=MODEL_NAMES)
     params.setdefault("seed", seed)
+    if max_minutes is not None:
+        if "max_minutes" not in model_class(model).config_class.model_fields:
+            takes = [n for n in MODEL_NAMES if "max_minutes" in model_class(n).config_class.model_fields]
+            raise ConfigError(f"--max-minutes: {model} has no time budget; models that take one: "
+                              f"{', '.join(takes)}.", source="--max-minutes", field="max_minutes",
+                              allowed=tuple(takes))
+        params["max_minutes"] = max_minutes
     recommender = create_model(model, **params)
     dataset, _ = load_source(spec)
     splitter = (previous.meta.split if split is None and previous is not None
@@ -83,7 +94,7 @@ def train(
         recommender = fit_on_split(recommender, parts, initial=warm.arrays if warm else None)
     meta = RunMeta(model=model, params=recommender.config.model_dump(), data=spec,
                    dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, split=splitter,
-                   protocol=parts.protocol, fitted_on="train+valid", fit_seconds=round(watch.elapsed_s, 3),
+                   protocol=parts.protocol, fitted_on=fitted_on(recommender), fit_seconds=round(watch.elapsed_s, 3),
                    split_sizes=parts.sizes(), warm_start=str(warm_start) if warm_start is not None else None)
     per_user = None
     if not no_evaluate:

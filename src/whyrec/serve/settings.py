@@ -1,4 +1,5 @@
-"""Service settings: a frozen pydantic model, filled from defaults < ``WHYREC_*`` environment variables < arguments.
+"""Service settings: a frozen pydantic model, filled from defaults < a config file's ``[serve.settings]`` table <
+``WHYREC_*`` environment variables < arguments.
 
 pydantic-settings is not a dependency, so :meth:`ServeSettings.from_env` reads the environment itself. Every
 field ``name`` is read from ``WHYREC_<NAME>`` (``run_dir`` from ``WHYREC_RUN_DIR``, ``admin_token`` from
@@ -111,25 +112,44 @@ class ServeSettings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ServeSettings:
-        """Settings from ``WHYREC_*`` variables, then `overrides` (keyword arguments win; None ones are ignored).
+    def check_keys(cls, values: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+        """`values` unchanged, once every key is a setting.
 
         Raises:
-            ConfigError: a variable or an override has an invalid value (the message names it).
+            ConfigError: a key is not a setting (the message names `source` and lists the settings).
+        """
+        unknown = sorted(set(values) - set(cls.model_fields))
+        if unknown:
+            raise ConfigError(f"{source}: unknown key {unknown[0]!r}; valid keys: {', '.join(cls.model_fields)}.",
+                              source=source, field=unknown[0], allowed=tuple(cls.model_fields))
+        return values
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, file: Mapping[str, Any] | None = None,
+                 file_source: str = "config file", **overrides: Any) -> ServeSettings:
+        """Settings from `file` (a config file's ``[serve.settings]`` table), then ``WHYREC_*`` variables, then
+        `overrides` (keyword arguments win; None ones are ignored).
+
+        Raises:
+            ConfigError: `file` has a key that is no setting, or a value is invalid (the message names where it
+                came from: the argument, the variable or `file_source`).
         """
         environ = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(cls.check_keys(file or {}, file_source))
+        from_env: set[str] = set()
         for name in cls.model_fields:
             raw = environ.get(ENV_PREFIX + name.upper())
             if raw is not None and raw != "":
                 values[name] = raw
+                from_env.add(name)
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return cls.model_validate(values)
         except ValidationError as e:
             first = e.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
-            source = f"{ENV_PREFIX}{field.upper()}" if field not in overrides else field
+            source = field if field in overrides else f"{ENV_PREFIX}{field.upper()}" if field in from_env \
+                else file_source
             secret = field in ("admin_token", "api_keys", "token_secret", "log_salt")
             shown = f"{len(str(first.get('input')))} characters" if secret else repr(first.get("input"))
             raise ConfigError(f"service setting {field!r} ({source}): {first['msg']}. Got {shown} "
