@@ -14,9 +14,18 @@ from whyrec.data.loading import DataSource
 from whyrec.data.schema import TIME_UNITS
 from whyrec.data.validation import CleaningReport
 from whyrec.errors import ConfigError
+from whyrec.evaluate.splits import (
+    FileSplit,
+    Split,
+    SplitProtocol,
+    Splitter,
+    load_file_split,
+    make_splitter,
+    split_dataset,
+)
 
 __all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "column_settings", "data_or_split_dir", "data_source", "load_source",
-           "parse_params"]
+           "load_split", "parse_params"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
@@ -104,6 +113,22 @@ def load_source(spec: DataSource) -> tuple[Dataset, CleaningReport]:
     """Load a data source with a spinner."""
     with progress.task(f"Loading {spec.source}"):
         return spec.load()
+
+
+def load_split(spec: DataSource, split: str | None, split_dir: bool,
+               previous: SplitProtocol | None = None) -> tuple[Split, Splitter]:
+    """The data split by the ``--split-dir`` files, by ``--split`` (checked before the data loads) or by
+    `previous` (a run's split, for ``--warm-start``)."""
+    if isinstance(previous, FileSplit) and not split_dir:
+        raise ConfigError(f"the previous run's split was given as files ({previous.directory}); pass --split-dir "
+                          "DIR for this run's files, or --split to split --data.", field="split")
+    if split_dir:
+        with progress.task(f"Loading {spec.source}"):
+            parts, files, _ = load_file_split(spec)
+        return parts, files
+    splitter = previous if previous is not None and split is None else make_splitter(split or "temporal-user")
+    dataset, _ = load_source(spec)
+    return split_dataset(dataset, splitter), splitter
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:

@@ -27,18 +27,16 @@ from whyrec.cli.common import (
     column_settings,
     data_or_split_dir,
     data_source,
-    load_source,
+    load_split,
     parse_params,
 )
 from whyrec.cli.output import err, metrics_table, out, print_json
 from whyrec.cli.run import check_out_dir, inherit_data_settings
-from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError
-from whyrec.evaluate import evaluate, make_splitter, split_dataset
-from whyrec.evaluate.splits import FileSplit, Split, Splitter, load_file_split
+from whyrec.evaluate import evaluate
 from whyrec.explain.signal import no_signal_share, no_signal_warning
 from whyrec.models import MODEL_NAMES, create_model
-from whyrec.runs import Run, RunMeta, load_run, save_run
+from whyrec.runs import RunMeta, load_run, save_run
 from whyrec.training import fit_on_split
 from whyrec.warm_start import warm_state
 
@@ -96,7 +94,8 @@ def train(
                           "a run's).", field="model", allowed=MODEL_NAMES)
     params.setdefault("seed", seed)
     recommender = create_model(model, **params)
-    parts, splitter = _split_data(spec, split, split_dir is not None, previous)
+    parts, splitter = load_split(spec, split, split_dir is not None,
+                                 previous.meta.split if previous is not None and split is None else None)
     dataset = parts.dataset
     warm = warm_state(previous, dataset.items, seed=seed) if previous is not None and model == previous.meta.model \
         else None
@@ -130,17 +129,3 @@ def train(
         keys = ["recall@10", "ndcg@10", "recall@20", "ndcg@20", "coverage@10"]
         out.print(metrics_table(f"test ({parts.protocol})", [{"model": model, **meta.metrics}], ["model", *keys]))
 
-
-def _split_data(spec: DataSource, split: str | None, split_dir: bool, previous: Run | None) -> tuple[Split, Splitter]:
-    """The data split by --split (checked before the data loads), by --split-dir files, or as the previous run."""
-    old = previous.meta.split if previous is not None and split is None else None
-    if isinstance(old, FileSplit) and not split_dir:
-        raise ConfigError(f"the previous run's split was given as files ({old.directory}); pass --split-dir "
-                          "DIR for this run's files, or --split to split --data.", field="split")
-    if split_dir:
-        with progress.task(f"Loading {spec.source}"):
-            parts, files, _ = load_file_split(spec)
-        return parts, files
-    splitter = old if old is not None else make_splitter(split or "temporal-user")
-    dataset, _ = load_source(spec)
-    return split_dataset(dataset, splitter), splitter
