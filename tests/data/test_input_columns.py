@@ -10,31 +10,10 @@ import pandas as pd
 import pytest
 
 from whyrec.data import DataSource, load_dataset
-from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 from whyrec.errors import ConfigError, DataFileError, DataWarning, SchemaError
-from whyrec.evaluate.splits import FileSplit, LeaveLastOutSplit, load_file_split, split_dataset
+from whyrec.evaluate.splits import FileSplit, load_file_split
 
-
-def shop_events(n_events: int = 2_000, seed: int = 3) -> pd.DataFrame:
-    """Synthetic shop events renamed as a shop would export them (customer, product, seq_index, rating)."""
-    events = generate(SyntheticConfig(n_events=n_events, seed=seed)).events
-    order = events.sort_values(["user_id", "timestamp", "item_id"], kind="stable")
-    return pd.DataFrame({
-        "customer": order["user_id"].to_numpy(), "product": order["item_id"].to_numpy(),
-        "seq_index": order.groupby("user_id", sort=False).cumcount().to_numpy(),
-        "rating": np.random.default_rng(seed).integers(1, 6, len(order)),
-        "epoch_ms": pd.to_numeric(order["timestamp"]).to_numpy() * 1000,
-    })
-
-
-def write(frame: pd.DataFrame, path: Path) -> Path:
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    elif path.suffix == ".jsonl":
-        frame.to_json(path, orient="records", lines=True)
-    else:
-        frame.to_csv(path, index=False)
-    return path
+from tests.data.shop_files import shop_events, split_folder, write
 
 
 def test_own_column_names_order_and_ratings_are_read(tmp_path: Path) -> None:
@@ -100,23 +79,6 @@ def test_list_separator_splits_catalog_cells(tmp_path: Path) -> None:
     assert dataset.catalog.attributes.values("genre", dataset.items.index_of("a")) == ("Action", "Comedy")
     default, _ = load_dataset(events, catalog=catalog)
     assert default.catalog.attributes.values("genre", default.items.index_of("a")) == ("Action;Comedy",)
-
-
-def split_folder(tmp_path: Path, suffix: str = ".csv") -> tuple[Path, pd.DataFrame]:
-    """A leave-last-out split of a synthetic shop written as train/valid/test files (ids known to train)."""
-    dataset, _ = DataSource(source="synthetic", synthetic_events=3_000, seed=1).load()
-    parts = split_dataset(dataset, LeaveLastOutSplit())
-    ev = dataset.events
-    frame = pd.DataFrame({"user_id": np.asarray(dataset.users.ids)[ev.user],
-                          "item_id": np.asarray(dataset.items.ids)[ev.item], "timestamp": ev.timestamp,
-                          "part": parts.part})
-    in_train = frame["item_id"].isin(frame.loc[frame["part"] == 0, "item_id"])
-    frame = frame[in_train | (frame["part"] == 0)]
-    folder = tmp_path / "split"
-    folder.mkdir()
-    for code, name in ((0, "train"), (1, "valid"), (2, "test")):
-        write(frame.loc[frame["part"] == code].drop(columns="part"), folder / f"{name}{suffix}")
-    return folder, frame
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
