@@ -11,7 +11,7 @@ import pytest
 
 from whyrec.data import DataSource, load_dataset
 from whyrec.errors import ConfigError, DataFileError, DataWarning, SchemaError
-from whyrec.evaluate.splits import FileSplit, load_file_split
+from whyrec.evaluate import FileSplit, load_file_split
 
 from tests.data.shop_files import shop_events, split_folder, write
 
