@@ -111,3 +111,14 @@ def test_split_folder_refuses_overlaps_and_unknown_ids(tmp_path: Path) -> None:
     (folder / "test.csv").unlink()
     with pytest.raises(ConfigError, match="no test file"):
         load_file_split(DataSource(source=str(folder)))
+
+
+def test_a_sequence_index_read_as_seconds_suggests_order(tmp_path: Path) -> None:
+    frame = shop_events().drop(columns="epoch_ms")
+    path = write(frame, tmp_path / "shop.csv")
+    options = {"user_column": "customer", "item_column": "product", "time_column": "seq_index"}
+    with pytest.warns(DataWarning, match="first week of 1970.*--time-unit order"):
+        load_dataset(path, rating_column="rating", **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        load_dataset(path, rating_column="rating", time_unit="order", **options)

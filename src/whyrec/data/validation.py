@@ -44,6 +44,7 @@ __all__ = [
 InvalidRows = Literal["error", "drop"]
 UnknownItems = Literal["keep", "drop", "error"]
 _SHOWN_ROWS = 3
+_FIRST_WEEK = 7 * 86_400
 
 
 @dataclass
@@ -243,9 +244,15 @@ def clean_interactions(
 
 def _check_time_magnitude(values: pd.Series, seconds: np.ndarray, keep: np.ndarray, path: str | Path,
                           label: str) -> None:
-    """Refuse numbers that read as dates after the year 2100 in seconds: they are ms, us or ns (or an order)."""
+    """Refuse numbers that read as dates after the year 2100 in seconds: they are ms, us or ns (or an order).
+
+    Numbers that all read as the first days of 1970 are most likely a sequence index: a warning says so.
+    """
     late = (seconds > LATEST_SECONDS) & keep
     if not late.any():
+        if keep.any() and seconds[keep].min() >= 0 and seconds[keep].max() < _FIRST_WEEK:
+            warnings.warn(f"{path}: column {label!r} reads as times in the first week of 1970; if it is a sequence "
+                          "index, pass --time-unit order (time_unit='order').", DataWarning, stacklevel=4)
         return
     numbers = to_float(values[late]).to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isnan(numbers).all():
