@@ -11,10 +11,21 @@ import typer
 from whyrec import progress
 from whyrec.data.dataset import Dataset
 from whyrec.data.loading import DataSource
+from whyrec.data.schema import TIME_UNITS
 from whyrec.data.validation import CleaningReport
 from whyrec.errors import ConfigError
+from whyrec.evaluate.splits import (
+    FileSplit,
+    Split,
+    SplitProtocol,
+    Splitter,
+    load_file_split,
+    make_splitter,
+    split_dataset,
+)
 
-__all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "load_source", "parse_params"]
+__all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "column_settings", "data_or_split_dir", "data_source", "load_source",
+           "load_split", "parse_params"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
@@ -28,13 +39,49 @@ DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Drop rows 
 DropUnknownOpt = Annotated[bool, typer.Option("--drop-unknown-items",
                                               help="Drop interactions whose item is not in the catalog.")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV/JSON files (latin-1, cp1252...).")]
+UserColumnOpt = Annotated[str | None, typer.Option("--user-column", help="The file's user id column (default "
+                                                                          "user_id).")]
+ItemColumnOpt = Annotated[str | None, typer.Option("--item-column", help="The file's item id column, also in the "
+                                                                          "catalog (default item_id).")]
+TimeColumnOpt = Annotated[str | None, typer.Option("--time-column", help="The file's time or order column, e.g. "
+                                                                          "seq_index (default timestamp).")]
+ValueColumnOpt = Annotated[str | None, typer.Option("--value-column", help="The file's value column: the rating "
+                                                                            "of event=rating rows (default value).")]
+RatingColumnOpt = Annotated[str | None, typer.Option("--rating-column", help="A column of ratings: every row is a "
+                                                                              "rating event weighed by it.")]
+TimeUnitOpt = Annotated[str | None, typer.Option("--time-unit", help="What the time numbers count: s, ms, us, ns, "
+                                                                      "or order (a sequence index, no dates).")]
+ListSeparatorOpt = Annotated[str | None, typer.Option("--list-separator", help="What joins the values of a "
+                                                                                "multi-valued catalog cell "
+                                                                                "(default |).")]
+SplitDirOpt = Annotated[Path | None, typer.Option("--split-dir", help="Folder with train, valid and test files "
+                                                                       "(csv/parquet/jsonl), used exactly as given "
+                                                                       "instead of --data and --split.")]
+
+
+def column_settings(user_column: str | None = None, item_column: str | None = None, time_column: str | None = None,
+                    value_column: str | None = None, rating_column: str | None = None, time_unit: str | None = None,
+                    list_separator: str | None = None) -> dict[str, Any]:
+    """The DataSource fields the column options set (only those given, so a run's own settings can fill the rest).
+
+    Raises:
+        ConfigError: ``--time-unit`` is not one of s, ms, us, ns, order.
+    """
+    if time_unit is not None and time_unit not in TIME_UNITS:
+        raise ConfigError(f"--time-unit {time_unit!r}: expected one of {', '.join(TIME_UNITS)}.", field="time_unit",
+                          allowed=TIME_UNITS)
+    given = {"user_column": user_column, "item_column": item_column, "time_column": time_column,
+             "value_column": value_column, "rating_column": rating_column, "time_unit": time_unit,
+             "list_separator": list_separator}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def data_source(data: str, catalog: Path | None, users: Path | None, drop_invalid: bool = False,
                 drop_unknown: bool = False, synthetic_events: int | None = None, seed: int = 0,
-                encoding: str = "utf-8") -> DataSource:
-    """The DataSource described by the data options."""
+                encoding: str = "utf-8", columns: dict[str, Any] | None = None) -> DataSource:
+    """The DataSource described by the data options (`columns`: from :func:`column_settings`)."""
     extra: dict[str, Any] = {"encoding": encoding} if encoding != "utf-8" else {}
+    extra.update(columns or {})
     if synthetic_events is not None:
         extra["synthetic_events"] = synthetic_events
     return DataSource(source=data, catalog=str(catalog) if catalog else None, users=str(users) if users else None,
@@ -42,10 +89,46 @@ def data_source(data: str, catalog: Path | None, users: Path | None, drop_invali
                       unknown_items="drop" if drop_unknown else "keep", seed=seed, **extra)
 
 
+def data_or_split_dir(data: str | None, split_dir: Path | None, split: str | None) -> str:
+    """The data source of a command that takes ``--data`` or ``--split-dir`` (exactly one of them).
+
+    Raises:
+        ConfigError: both or neither are given, or ``--split`` comes with ``--split-dir``.
+    """
+    if split_dir is not None:
+        if data is not None:
+            raise ConfigError("--data and --split-dir both given: --split-dir DIR holds all the data (train, valid "
+                              "and test files); drop --data.", field="split_dir")
+        if split is not None:
+            raise ConfigError("--split and --split-dir both given: the files of --split-dir are the split; drop "
+                              "--split.", field="split")
+        return str(split_dir)
+    if data is None:
+        raise ConfigError("no data: pass --data FILE (or a built-in name such as ml-100k), or --split-dir DIR.",
+                          field="data")
+    return data
+
+
 def load_source(spec: DataSource) -> tuple[Dataset, CleaningReport]:
     """Load a data source with a spinner."""
     with progress.task(f"Loading {spec.source}"):
         return spec.load()
+
+
+def load_split(spec: DataSource, split: str | None, split_dir: bool,
+               previous: SplitProtocol | None = None) -> tuple[Split, Splitter]:
+    """The data split by the ``--split-dir`` files, by ``--split`` (checked before the data loads) or by
+    `previous` (a run's split, for ``--warm-start``)."""
+    if isinstance(previous, FileSplit) and not split_dir:
+        raise ConfigError(f"the previous run's split was given as files ({previous.directory}); pass --split-dir "
+                          "DIR for this run's files, or --split to split --data.", field="split")
+    if split_dir:
+        with progress.task(f"Loading {spec.source}"):
+            parts, files, _ = load_file_split(spec)
+        return parts, files
+    splitter = previous if previous is not None and split is None else make_splitter(split or "temporal-user")
+    dataset, _ = load_source(spec)
+    return split_dataset(dataset, splitter), splitter
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:

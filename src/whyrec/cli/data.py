@@ -12,8 +12,16 @@ from whyrec.cli.common import (
     DropInvalidOpt,
     DropUnknownOpt,
     EncodingOpt,
+    ItemColumnOpt,
     JsonOpt,
+    ListSeparatorOpt,
+    RatingColumnOpt,
+    TimeColumnOpt,
+    TimeUnitOpt,
+    UserColumnOpt,
     UsersOpt,
+    ValueColumnOpt,
+    column_settings,
     data_source,
     load_source,
 )
@@ -21,15 +29,20 @@ from whyrec.cli.output import out, print_json
 
 app = typer.Typer(help="Inspect and validate data.", no_args_is_help=True)
 
-DataArg = Annotated[str, typer.Argument(help="An interactions file (CSV, Parquet, JSONL) or a built-in name "
-                                             "(ml-100k, synthetic).")]
+DataArg = Annotated[str, typer.Argument(help="An interactions file (CSV, Parquet, JSONL), a folder of train/valid/"
+                                             "test files, or a built-in name (ml-100k, synthetic).")]
 
 
 @app.command()
 def info(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, encoding: EncodingOpt = "utf-8",
-         json_output: JsonOpt = False) -> None:
+         json_output: JsonOpt = False, user_column: UserColumnOpt = None, item_column: ItemColumnOpt = None,
+         time_column: TimeColumnOpt = None, value_column: ValueColumnOpt = None,
+         rating_column: RatingColumnOpt = None, time_unit: TimeUnitOpt = None,
+         list_separator: ListSeparatorOpt = None) -> None:
     """Counts, time span, event kinds and attributes of a dataset."""
-    dataset, report = load_source(data_source(data, catalog, users, encoding=encoding))
+    columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit,
+                              list_separator)
+    dataset, report = load_source(data_source(data, catalog, users, encoding=encoding, columns=columns))
     summary = dataset.summary()
     if json_output:
         print_json({**summary, "cleaning": report.to_dict()})
@@ -47,10 +60,15 @@ def info(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, enco
 @app.command()
 def validate(data: DataArg, catalog: CatalogOpt = None, users: UsersOpt = None, drop_invalid: DropInvalidOpt = False,
              drop_unknown_items: DropUnknownOpt = False, encoding: EncodingOpt = "utf-8",
-             json_output: JsonOpt = False) -> None:
+             json_output: JsonOpt = False, user_column: UserColumnOpt = None, item_column: ItemColumnOpt = None,
+             time_column: TimeColumnOpt = None, value_column: ValueColumnOpt = None,
+             rating_column: RatingColumnOpt = None, time_unit: TimeUnitOpt = None,
+             list_separator: ListSeparatorOpt = None) -> None:
     """Check a dataset: the first bad row stops it (or --drop-invalid reports what would be dropped)."""
+    columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit,
+                              list_separator)
     dataset, report = load_source(data_source(data, catalog, users, drop_invalid, drop_unknown_items,
-                                              encoding=encoding))
+                                              encoding=encoding, columns=columns))
     if json_output:
         print_json({"valid": True, "name": dataset.name, "cleaning": report.to_dict(),
                     "fingerprint": dataset.fingerprint})

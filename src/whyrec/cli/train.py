@@ -10,21 +10,30 @@ import typer
 from whyrec import progress
 from whyrec.cli.common import (
     CatalogOpt,
-    DataOpt,
     DropInvalidOpt,
     DropUnknownOpt,
     EncodingOpt,
+    ItemColumnOpt,
     JsonOpt,
+    ListSeparatorOpt,
+    RatingColumnOpt,
+    SplitDirOpt,
     SyntheticEventsOpt,
+    TimeColumnOpt,
+    TimeUnitOpt,
+    UserColumnOpt,
     UsersOpt,
+    ValueColumnOpt,
+    column_settings,
+    data_or_split_dir,
     data_source,
-    load_source,
+    load_split,
     parse_params,
 )
 from whyrec.cli.output import err, metrics_table, out, print_json
 from whyrec.cli.run import check_out_dir, inherit_data_settings
 from whyrec.errors import ConfigError
-from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.evaluate import evaluate
 from whyrec.explain.signal import no_signal_share, no_signal_warning
 from whyrec.models import MODEL_NAMES, create_model, model_class
 from whyrec.runs import RunMeta, load_run, save_run
@@ -33,7 +42,6 @@ from whyrec.warm_start import warm_state
 
 
 def train(
-    data: DataOpt,
     out_dir: Annotated[Path, typer.Option("--out", help="Run directory to write.")],
     model: Annotated[str | None, typer.Option("--model", help=f"One of: {', '.join(MODEL_NAMES)} (default with "
                                                               "--warm-start: the previous run's).")] = None,
@@ -61,11 +69,24 @@ def train(
                                                            "spent (--param max_minutes=N).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
     json_output: JsonOpt = False,
+    data: Annotated[str | None, typer.Option("--data", help="Interactions file or built-in name (ml-100k, "
+                                                            "synthetic).")] = None,
+    split_dir: SplitDirOpt = None,
+    user_column: UserColumnOpt = None,
+    item_column: ItemColumnOpt = None,
+    time_column: TimeColumnOpt = None,
+    value_column: ValueColumnOpt = None,
+    rating_column: RatingColumnOpt = None,
+    time_unit: TimeUnitOpt = None,
+    list_separator: ListSeparatorOpt = None,
 ) -> None:
     """Split the data (PROTOCOL.md by default), fit on train + valid, evaluate on test, save the run."""
     check_out_dir(out_dir, force)
     previous = load_run(warm_start) if warm_start is not None else None
-    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
+    columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit,
+                              list_separator)
+    spec = data_source(data_or_split_dir(data, split_dir, split), catalog, users, drop_invalid, drop_unknown_items,
+                       synthetic_events, seed, encoding, columns)
     params = parse_params(param)
     if previous is not None:
         model = model or previous.meta.model
@@ -84,10 +105,9 @@ def train(
                               allowed=tuple(takes))
         params["max_minutes"] = max_minutes
     recommender = create_model(model, **params)
-    dataset, _ = load_source(spec)
-    splitter = (previous.meta.split if split is None and previous is not None
-                else make_splitter(split or "temporal-user"))
-    parts = split_dataset(dataset, splitter)
+    parts, splitter = load_split(spec, split, split_dir is not None,
+                                 previous.meta.split if previous is not None and split is None else None)
+    dataset = parts.dataset
     warm = warm_state(previous, dataset.items, seed=seed) if previous is not None and model == previous.meta.model \
         else None
     with progress.Stopwatch() as watch, progress.task(f"Fitting {model}"):
@@ -119,3 +139,4 @@ def train(
     if meta.metrics:
         keys = ["recall@10", "ndcg@10", "recall@20", "ndcg@20", "coverage@10"]
         out.print(metrics_table(f"test ({parts.protocol})", [{"model": model, **meta.metrics}], ["model", *keys]))
+

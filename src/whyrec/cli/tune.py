@@ -10,20 +10,28 @@ import typer
 from whyrec import progress
 from whyrec.cli.common import (
     CatalogOpt,
-    DataOpt,
     DropInvalidOpt,
     DropUnknownOpt,
     EncodingOpt,
+    ItemColumnOpt,
     JsonOpt,
-    SplitOpt,
+    ListSeparatorOpt,
+    RatingColumnOpt,
+    SplitDirOpt,
     SyntheticEventsOpt,
+    TimeColumnOpt,
+    TimeUnitOpt,
+    UserColumnOpt,
     UsersOpt,
+    ValueColumnOpt,
+    column_settings,
+    data_or_split_dir,
     data_source,
-    load_source,
+    load_split,
     parse_params,
 )
 from whyrec.cli.output import metrics_table, out, print_json
-from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.evaluate import evaluate
 from whyrec.evaluate.tuning import SEARCH_SPACES, tune
 from whyrec.models import create_model
 from whyrec.runs import RunMeta, save_run
@@ -31,7 +39,6 @@ from whyrec.training import fit_on_split
 
 
 def tune_model(
-    data: DataOpt,
     model: Annotated[str, typer.Option("--model", help=f"One of: {', '.join(SEARCH_SPACES)}.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to write (default runs/<model>-tuned).")]
     = None,
@@ -42,20 +49,33 @@ def tune_model(
                                                                     "(repeatable).")] = None,
     catalog: CatalogOpt = None,
     users: UsersOpt = None,
-    split: SplitOpt = "temporal-user",
+    split: Annotated[str | None, typer.Option("--split", help="temporal-user (PROTOCOL.md, the default), "
+                                                              "leave-last-out, global-time or random.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sampler and of every model.")] = 0,
     synthetic_events: SyntheticEventsOpt = None,
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
     encoding: EncodingOpt = "utf-8",
     json_output: JsonOpt = False,
+    data: Annotated[str | None, typer.Option("--data", help="Interactions file or built-in name (ml-100k, "
+                                                            "synthetic).")] = None,
+    split_dir: SplitDirOpt = None,
+    user_column: UserColumnOpt = None,
+    item_column: ItemColumnOpt = None,
+    time_column: TimeColumnOpt = None,
+    value_column: ValueColumnOpt = None,
+    rating_column: RatingColumnOpt = None,
+    time_unit: TimeUnitOpt = None,
+    list_separator: ListSeparatorOpt = None,
 ) -> None:
     """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
     fixed = parse_params(param)
-    spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
-    dataset, _ = load_source(spec)
-    splitter = make_splitter(split)
-    parts = split_dataset(dataset, splitter)
+    columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit,
+                              list_separator)
+    spec = data_source(data_or_split_dir(data, split_dir, split), catalog, users, drop_invalid, drop_unknown_items,
+                       synthetic_events, seed, encoding, columns)
+    parts, splitter = load_split(spec, split, split_dir is not None)
+    dataset = parts.dataset
     result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
     with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
         final = create_model(model, **result.best_params, seed=seed)

@@ -88,15 +88,17 @@ class Catalog:
         return self.titles[index]
 
 
-def _split_multi(cell: object) -> tuple[str, ...]:
+def _split_multi(cell: object, separator: str) -> tuple[str, ...]:
     if cell is None or cell is pd.NA or (isinstance(cell, float) and np.isnan(cell)):
         return ()
-    return tuple(v.strip() for v in str(cell).split(MULTI_VALUE_SEPARATOR) if v.strip())
+    return tuple(v.strip() for v in str(cell).split(separator) if v.strip())
 
 
 def build_attribute_table(ids: IdMap, table: pd.DataFrame | None, id_column: str,
-                          skip: tuple[str, ...] = ()) -> AttributeTable:
+                          skip: tuple[str, ...] = (), separator: str = MULTI_VALUE_SEPARATOR) -> AttributeTable:
     """Align the rows of `table` (string cells) with `ids`.
+
+    A text cell holds one value or several joined by `separator` (``Action|Comedy``).
 
     Columns whose non-empty cells are (almost) all numbers become numeric; ``price`` also yields a
     ``price_band`` (low/mid/high by tertiles) and ``age`` an ``age_band``. Entities absent from the table get
@@ -123,7 +125,7 @@ def build_attribute_table(ids: IdMap, table: pd.DataFrame | None, id_column: str
         cell_codes, distinct = pd.factorize(cells.to_numpy()[present], use_na_sentinel=True)
         split = np.empty(len(distinct) + 1, dtype=object)
         for code, cell in enumerate(distinct):
-            split[code] = _split_multi(cell)
+            split[code] = _split_multi(cell, separator)
         split[-1] = ()  # code -1: a missing cell
         per_entity = np.empty(len(ids), dtype=object)
         per_entity.fill(())
@@ -153,9 +155,10 @@ def _bands(values: FloatArray, labels: tuple[str, ...]) -> tuple[tuple[str, ...]
     return tuple(() if np.isnan(v) else (labels[b],) for v, b in zip(values, band, strict=True))
 
 
-def build_catalog(items: IdMap, table: pd.DataFrame | None, id_column: str) -> Catalog:
+def build_catalog(items: IdMap, table: pd.DataFrame | None, id_column: str,
+                  separator: str = MULTI_VALUE_SEPARATOR) -> Catalog:
     """Build the Catalog of `items` from a catalog table (or ids alone when `table` is None)."""
-    attributes = build_attribute_table(items, table, id_column, skip=TEXT_COLUMNS)
+    attributes = build_attribute_table(items, table, id_column, skip=TEXT_COLUMNS, separator=separator)
     titles = list(items.ids)
     descriptions = [""] * len(items)
     if table is not None:

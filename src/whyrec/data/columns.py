@@ -7,7 +7,15 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["parse_timestamps", "recode_categorical", "release_arrow_memory", "stripped_categorical", "to_float"]
+__all__ = [
+    "LATEST_SECONDS",
+    "implied_time_unit",
+    "parse_timestamps",
+    "recode_categorical",
+    "release_arrow_memory",
+    "stripped_categorical",
+    "to_float",
+]
 
 
 def to_float(values: pd.Series) -> pd.Series:
@@ -26,19 +34,40 @@ def to_float(values: pd.Series) -> pd.Series:
         return pd.to_numeric(values, errors="coerce").astype(np.float64)
 
 
-def parse_timestamps(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Parse epoch seconds or ISO 8601 text into int64 epoch seconds.
+#: 2100-01-01T00:00:00Z in epoch seconds: a number of seconds beyond it is most likely in a finer unit.
+LATEST_SECONDS = 4_102_444_800
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000, "order": 1}
+
+
+def implied_time_unit(number: float) -> str:
+    """The finest unit in which `number` since 1970 is no later than the year 2100 (``s`` ... ``ns``)."""
+    for unit in ("s", "ms", "us"):
+        if abs(number) <= LATEST_SECONDS * _PER_SECOND[unit]:
+            return unit
+    return "ns"
+
+
+def parse_timestamps(values: pd.Series, unit: str = "s") -> tuple[np.ndarray, np.ndarray]:
+    """Parse numbers in `unit` since 1970, or ISO 8601 text, into int64 epoch seconds.
+
+    Args:
+        values: the text column.
+        unit: what a number counts (``s``, ``ms``, ``us``, ``ns``), or ``order`` for a plain sequence index,
+            which is kept as it is and admits no ISO dates.
 
     Returns:
-        (seconds, bad): int64 seconds (0 where bad) and a bool mask of unparseable or missing cells.
+        (seconds, bad): int64 seconds (or order positions; 0 where bad) and a bool mask of unparseable or
+        missing cells.
     """
     numeric = to_float(values).to_numpy(dtype=np.float64, na_value=np.nan)
+    if unit not in ("s", "order"):
+        numeric = numeric / _PER_SECOND[unit]
     # 'inf' and 1e30 parse as floats but are no time: casting them to int64 would give garbage silently
     ok = np.isfinite(numeric) & (np.abs(numeric) < 2.0**63)
     seconds = np.zeros(len(values), dtype=np.int64)
     seconds[ok] = np.floor(numeric[ok]).astype(np.int64)
     rest = ~ok & values.notna().to_numpy()
-    if rest.any():
+    if rest.any() and unit != "order":
         parsed = pd.to_datetime(values[rest], format="ISO8601", utc=True, errors="coerce")
         good = parsed.notna().to_numpy()
         idx = np.flatnonzero(rest)

@@ -15,7 +15,7 @@ from whyrec._types import FloatArray, IndexArray, Int64Array
 from whyrec.data.catalog import AttributeTable, Catalog, build_attribute_table, build_catalog
 from whyrec.data.history import History, HistoryBatch
 from whyrec.data.idmap import IdMap
-from whyrec.data.schema import EVENT, ITEM_ID, TIMESTAMP, USER_ID, VALUE
+from whyrec.data.schema import EVENT, ITEM_ID, MULTI_VALUE_SEPARATOR, TIMESTAMP, USER_ID, VALUE
 from whyrec.errors import UnknownIdError
 
 __all__ = ["Dataset", "EventLog", "build_dataset", "content_fingerprint"]
@@ -209,6 +209,7 @@ def build_dataset(
     catalog: pd.DataFrame | None = None,
     users: pd.DataFrame | None = None,
     has_timestamps: bool = True,
+    list_separator: str = MULTI_VALUE_SEPARATOR,
 ) -> Dataset:
     """Build a Dataset from cleaned tables.
 
@@ -219,6 +220,7 @@ def build_dataset(
         catalog: item table (``item_id`` + attribute columns, string cells), already validated.
         users: user table (``user_id`` + attribute columns), already validated.
         has_timestamps: whether ``timestamp`` holds real times.
+        list_separator: what joins the values of a multi-valued catalog or user cell.
     """
     user_codes, user_ids = _codes(events[USER_ID])
     item_codes, event_item_ids = _codes(events[ITEM_ID])
@@ -237,8 +239,8 @@ def build_dataset(
         weight=events["weight"].to_numpy(dtype=np.float32)[order], has_timestamps=has_timestamps,
     )
     del user, item, stamps, codes, order
-    item_catalog = build_catalog(items, catalog, ITEM_ID)
-    user_table = build_attribute_table(user_map, users, USER_ID)
+    item_catalog = build_catalog(items, catalog, ITEM_ID, list_separator)
+    user_table = build_attribute_table(user_map, users, USER_ID, separator=list_separator)
     return Dataset(name, user_map, items, log, item_catalog, user_table,
                    content_fingerprint(user_map, items, log, item_catalog, user_table))
 

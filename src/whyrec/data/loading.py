@@ -5,14 +5,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from whyrec.data.builtin import BUILTIN_NAMES, ml100k_tables
 from whyrec.data.dataset import Dataset, build_dataset
+from whyrec.data.mapping import ColumnMap, map_columns
 from whyrec.data.readers import read_table
-from whyrec.data.schema import EVENT, ITEM_ID, TIMESTAMP, USER_ID, EventWeights
+from whyrec.data.schema import (
+    EVENT,
+    ITEM_ID,
+    MULTI_VALUE_SEPARATOR,
+    TIMESTAMP,
+    USER_ID,
+    VALUE,
+    EventWeights,
+    TimeUnit,
+)
 from whyrec.data.validation import (
     CleaningReport,
     InvalidRows,
@@ -24,7 +35,7 @@ from whyrec.data.validation import (
 )
 from whyrec.errors import ConfigError
 
-__all__ = ["DataSource", "load_dataset"]
+__all__ = ["DataSource", "assemble_dataset", "load_dataset"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +54,14 @@ class DataSource(BaseModel):
             for ``synthetic-beauty``, which scales its shoppers and products by it).
         seed: seed of a synthetic dataset.
         encoding: text encoding of CSV and JSON files.
+        user_column, item_column, time_column, value_column: the file's names for the standard columns.
+        rating_column: a column of ratings: every row is a ``rating`` event weighed by it.
+        time_unit: what the time column's numbers count (``s``, ``ms``, ``us``, ``ns``, or ``order`` for a
+            plain sequence index); None reads seconds and refuses numbers past the year 2100.
+        list_separator: what joins the values of a multi-valued catalog or user cell.
+
+    A `source` that is a folder holds a split in files (``train``, ``valid``, ``test``, see
+    :func:`whyrec.data.split_files.read_split_files`); :meth:`load` then returns all of them as one dataset.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,44 +75,99 @@ class DataSource(BaseModel):
     synthetic_events: int | None = Field(default=None, ge=1_000, le=10_000_000)
     seed: int = 0
     encoding: str = "utf-8"
+    user_column: str = Field(default=USER_ID, min_length=1)
+    item_column: str = Field(default=ITEM_ID, min_length=1)
+    time_column: str = Field(default=TIMESTAMP, min_length=1)
+    value_column: str = Field(default=VALUE, min_length=1)
+    rating_column: str | None = Field(default=None, min_length=1)
+    time_unit: TimeUnit | None = None
+    list_separator: str = Field(default=MULTI_VALUE_SEPARATOR, min_length=1)
+
+    @property
+    def columns(self) -> ColumnMap:
+        """Which file column plays each standard role."""
+        return ColumnMap(self.user_column, self.item_column, self.time_column, self.value_column,
+                         self.rating_column)
+
+    def read_events(self, path: str | Path) -> tuple[pd.DataFrame, dict[str, str]]:
+        """One interactions file with the standard column names, and standard -> file names for messages."""
+        raw = read_table(path, categorical=(self.user_column, self.item_column, EVENT), encoding=self.encoding)
+        return map_columns(raw, path, self.columns)
+
+    def clean_events(self, path: str | Path) -> tuple[pd.DataFrame, CleaningReport, bool]:
+        """One interactions file read and cleaned: (frame, report, whether it has a time column)."""
+        raw, labels = self.read_events(path)
+        has_timestamps = TIMESTAMP in raw.columns and self.time_unit != "order"
+        frame, report = clean_interactions(raw, path, weights=self.weights, on_invalid=self.on_invalid,
+                                           time_unit=self.time_unit, labels=labels)
+        return frame, report, has_timestamps
+
+    def read_side_tables(self) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        """The catalog and the user table (when given), their id columns under the standard names."""
+        tables = []
+        for file, own, standard in ((self.catalog, self.item_column, ITEM_ID),
+                                    (self.users, self.user_column, USER_ID)):
+            table = read_table(file, encoding=self.encoding) if file else None
+            if table is not None and own != standard and own in table.columns and standard not in table.columns:
+                table = table.rename(columns={own: standard})
+            tables.append(table)
+        return tables[0], tables[1]
 
     def load(self) -> tuple[Dataset, CleaningReport]:
         """Read, validate and build the dataset."""
         if self.source == "ml-100k":
             tables = ml100k_tables()
-            return _assemble(lambda: tables[0], tables[1], tables[2], self, name="ml-100k", paths=("ml-100k",) * 3)
+            return _assemble(_builtin(tables[0], self), tables[1], tables[2], self, name="ml-100k",
+                             paths=("ml-100k",) * 3)
         if self.source == "synthetic":
             from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 
             data = generate(SyntheticConfig(n_events=self.synthetic_events or 100_000, seed=self.seed))
-            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic",
+            return _assemble(_builtin(data.events, self), data.catalog, data.users, self, name="synthetic",
                              paths=("synthetic",) * 3)
         if self.source == "synthetic-beauty":
             from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS, BeautyConfig, generate_beauty
 
             scale = (self.synthetic_events or FULL_EVENTS) / FULL_EVENTS
             data = generate_beauty(BeautyConfig(scale=scale, seed=self.seed))
-            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic-beauty",
-                             paths=("synthetic-beauty",) * 3)
+            return _assemble(_builtin(data.events, self), data.catalog, data.users, self,
+                             name="synthetic-beauty", paths=("synthetic-beauty",) * 3)
         path = Path(self.source)
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "
                               f"({', '.join(BUILTIN_NAMES)}).", field="data", allowed=BUILTIN_NAMES)
-        catalog = read_table(self.catalog, encoding=self.encoding) if self.catalog else None
-        users = read_table(self.users, encoding=self.encoding) if self.users else None
-        return _assemble(lambda: read_table(path, categorical=(USER_ID, ITEM_ID, EVENT), encoding=self.encoding),
-                         catalog, users, self,
-                         name=path.stem,
+        if path.is_dir():
+            from whyrec.data.split_files import read_split_files
+
+            dataset, _, report = read_split_files(self)
+            return dataset, report
+        catalog, users = self.read_side_tables()
+        # the raw table is read and dropped as soon as it is cleaned: at 10M events it is the largest object
+        return _assemble(lambda: self.clean_events(path), catalog, users, self, name=path.stem,
                          paths=(str(path), str(self.catalog), str(self.users)))
 
 
-def _assemble(read_events: Callable[[], pd.DataFrame], catalog: pd.DataFrame | None, users: pd.DataFrame | None,
-              spec: DataSource, *, name: str, paths: tuple[str, str, str]) -> tuple[Dataset, CleaningReport]:
-    # the raw table is read here and dropped as soon as it is cleaned: at 10M events it is the largest object
-    raw = read_events()
-    has_timestamps = TIMESTAMP in raw.columns
-    frame, report = clean_interactions(raw, paths[0], weights=spec.weights, on_invalid=spec.on_invalid)
-    del raw
+def _builtin(events: pd.DataFrame, spec: DataSource) -> Callable[[], tuple[pd.DataFrame, CleaningReport, bool]]:
+    """How a built-in table (standard columns, seconds) is cleaned."""
+    def clean() -> tuple[pd.DataFrame, CleaningReport, bool]:
+        frame, report = clean_interactions(events, spec.source, weights=spec.weights,
+                                           on_invalid=spec.on_invalid, time_unit="s")
+        return frame, report, TIMESTAMP in events.columns
+    return clean
+
+
+def _assemble(clean: Callable[[], tuple[pd.DataFrame, CleaningReport, bool]], catalog: pd.DataFrame | None,
+              users: pd.DataFrame | None, spec: DataSource, *, name: str,
+              paths: tuple[str, str, str]) -> tuple[Dataset, CleaningReport]:
+    frame, report, has_timestamps = clean()
+    return assemble_dataset(frame, report, catalog, users, spec, name=name, paths=paths,
+                            has_timestamps=has_timestamps)
+
+
+def assemble_dataset(frame: pd.DataFrame, report: CleaningReport, catalog: pd.DataFrame | None,
+                     users: pd.DataFrame | None, spec: DataSource, *, name: str, paths: tuple[str, str, str],
+                     has_timestamps: bool) -> tuple[Dataset, CleaningReport]:
+    """The dataset of cleaned interactions with their checked catalog and user table."""
     if catalog is not None:
         require_columns(catalog, paths[1], (ITEM_ID,), hint="A catalog needs an item_id column.")
         check_unique_ids(catalog, paths[1], ITEM_ID)
@@ -103,7 +177,7 @@ def _assemble(read_events: Callable[[], pd.DataFrame], catalog: pd.DataFrame | N
         require_columns(users, paths[2], (USER_ID,), hint="A user table needs a user_id column.")
         check_unique_ids(users, paths[2], USER_ID)
     dataset = build_dataset(frame, name=name, catalog=catalog, users=users,
-                            has_timestamps=has_timestamps)
+                            has_timestamps=has_timestamps, list_separator=spec.list_separator)
     logger.info("loaded %s: %d events, %d users, %d items", name, len(dataset.events), dataset.n_users,
                 dataset.n_items)
     return dataset, report
@@ -117,6 +191,7 @@ def load_dataset(
     weights: EventWeights | None = None,
     unknown_items: UnknownItems = "keep",
     on_invalid: InvalidRows = "error",
+    **options: Any,
 ) -> tuple[Dataset, CleaningReport]:
     """Load interactions (and optionally a catalog and a user table) into a Dataset.
 
@@ -127,6 +202,8 @@ def load_dataset(
         weights: event weights (default view 1, click 2, cart 3, purchase 5, rating = its value).
         unknown_items: what to do with interactions whose item is not in the catalog.
         on_invalid: ``"error"`` stops at the first bad row; ``"drop"`` drops and reports bad rows.
+        **options: any other :class:`DataSource` setting (``time_column="seq_index"``, ``time_unit="ms"``,
+            ``rating_column="rating"``, ``list_separator=";"``...).
 
     Returns:
         The dataset and the report of what cleaning did.
@@ -138,6 +215,6 @@ def load_dataset(
     """
     spec = DataSource(
         source=str(source), catalog=str(catalog) if catalog else None, users=str(users) if users else None,
-        weights=weights or EventWeights(), unknown_items=unknown_items, on_invalid=on_invalid,
+        weights=weights or EventWeights(), unknown_items=unknown_items, on_invalid=on_invalid, **options,
     )
     return spec.load()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
@@ -16,9 +17,11 @@ __all__ = [
     "REQUIRED_INTERACTION_COLUMNS",
     "TEXT_COLUMNS",
     "TIMESTAMP",
+    "TIME_UNITS",
     "USER_ID",
     "VALUE",
     "EventWeights",
+    "TimeUnit",
 ]
 
 USER_ID = "user_id"
@@ -32,6 +35,10 @@ REQUIRED_INTERACTION_COLUMNS = (USER_ID, ITEM_ID)
 TEXT_COLUMNS = ("title", "description")
 #: Multi-valued attribute cells are written ``Action|Comedy``.
 MULTI_VALUE_SEPARATOR = "|"
+#: How the numbers of a time column count: seconds, milli-, micro- or nanoseconds since 1970, or a plain
+#: sequence index (``order``: no dates, only the order of a user's events).
+TimeUnit = Literal["s", "ms", "us", "ns", "order"]
+TIME_UNITS: tuple[str, ...] = ("s", "ms", "us", "ns", "order")
 
 
 class EventWeights(BaseModel):

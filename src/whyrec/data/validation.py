@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -11,8 +12,24 @@ import numpy as np
 import pandas as pd
 
 from whyrec._types import EventKind
-from whyrec.data.columns import parse_timestamps, release_arrow_memory, stripped_categorical, to_float
-from whyrec.data.schema import EVENT, ITEM_ID, REQUIRED_INTERACTION_COLUMNS, TIMESTAMP, USER_ID, VALUE, EventWeights
+from whyrec.data.columns import (
+    LATEST_SECONDS,
+    implied_time_unit,
+    parse_timestamps,
+    release_arrow_memory,
+    stripped_categorical,
+    to_float,
+)
+from whyrec.data.schema import (
+    EVENT,
+    ITEM_ID,
+    REQUIRED_INTERACTION_COLUMNS,
+    TIMESTAMP,
+    USER_ID,
+    VALUE,
+    EventWeights,
+    TimeUnit,
+)
 from whyrec.errors import DataFileError, DataWarning, SchemaError
 
 __all__ = [
@@ -27,6 +44,7 @@ __all__ = [
 InvalidRows = Literal["error", "drop"]
 UnknownItems = Literal["keep", "drop", "error"]
 _SHOWN_ROWS = 3
+_FIRST_WEEK = 7 * 86_400
 
 
 @dataclass
@@ -83,7 +101,7 @@ def require_columns(table: pd.DataFrame, path: str | Path, required: tuple[str, 
 
 
 def _raise_rows(path: str | Path, bad: np.ndarray, column: str, values: pd.Series, message: str, expected: str,
-                hint: str = "") -> None:
+                hint: str = "", label: str | None = None) -> None:
     """Raise DataFileError for the first row where `bad` is set, listing a few more."""
     rows = np.flatnonzero(bad)
     first = int(rows[0])
@@ -91,7 +109,7 @@ def _raise_rows(path: str | Path, bad: np.ndarray, column: str, values: pd.Serie
     shown = value if value is not pd.NA and not (isinstance(value, float) and np.isnan(value)) else None
     raise DataFileError(
         path, message.format(value=repr(shown) if shown is not None else "an empty cell"),
-        row=first + 1, column=column, value=shown, expected=expected,
+        row=first + 1, column=label or column, value=shown, expected=expected,
         more_rows=[int(r) + 1 for r in rows[1:1 + _SHOWN_ROWS]], n_more=len(rows) - 1, hint=hint,
     )
 
@@ -102,14 +120,19 @@ def clean_interactions(
     *,
     weights: EventWeights,
     on_invalid: InvalidRows = "error",
+    time_unit: TimeUnit | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, CleaningReport]:
     """Validate an interactions table and turn it into typed columns.
 
     Args:
-        table: string table from :func:`whyrec.data.readers.read_table`.
+        table: string table from :func:`whyrec.data.readers.read_table`, with the standard column names.
         path: the file, for messages.
         weights: event weights.
         on_invalid: ``"error"`` raises on the first bad row; ``"drop"`` drops bad rows and counts them.
+        time_unit: what the numbers of ``timestamp`` count; None means seconds, and refuses numbers that
+            would be dates after the year 2100 (they are most likely milliseconds or finer).
+        labels: standard column name -> the file's own name, for messages.
 
     Returns:
         A frame with ``user_id``, ``item_id`` (str), ``timestamp`` (int64 seconds, or the row number when the
@@ -118,8 +141,10 @@ def clean_interactions(
 
     Raises:
         SchemaError: a required column is missing.
-        DataFileError: a cell is empty or unparseable (with ``on_invalid="error"``).
+        DataFileError: a cell is empty or unparseable (with ``on_invalid="error"``), or the time column's
+            magnitude is ambiguous.
     """
+    labels = labels or {}
     require_columns(table, path, REQUIRED_INTERACTION_COLUMNS,
                     hint="Interactions need user_id and item_id; timestamp, event and value are optional.")
     report = CleaningReport(rows_read=len(table))
@@ -131,7 +156,8 @@ def clean_interactions(
             return
         if on_invalid == "error":
             _raise_rows(path, bad, column, table[column], message, expected,
-                        hint="Fix them, or drop them with --drop-invalid (on_invalid='drop').")
+                        hint="Fix them, or drop them with --drop-invalid (on_invalid='drop').",
+                        label=labels.get(column))
         report.drop(reason, int(bad.sum()))
         keep[bad] = False
 
@@ -143,9 +169,12 @@ def clean_interactions(
 
     has_time = TIMESTAMP in table.columns
     if has_time:
-        seconds, bad_time = parse_timestamps(table[TIMESTAMP])
+        seconds, bad_time = parse_timestamps(table[TIMESTAMP], time_unit or "s")
         check(bad_time, TIMESTAMP, "cannot read {value} as a time.",
+              "a sequence number (--time-unit order)" if time_unit == "order" else
               "epoch seconds (e.g. 1714557600) or ISO 8601 (e.g. 2024-05-01T10:00:00Z)", "unreadable timestamp")
+        if time_unit is None:
+            _check_time_magnitude(table[TIMESTAMP], seconds, keep, path, labels.get(TIMESTAMP, TIMESTAMP))
     else:
         seconds = np.arange(len(table), dtype=np.int64)
         report.notes.append("no timestamp column: file order is used as time order")
@@ -211,6 +240,32 @@ def clean_interactions(
         raise DataFileError(path, "no valid rows are left after cleaning.", hint="; ".join(report.lines()))
     report.rows_kept = len(frame)
     return frame, report
+
+
+def _check_time_magnitude(values: pd.Series, seconds: np.ndarray, keep: np.ndarray, path: str | Path,
+                          label: str) -> None:
+    """Refuse numbers that read as dates after the year 2100 in seconds: they are ms, us or ns (or an order).
+
+    Numbers that all read as the first days of 1970 are most likely a sequence index: a warning says so.
+    """
+    late = (seconds > LATEST_SECONDS) & keep
+    if not late.any():
+        if keep.any() and seconds[keep].min() >= 0 and seconds[keep].max() < _FIRST_WEEK:
+            warnings.warn(f"{path}: column {label!r} reads as times in the first week of 1970; if it is a sequence "
+                          "index, pass --time-unit order (time_unit='order').", DataWarning, stacklevel=4)
+        return
+    numbers = to_float(values[late]).to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(numbers).all():
+        return  # ISO dates after 2100 are written out and mean what they say
+    first = float(numbers[~np.isnan(numbers)][0])
+    unit = implied_time_unit(first)
+    names = {"ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds", "s": "seconds"}
+    bad = np.zeros(len(values), dtype=bool)
+    bad[np.flatnonzero(late)[~np.isnan(numbers)]] = True
+    _raise_rows(path, bad, TIMESTAMP, values, "{value} is a date after the year 2100 if counted in seconds.",
+                "epoch seconds, or the unit given with --time-unit",
+                hint=f"The column looks like {names[unit]} since 1970: pass --time-unit {unit} (time_unit='{unit}'), "
+                     "or --time-unit order if it is a plain sequence index.", label=label)
 
 
 def _exact_duplicates(frame: pd.DataFrame) -> np.ndarray:

@@ -4,12 +4,14 @@ from whyrec.evaluate.evaluator import EvaluationResult, Ranking, evaluate, rank_
 from whyrec.evaluate.metrics import DEFAULT_METRICS, METRICS, Metric
 from whyrec.evaluate.splits import (
     PROTOCOL_NAME,
+    FileSplit,
     GlobalTimeSplit,
     LeaveLastOutSplit,
     RandomSplit,
     Split,
     SplitProtocol,
     TemporalUserSplit,
+    load_file_split,
     make_splitter,
     split_dataset,
 )
@@ -19,6 +21,7 @@ __all__ = [
     "METRICS",
     "PROTOCOL_NAME",
     "EvaluationResult",
+    "FileSplit",
     "GlobalTimeSplit",
     "LeaveLastOutSplit",
     "Metric",
@@ -28,6 +31,7 @@ __all__ = [
     "SplitProtocol",
     "TemporalUserSplit",
     "evaluate",
+    "load_file_split",
     "make_splitter",
     "rank_split",
     "score_ranking",

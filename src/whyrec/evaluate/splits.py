@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from whyrec.data.dataset import Dataset
+from whyrec.errors import ConfigError
+
+if TYPE_CHECKING:
+    from whyrec.data.loading import DataSource
+    from whyrec.data.validation import CleaningReport
 
 __all__ = [
     "PROTOCOL_NAME",
+    "SPLIT_NAMES",
+    "FileSplit",
     "GlobalTimeSplit",
     "LeaveLastOutSplit",
     "RandomSplit",
@@ -20,6 +28,7 @@ __all__ = [
     "SplitProtocol",
     "Splitter",
     "TemporalUserSplit",
+    "load_file_split",
     "make_splitter",
 ]
 
@@ -124,8 +133,30 @@ class RandomSplit(BaseModel):
         return f"random(test={self.test_percent / 100:g},valid={self.valid_percent / 100:g},seed={self.seed})"
 
 
+class FileSplit(BaseModel):
+    """The split a folder of files gives (``--split-dir``): used exactly as given, never remade.
+
+    The events are the train, valid and test files together; see :func:`load_file_split`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["files"] = "files"
+    directory: str
+    """The folder, as given."""
+    files: dict[str, str] = Field(default_factory=dict)
+    """Part (``train``, ``valid``, ``test``) -> file name."""
+
+    def assign(self, pos: np.ndarray, n: np.ndarray, pairs: _Pairs) -> np.ndarray:
+        raise ConfigError(f"a split given as files ({self.directory}) cannot be remade from the events; read it "
+                          "with load_file_split (whyrec train --split-dir).", field="split")
+
+    @property
+    def protocol(self) -> str:
+        return f"given-files({Path(self.directory).name})"
+
+
 SplitProtocol = Annotated[
-    TemporalUserSplit | LeaveLastOutSplit | GlobalTimeSplit | RandomSplit, Field(discriminator="kind")
+    TemporalUserSplit | LeaveLastOutSplit | GlobalTimeSplit | RandomSplit | FileSplit, Field(discriminator="kind")
 ]
 
 
@@ -217,13 +248,30 @@ def split_dataset(dataset: Dataset, splitter: Splitter | None = None) -> Split:
     return Split(dataset, part_of_unique[inverse.ravel()], splitter.protocol)
 
 
+_SPLITTERS = {c.model_fields["kind"].default: c for c in (TemporalUserSplit, LeaveLastOutSplit, GlobalTimeSplit,
+                                                            RandomSplit)}
+#: Names accepted by :func:`make_splitter` (``--split``); a split in files is given with ``--split-dir``.
+SPLIT_NAMES: tuple[str, ...] = tuple(_SPLITTERS)
+
+
 def make_splitter(kind: str, **params: object) -> Splitter:
     """A splitter by its name (``temporal-user``, ``leave-last-out``, ``global-time``, ``random``)."""
-    classes = {c.model_fields["kind"].default: c for c in (TemporalUserSplit, LeaveLastOutSplit, GlobalTimeSplit,
-                                                           RandomSplit)}
-    if kind not in classes:
-        from whyrec.errors import ConfigError
+    if kind not in _SPLITTERS:
+        raise ConfigError(f"unknown split {kind!r}; valid splits: {', '.join(SPLIT_NAMES)} (or --split-dir DIR "
+                          "for train/valid/test files).", field="split", allowed=SPLIT_NAMES)
+    return _SPLITTERS[kind](**params)
 
-        raise ConfigError(f"unknown split {kind!r}; valid splits: {', '.join(classes)}.", field="split",
-                          allowed=tuple(classes))
-    return classes[kind](**params)
+
+def load_file_split(spec: DataSource) -> tuple[Split, FileSplit, CleaningReport]:
+    """The split a folder of train/valid/test files gives, exactly (`spec.source` is the folder).
+
+    Raises:
+        ConfigError: a part's file is missing or given twice.
+        DataFileError: a bad row, a pair in two parts, or an id of valid/test unknown to train.
+    """
+    from whyrec.data.split_files import find_split_files, read_split_files
+
+    files = find_split_files(spec.source)
+    dataset, part, report = read_split_files(spec)
+    splitter = FileSplit(directory=spec.source, files={name: path.name for name, path in files.items()})
+    return Split(dataset, part, splitter.protocol), splitter, report
