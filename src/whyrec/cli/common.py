@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from whyrec import progress
+from whyrec import progress, resources
 from whyrec.data.dataset import Dataset
 from whyrec.data.loading import DataSource
 from whyrec.data.validation import CleaningReport
 from whyrec.errors import ConfigError
 
-__all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "load_source", "parse_params"]
+__all__ = ["CatalogOpt", "JsonOpt", "MemoryBudgetOpt", "UsersOpt", "check_memory", "load_source", "parse_params"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
@@ -27,6 +27,10 @@ DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Drop rows 
                                                                      "instead of stopping at the first one.")]
 DropUnknownOpt = Annotated[bool, typer.Option("--drop-unknown-items",
                                               help="Drop interactions whose item is not in the catalog.")]
+MemoryBudgetOpt = Annotated[str | None, typer.Option("--memory-budget", envvar="WHYREC_MEMORY_BUDGET",
+                                                    help="Most memory a fit may take (3GB, 512MB, 8GiB); EASE "
+                                                         "is refused above it before it starts (default: half "
+                                                         "the available memory).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV/JSON files (latin-1, cp1252...).")]
 
 
@@ -43,9 +47,16 @@ def data_source(data: str, catalog: Path | None, users: Path | None, drop_invali
 
 
 def load_source(spec: DataSource) -> tuple[Dataset, CleaningReport]:
-    """Load a data source with a spinner."""
-    with progress.task(f"Loading {spec.source}"):
-        return spec.load()
+    """Load a data source with a spinner; its size is the stage's note."""
+    with progress.task(f"Loading {spec.source}") as stage:
+        dataset, report = spec.load()
+        stage.note(f"{len(dataset.events):,} events, {dataset.n_users:,} users, {dataset.n_items:,} items")
+    return dataset, report
+
+
+def check_memory(model: object, n_items: int, budget: str | None) -> None:
+    """Print what the fit will cost (EASE) and refuse it above `budget` (``--memory-budget``)."""
+    resources.check_fit(model, n_items, resources.parse_size(budget) if budget is not None else None)
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from whyrec import __version__, progress
+from whyrec import __version__
 from whyrec.cli import output
 from whyrec.errors import UnsupportedModelError, WhyrecError
 
@@ -64,6 +64,7 @@ COMMANDS: dict[str, Command] = {
                                         "server."),
 }
 
+_QUIET_HELP = "No progress bars or stage lines (warnings and errors still show)."
 _UNSUPPORTED_HINT = "Choose another with --method (`whyrec explain --help` lists them)."
 
 
@@ -74,10 +75,35 @@ def load_command(name: str) -> Any:
     if isinstance(target, typer.Typer):
         group = typer.main.get_group(target)
         group.name = name
+        for command in group.commands.values():
+            _add_quiet(command)
         return group
     single = typer.Typer(add_completion=False)
     single.command(name)(target)
-    return typer.main.get_command(single)
+    return _add_quiet(typer.main.get_command(single))
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        output.install_progress(quiet=True)
+
+
+def _quiet_option() -> Any:
+    """A ``-q/--quiet`` option built by Typer (from a probe command) that any command can take."""
+    probe = typer.Typer(add_completion=False)
+
+    @probe.command()
+    def _probe(quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP, callback=_quiet,
+                                                  expose_value=False)] = False) -> None: ...
+
+    return typer.main.get_command(probe).params[0]
+
+
+def _add_quiet(command: Any) -> Any:
+    """Give `command` its own ``-q/--quiet`` (``whyrec train -q`` as well as ``whyrec -q train``)."""
+    if not any(p.name == "quiet" for p in command.params):
+        command.params.append(_quiet_option())
+    return command
 
 
 class _LazyGroup(TyperGroup):
@@ -107,6 +133,7 @@ def _version(value: bool) -> None:
 def _setup(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     """Global options."""
@@ -114,8 +141,7 @@ def _setup(
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=output.err, show_path=False)], force=True)
-    if output.err.is_terminal:  # bars only for people; logs and CI output stay clean
-        progress.set_reporter(output.RichReporter())
+    output.install_progress(quiet)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

@@ -15,8 +15,10 @@ from whyrec.cli.common import (
     DropUnknownOpt,
     EncodingOpt,
     JsonOpt,
+    MemoryBudgetOpt,
     SyntheticEventsOpt,
     UsersOpt,
+    check_memory,
     data_source,
     load_source,
     parse_params,
@@ -56,6 +58,7 @@ def train(
                                                                          "factors (docs/concepts/runs.md).")]
     = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
+    memory_budget: MemoryBudgetOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Split the data (PROTOCOL.md by default), fit on train + valid, evaluate on test, save the run."""
@@ -74,6 +77,7 @@ def train(
     params.setdefault("seed", seed)
     recommender = create_model(model, **params)
     dataset, _ = load_source(spec)
+    check_memory(recommender, dataset.n_items, memory_budget)
     splitter = (previous.meta.split if split is None and previous is not None
                 else make_splitter(split or "temporal-user"))
     parts = split_dataset(dataset, splitter)

@@ -15,9 +15,11 @@ from whyrec.cli.common import (
     DropUnknownOpt,
     EncodingOpt,
     JsonOpt,
+    MemoryBudgetOpt,
     SplitOpt,
     SyntheticEventsOpt,
     UsersOpt,
+    check_memory,
     data_source,
     load_source,
     parse_params,
@@ -48,12 +50,14 @@ def tune_model(
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
     encoding: EncodingOpt = "utf-8",
+    memory_budget: MemoryBudgetOpt = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
     fixed = parse_params(param)
     spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
     dataset, _ = load_source(spec)
+    check_memory(create_model(model, **fixed, seed=seed), dataset.n_items, memory_budget)
     splitter = make_splitter(split)
     parts = split_dataset(dataset, splitter)
     result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
