@@ -20,7 +20,7 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from whyrec import __version__
+from whyrec import __version__, progress
 from whyrec.cli import output
 from whyrec.errors import UnsupportedModelError, WhyrecError
 
@@ -131,6 +131,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _setup(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
@@ -142,6 +143,7 @@ def _setup(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=output.err, show_path=False)], force=True)
     output.install_progress(quiet)
+    ctx.call_on_close(lambda: progress.set_reporter(None))  # progress is the command's, not the process's
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
