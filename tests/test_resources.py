@@ -81,3 +81,11 @@ def test_log_lines_give_stage_size_note_and_nothing_for_a_failed_stage() -> None
     assert lines[-1].startswith("whyrec: Ranking 3 users done in ")
     assert lines[-1].endswith(" s (2/3; valid NDCG 0.0412)")
     assert not any("Fitting ease" in line for line in lines)
+
+
+def test_hybrid_is_checked_by_its_collaborative_part(shop: Dataset) -> None:
+    hybrid = create_model("hybrid")  # EASE by default
+    assert hybrid.fit_estimate(shop.n_items) == create_model("ease").fit_estimate(shop.n_items)
+    with pytest.raises(ConfigError, match="use --param collaborative=als or collaborative=itemknn"):
+        check_fit(hybrid, shop.n_items, 1)
+    assert check_fit(create_model("hybrid", collaborative="itemknn"), shop.n_items, 1) is None

@@ -20,7 +20,7 @@ from whyrec import progress
 from whyrec.errors import ConfigError
 
 __all__ = ["Estimable", "FitEstimate", "check_fit", "default_memory_budget", "dense_inverse_estimate",
-           "format_size", "parse_size"]
+           "fit_estimate_of", "format_size", "parse_size"]
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9, "t": 10**12,
           "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -53,9 +53,14 @@ class FitEstimate:
 class Estimable(Protocol):
     """A model that can say what its fit will cost on `n_items` items."""
 
-    def fit_estimate(self, n_items: int) -> FitEstimate:
-        """The estimate of fitting on a catalog of `n_items`."""
+    def fit_estimate(self, n_items: int) -> FitEstimate | None:
+        """The estimate of fitting on a catalog of `n_items` (None: it grows no faster than the data)."""
         ...
+
+
+def fit_estimate_of(model: object, n_items: int) -> FitEstimate | None:
+    """`model`'s estimate of a fit on `n_items` items, or None for a model that has none to give."""
+    return model.fit_estimate(n_items) if isinstance(model, Estimable) else None
 
 
 def dense_inverse_estimate(model: str, n_items: int, *, itemsize: int, copies: int) -> FitEstimate:
@@ -133,19 +138,21 @@ def check_fit(model: object, n_items: int, budget_bytes: int | None = None) -> F
     Raises:
         ConfigError: the estimated peak memory is over the budget; the message says what to use instead.
     """
-    if not isinstance(model, Estimable):
+    estimate = fit_estimate_of(model, n_items)
+    if estimate is None:
         return None
-    estimate = model.fit_estimate(n_items)
     default = budget_bytes is None
     budget = default_memory_budget() if budget_bytes is None else budget_bytes
     where = "half the available memory" if default else "--memory-budget"
     if estimate.peak_bytes > budget:
         suggested = format_size(estimate.peak_bytes * 1.2).replace(" ", "")
+        instead = ("--param collaborative=als or collaborative=itemknn" if getattr(model, "name", "") == "hybrid"
+                   else "--model als or --model itemknn")
         raise ConfigError(
             f"{estimate.describe()}, over the memory budget of {format_size(budget)} ({where}). Its memory grows "
-            "with the square of the catalog and its time with the cube: use --model als or --model itemknn "
-            "(memory grows with the interactions), a sparse approximation (itemknn with --param "
-            f"n_neighbors=100), or raise the budget with --memory-budget {suggested} if the machine has that much "
-            "free.", source="--memory-budget", field="memory_budget")
+            f"with the square of the catalog and its time with the cube: use {instead} (memory grows with the "
+            "interactions), a sparse approximation (itemknn with --param n_neighbors=100), or raise the budget "
+            f"with --memory-budget {suggested} if the machine has that much free.",
+            source="--memory-budget", field="memory_budget")
     progress.message(f"{estimate.describe()}; memory budget {format_size(budget)} ({where})")
     return estimate

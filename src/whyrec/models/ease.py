@@ -63,7 +63,7 @@ class EASE(BaseRecommender[EASEConfig]):
         self.precision_diag_: np.ndarray | None = np.diag(precision).copy()
         logger.info("fitted EASE on %d items", dataset.n_items)
 
-    def fit_estimate(self, n_items: int) -> FitEstimate:
+    def fit_estimate(self, n_items: int) -> FitEstimate | None:
         """Peak memory and rough time of a fit on `n_items` items (``whyrec train`` checks --memory-budget).
 
         At the peak of ``inv`` four float64 n x n arrays live: the Gram matrix, LAPACK's copy of it, its
