@@ -83,7 +83,13 @@ class _Recorder:
     def advance(self, n: int = 1) -> None:
         pass
 
-    def finish(self, task: progress.ProgressTask) -> None:
+    def note(self, text: str) -> None:
+        pass
+
+    def finish(self, task: progress.ProgressTask, ok: bool = True) -> None:
+        pass
+
+    def message(self, text: str) -> None:
         pass
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from whyrec import progress
+from whyrec import progress, resources
 from whyrec.data.dataset import Dataset
 from whyrec.data.loading import DataSource
 from whyrec.data.schema import TIME_UNITS
@@ -24,8 +24,8 @@ from whyrec.evaluate.splits import (
     split_dataset,
 )
 
-__all__ = ["CatalogOpt", "JsonOpt", "UsersOpt", "column_settings", "data_or_split_dir", "data_source", "load_source",
-           "load_split", "parse_params"]
+__all__ = ["CatalogOpt", "JsonOpt", "MemoryBudgetOpt", "UsersOpt", "check_memory", "column_settings",
+           "data_or_split_dir", "data_source", "load_source", "load_split", "parse_params"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
@@ -38,6 +38,10 @@ DropInvalidOpt = Annotated[bool, typer.Option("--drop-invalid", help="Drop rows 
                                                                      "instead of stopping at the first one.")]
 DropUnknownOpt = Annotated[bool, typer.Option("--drop-unknown-items",
                                               help="Drop interactions whose item is not in the catalog.")]
+MemoryBudgetOpt = Annotated[str | None, typer.Option("--memory-budget", envvar="WHYREC_MEMORY_BUDGET",
+                                                    help="Most memory a fit may take (3GB, 512MB, 8GiB); EASE "
+                                                         "is refused above it before it starts (default: half "
+                                                         "the available memory).")]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV/JSON files (latin-1, cp1252...).")]
 UserColumnOpt = Annotated[str | None, typer.Option("--user-column", help="The file's user id column (default "
                                                                           "user_id).")]
@@ -110,9 +114,16 @@ def data_or_split_dir(data: str | None, split_dir: Path | None, split: str | Non
 
 
 def load_source(spec: DataSource) -> tuple[Dataset, CleaningReport]:
-    """Load a data source with a spinner."""
-    with progress.task(f"Loading {spec.source}"):
-        return spec.load()
+    """Load a data source with a spinner; its size is the stage's note."""
+    with progress.task(f"Loading {spec.source}") as stage:
+        dataset, report = spec.load()
+        stage.note(f"{len(dataset.events):,} events, {dataset.n_users:,} users, {dataset.n_items:,} items")
+    return dataset, report
+
+
+def check_memory(model: object, n_items: int, budget: str | None) -> None:
+    """Print what the fit will cost (EASE) and refuse it above `budget` (``--memory-budget``)."""
+    resources.check_fit(model, n_items, resources.parse_size(budget) if budget is not None else None)
 
 
 def load_split(spec: DataSource, split: str | None, split_dir: bool,

@@ -68,6 +68,7 @@ COMMANDS: dict[str, Command] = {
                                               "where each comes from."),
 }
 
+_QUIET_HELP = "No progress bars or stage lines (warnings and errors still show)."
 _UNSUPPORTED_HINT = "Choose another with --method (`whyrec explain --help` lists them)."
 
 
@@ -84,16 +85,41 @@ def load_command(name: str) -> Any:
         single = typer.Typer(add_completion=False)
         single.command(name)(target)
         command = typer.main.get_command(single)
-    _add_config_option(command)
+    _add_options(command)
     return command
 
 
-def _add_config_option(command: Any) -> None:
+def _add_options(command: Any) -> None:
+    """Every command takes ``--config FILE`` and ``-q/--quiet`` (after the command as well as before it)."""
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
-            _add_config_option(sub)
+            _add_options(sub)
     else:
         command.params.append(config_file.command_option())
+        _add_quiet(command)
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        output.install_progress(quiet=True)
+
+
+def _quiet_option() -> Any:
+    """A ``-q/--quiet`` option built by Typer (from a probe command) that any command can take."""
+    probe = typer.Typer(add_completion=False)
+
+    @probe.command()
+    def _probe(quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP, callback=_quiet,
+                                                  expose_value=False)] = False) -> None: ...
+
+    return typer.main.get_command(probe).params[0]
+
+
+def _add_quiet(command: Any) -> Any:
+    """Give `command` its own ``-q/--quiet`` (``whyrec train -q`` as well as ``whyrec -q train``)."""
+    if not any(p.name == "quiet" for p in command.params):
+        command.params.append(_quiet_option())
+    return command
 
 
 class _LazyGroup(TyperGroup):
@@ -125,8 +151,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _setup(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log stage timings.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
     config: Annotated[Path | None, typer.Option("--config", metavar="FILE", envvar=config_file.ENV_VAR,
                                                 help="TOML file of option values for the command (default: "
@@ -137,8 +165,8 @@ def _setup(
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
                         handlers=[RichHandler(console=output.err, show_path=False)], force=True)
-    if output.err.is_terminal:  # bars only for people; logs and CI output stay clean
-        progress.set_reporter(output.RichReporter())
+    output.install_progress(quiet)
+    ctx.call_on_close(lambda: progress.set_reporter(None))  # progress is the command's, not the process's
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:

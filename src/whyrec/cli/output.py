@@ -15,7 +15,7 @@ from whyrec import progress
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-__all__ = ["RichReporter", "err", "metrics_table", "out", "print_json"]
+__all__ = ["RichReporter", "err", "install_progress", "metrics_table", "out", "print_json"]
 
 out = Console(highlight=False, soft_wrap=True)
 _TEXT_COLUMNS = ("run", "model", "metric", "group", "bucket", "title", "item_id", "baseline")
@@ -44,12 +44,16 @@ def _cell(value: object) -> str:
 
 
 class _RichTask:
-    def __init__(self, bars: Progress, task_id: Any) -> None:
+    def __init__(self, bars: Progress, task_id: Any, description: str) -> None:
         self.bars = bars
         self.task_id = task_id
+        self.description = description
 
     def advance(self, n: int = 1) -> None:
         self.bars.advance(self.task_id, n)
+
+    def note(self, text: str) -> None:
+        self.bars.update(self.task_id, description=f"{self.description} ({text})")
 
 
 class RichReporter:
@@ -66,10 +70,25 @@ class RichReporter:
         if self.running == 0:
             self.bars.start()
         self.running += 1
-        return _RichTask(self.bars, self.bars.add_task(description, total=total))
+        task = _RichTask(self.bars, self.bars.add_task(description, total=total), description)
+        self.bars.refresh()  # drawn at once: a stage shorter than the refresh period is still seen
+        return task
 
-    def finish(self, task: progress.ProgressTask) -> None:
+    def finish(self, task: progress.ProgressTask, ok: bool = True) -> None:
         self.bars.remove_task(task.task_id)  # type: ignore[attr-defined]
         self.running -= 1
         if self.running == 0:
             self.bars.stop()
+
+    def message(self, text: str) -> None:
+        self.bars.console.print(text, markup=False)  # above the bars while they run
+
+
+def install_progress(quiet: bool) -> None:
+    """Progress for this command: none when `quiet`, rich bars on a terminal, else one log line per stage."""
+    if quiet:
+        progress.set_reporter(None)
+    elif err.is_terminal and not err.is_dumb_terminal:  # bars only for people; logs and CI get lines
+        progress.set_reporter(RichReporter())
+    else:
+        progress.set_reporter(progress.LogReporter())

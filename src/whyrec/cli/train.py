@@ -16,6 +16,7 @@ from whyrec.cli.common import (
     ItemColumnOpt,
     JsonOpt,
     ListSeparatorOpt,
+    MemoryBudgetOpt,
     RatingColumnOpt,
     SplitDirOpt,
     SyntheticEventsOpt,
@@ -24,6 +25,7 @@ from whyrec.cli.common import (
     UserColumnOpt,
     UsersOpt,
     ValueColumnOpt,
+    check_memory,
     column_settings,
     data_or_split_dir,
     data_source,
@@ -68,6 +70,7 @@ def train(
                                                            "gru4rec): the best epoch so far is kept when it is "
                                                            "spent (--param max_minutes=N).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
+    memory_budget: MemoryBudgetOpt = None,
     json_output: JsonOpt = False,
     data: Annotated[str | None, typer.Option("--data", help="Interactions file or built-in name (ml-100k, "
                                                             "synthetic).")] = None,
@@ -108,6 +111,7 @@ def train(
     parts, splitter = load_split(spec, split, split_dir is not None,
                                  previous.meta.split if previous is not None and split is None else None)
     dataset = parts.dataset
+    check_memory(recommender, dataset.n_items, memory_budget)
     warm = warm_state(previous, dataset.items, seed=seed) if previous is not None and model == previous.meta.model \
         else None
     with progress.Stopwatch() as watch, progress.task(f"Fitting {model}"):

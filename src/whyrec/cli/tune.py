@@ -16,6 +16,7 @@ from whyrec.cli.common import (
     ItemColumnOpt,
     JsonOpt,
     ListSeparatorOpt,
+    MemoryBudgetOpt,
     RatingColumnOpt,
     SplitDirOpt,
     SyntheticEventsOpt,
@@ -24,6 +25,7 @@ from whyrec.cli.common import (
     UserColumnOpt,
     UsersOpt,
     ValueColumnOpt,
+    check_memory,
     column_settings,
     data_or_split_dir,
     data_source,
@@ -56,6 +58,7 @@ def tune_model(
     drop_invalid: DropInvalidOpt = False,
     drop_unknown_items: DropUnknownOpt = False,
     encoding: EncodingOpt = "utf-8",
+    memory_budget: MemoryBudgetOpt = None,
     json_output: JsonOpt = False,
     data: Annotated[str | None, typer.Option("--data", help="Interactions file or built-in name (ml-100k, "
                                                             "synthetic).")] = None,
@@ -76,6 +79,7 @@ def tune_model(
                        synthetic_events, seed, encoding, columns)
     parts, splitter = load_split(spec, split, split_dir is not None)
     dataset = parts.dataset
+    check_memory(create_model(model, **fixed, seed=seed), dataset.n_items, memory_budget)
     result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
     with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
         final = create_model(model, **result.best_params, seed=seed)

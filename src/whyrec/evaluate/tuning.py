@@ -218,6 +218,7 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
             records.append(TrialRecord(number=number, params=params, value=value, best_epoch=best_epoch,
                                        seconds=round(time.perf_counter() - t0, 2)))
             logger.info("trial %d: ndcg@10 %.4f with %s", number, value, params)
+            bar.note(f"best valid ndcg@10 {max(r.value for r in records):.4f}")
             bar.advance()
     best = max(records, key=lambda r: r.value)
     best_params = {**fixed, **best.params}

@@ -17,6 +17,7 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import Contributions, RetrainEdits
 from whyrec.models.edits import LinearEdits
 from whyrec.models.retraining import training_row
+from whyrec.resources import FitEstimate, dense_inverse_estimate
 
 __all__ = ["EASE", "EASEConfig"]
 
@@ -61,6 +62,14 @@ class EASE(BaseRecommender[EASEConfig]):
         # with B, diag(P) gives back all of P = (I - B) diag(P): what a retrained edit needs
         self.precision_diag_: np.ndarray | None = np.diag(precision).copy()
         logger.info("fitted EASE on %d items", dataset.n_items)
+
+    def fit_estimate(self, n_items: int) -> FitEstimate | None:
+        """Peak memory and rough time of a fit on `n_items` items (``whyrec train`` checks --memory-budget).
+
+        At the peak of ``inv`` four float64 n x n arrays live: the Gram matrix, LAPACK's copy of it, its
+        identity right-hand side and the result.
+        """
+        return dense_inverse_estimate("EASE", n_items, itemsize=8, copies=4)
 
     def history_matrix(self, histories: HistoryBatch):  # type: ignore[no-untyped-def]
         """The (n_histories, n_items) input the scores are linear in."""

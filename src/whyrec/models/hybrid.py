@@ -15,6 +15,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.text import Encoder, TextModel
+from whyrec.resources import FitEstimate, fit_estimate_of
 
 __all__ = ["DEFAULT_TEXT_WEIGHT", "TEXT_WEIGHT_GRID", "Hybrid", "HybridConfig", "standardize"]
 
@@ -99,6 +100,10 @@ class Hybrid(BaseRecommender[HybridConfig]):
         collab = create_model(cfg.collaborative, **{"seed": cfg.seed, **cfg.collaborative_params})
         text = TextModel(seed=cfg.seed, recency_decay=cfg.recency_decay, text_encoder=cfg.text_encoder)
         return collab, text
+
+    def fit_estimate(self, n_items: int) -> FitEstimate | None:
+        """What fitting the collaborative part will cost, when it grows fast (EASE, the default)."""
+        return fit_estimate_of(self._parts()[0], n_items)
 
     def _fit(self, dataset: Dataset) -> None:
         collab, text = self._parts()

@@ -151,6 +151,7 @@ def fit_epochs(
                 best_state = copy.deepcopy(module.state_dict())
             else:
                 stale += 1
+            bar.note(f"valid NDCG {score:.4f}, best {best:.4f} at epoch {log.best_epoch}")
             _log_epoch(description, epoch, epochs, log)
             if spent or stale >= patience:
                 log.stopped_by = "budget" if spent else "patience"
