@@ -27,7 +27,7 @@ from whyrec.evaluate import evaluate, make_splitter, split_dataset
 from whyrec.evaluate.tuning import SEARCH_SPACES, tune
 from whyrec.models import create_model
 from whyrec.runs import RunMeta, save_run
-from whyrec.training import fit_on_split
+from whyrec.training import fit_tuned
 
 
 def tune_model(
@@ -58,10 +58,7 @@ def tune_model(
     parts = split_dataset(dataset, splitter)
     result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
     with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
-        final = create_model(model, **result.best_params, seed=seed)
-        # the best epoch was found on train/valid: refit for exactly that many epochs, as fit_on_split does
-        final = final.fit(parts.fit) if "epochs" in result.best_params and "patience" in type(
-            final.config).model_fields else fit_on_split(final, parts)
+        final = fit_tuned(create_model(model, **result.best_params, seed=seed), parts)
     target = out_dir or Path("runs") / f"{model}-tuned"
     meta = RunMeta(model=model, params=final.config.model_dump(), data=spec, dataset_fingerprint=dataset.fingerprint,
                    n_items=dataset.n_items, split=splitter, protocol=parts.protocol,
