@@ -89,7 +89,7 @@ class ParamChoice(BaseModel):
     """The model's fixed defaults: the fallback, and one starting point of a search."""
     scaled_starts: list[dict[str, Any]] = []
     """Starting points scaled to the data (`whyrec.evaluate.scaled_defaults`), before moving into the space."""
-    data_shape: dict[str, float | int] = {}
+    data_shape: dict[str, float | int | bool] = {}
     """The train part's numbers the starting points were scaled from."""
     trials: int = 0
     """Trials run (starting points included)."""

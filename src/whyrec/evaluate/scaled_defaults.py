@@ -85,7 +85,7 @@ class DataShape:
                    gram_diagonal_weighted=float((weights**2).sum()) / n_items,
                    gram_diagonal_binary=x.nnz / n_items)
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | bool]:
         """Rounded, for a run's metadata."""
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
