@@ -22,7 +22,7 @@ from pathlib import Path
 
 from whyrec import load_dataset
 from whyrec.evaluate import evaluate, split_dataset
-from whyrec.models import create_model
+from whyrec.models import create_model, model_class
 
 GRIDS: dict[str, dict[str, list[object]]] = {
     "pop": {},
@@ -116,7 +116,7 @@ def compare(names: list[str]) -> None:
                    + f" --split {split_name} --model M" + "".join(f" --param {k}={v}" for k, v in held.items())
                    + " --tune off|auto`")
         for model in COMPARED:
-            held_here = {k: v for k, v in held.items() if k in create_model(model).config.model_fields}
+            held_here = {k: v for k, v in held.items() if k in model_class(model).config_class.model_fields}
             if name.endswith("-binary") and not held_here:
                 continue  # a model that reads binary input anyway adds nothing to the binary rows
             cells = {}

@@ -73,6 +73,8 @@ def test_off_and_fixed_parameters_use_the_fixed_defaults(shop: Split) -> None:
     assert result is None and held.params["regularization"] == 50.0 and "every searched" in held.reason
     trials, result = choose_params("itemknn", shop, mode=3)
     assert result is not None and len(result.trials) == 3 and trials.mode == "3 trials"
+    _, result = choose_params("ease", shop, mode=1)  # fewer trials than starting points: the first ones
+    assert result is not None and [t.start for t in result.trials] == ["scaled start 1"]
     checked = with_check(off, "als", shop)
     assert checked.validation_ndcg == pytest.approx(fit_and_score("als", off.params, shop)[0], abs=1e-9)
     assert checked.popularity_ndcg is not None

@@ -24,6 +24,8 @@ from whyrec.cli.common import (
 )
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate, make_splitter, split_dataset
+from whyrec.evaluate.adaptive import starting_points
+from whyrec.evaluate.scaled_defaults import DataShape
 from whyrec.evaluate.tuning import SEARCH_SPACES, tune
 from whyrec.models import create_model
 from whyrec.runs import RunMeta, save_run
@@ -50,13 +52,17 @@ def tune_model(
     encoding: EncodingOpt = "utf-8",
     json_output: JsonOpt = False,
 ) -> None:
-    """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
+    """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run.
+
+    The first trials are the data-scaled starting points and the fixed defaults (`whyrec train --tune`'s).
+    """
     fixed = parse_params(param)
     spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding)
     dataset, _ = load_source(spec)
     splitter = make_splitter(split)
     parts = split_dataset(dataset, splitter)
-    result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
+    starts = starting_points(model, DataShape.of(parts.train), fixed)[0] if model in SEARCH_SPACES else None
+    result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed, starts=starts)
     with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
         final = fit_tuned(create_model(model, **result.best_params, seed=seed), parts)
     target = out_dir or Path("runs") / f"{model}-tuned"

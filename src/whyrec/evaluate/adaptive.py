@@ -38,7 +38,8 @@ from whyrec.evaluate.validation import ValidationSet
 from whyrec.models.registry import create_model, model_class
 
 __all__ = ["AUTO_BUDGET_FACTOR", "AUTO_TRIALS", "DEFAULT_TUNE_MINUTES", "ParamChoice", "TuneMode",
-           "below_popularity_warning", "choose_params", "parse_tune", "popularity_ndcg", "with_check"]
+           "below_popularity_warning", "choose_params", "parse_tune", "popularity_ndcg", "starting_points",
+           "with_check"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,22 @@ def _canonical(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: getattr(config, name) for name in config.model_fields_set if name != "seed"}
 
 
+def starting_points(model: str, shape: DataShape, held: Mapping[str, Any] | None = None
+                    ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The points a search of `model` tries first: label -> full parameters, and the scaled starts used.
+
+    The data-scaled starts (each completed with the fixed defaults) come first, then the fixed defaults.
+    A start scaled for a value that `held` overrides (EASE's lambda for weighted input when
+    ``use_weights=false`` is held) does not apply and is dropped.
+    """
+    held = held or {}
+    defaults = {k: v for k, v in create_model(model).config.model_dump().items() if k != "seed"}
+    scaled = [s for s in scaled_starts(model, shape) if all(held.get(k, v) == v for k, v in s.items())]
+    labels = [f"scaled start {i + 1}" if len(scaled) > 1 else "scaled start" for i in range(len(scaled))]
+    points = {label: {**defaults, **s} for label, s in zip(labels, scaled, strict=True)}
+    return {**points, "fixed defaults": defaults}, scaled
+
+
 def choose_params(model: str, parts: Split, *, mode: TuneMode = "auto", minutes: float = DEFAULT_TUNE_MINUTES,
                   fixed: Mapping[str, Any] | None = None,
                   seed: int = 0) -> tuple[ParamChoice, TuningResult | None]:
@@ -187,10 +204,7 @@ def choose_params(model: str, parts: Split, *, mode: TuneMode = "auto", minutes:
         return fallback(f"{model} trains for epochs (one trial is a full training run); --tune auto does not "
                         "search it: pass --tune N to run N trials")
     shape = DataShape.of(parts.train)
-    # a start scaled for a value that --param overrides (EASE's lambda for weighted input) does not apply
-    scaled = [s for s in scaled_starts(model, shape) if all(held.get(k, v) == v for k, v in s.items())]
-    anchors = {**{f"scaled start {i + 1}" if len(scaled) > 1 else "scaled start": {**defaults, **s}
-                  for i, s in enumerate(scaled)}, "fixed defaults": defaults}
+    anchors, scaled = starting_points(model, shape, held)
     if mode == "auto":
         trials, space, per_start = AUTO_TRIALS, _local_space(model, list(anchors.values())), AUTO_BUDGET_FACTOR
     else:

@@ -215,7 +215,7 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
     Args:
         model: registry name.
         parts: the split (its test part is not used).
-        trials: number of trials (starting points included).
+        trials: number of trials (starting points included; only the first `trials` of them run).
         seed: seeds the sampler and every model.
         timeout_s: stop starting new trials after this many seconds.
         fixed: hyperparameters held fixed in every trial (they leave the default search space).
@@ -242,11 +242,10 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
                           field="param")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
-    points = _start_points(starts or {}, dims)
+    points = dict(list(_start_points(starts or {}, dims).items())[:trials])
     labels = list(points)
     for point in points.values():
         study.enqueue_trial(point)
-    trials = max(trials, len(points))
     records: list[TrialRecord] = []
     started = time.perf_counter()
     with progress.task(f"Tuning {model}", total=trials) as bar:
