@@ -206,7 +206,9 @@ def choose_params(model: str, parts: Split, *, mode: TuneMode = "auto", minutes:
     shape = DataShape.of(parts.train)
     anchors, scaled = starting_points(model, shape, held)
     if mode == "auto":
-        trials, space, per_start = AUTO_TRIALS, _local_space(model, list(anchors.values())), AUTO_BUDGET_FACTOR
+        local = _local_space(model, list(anchors.values()))
+        trials, per_start = AUTO_TRIALS, AUTO_BUDGET_FACTOR
+        space = {name: dim for name, dim in local.items() if name not in held}
     else:
         trials, space, per_start = int(mode), None, None
     budget = minutes * 60.0
