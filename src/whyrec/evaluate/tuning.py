@@ -251,13 +251,15 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
     with progress.task(f"Tuning {model}", total=trials) as bar:
         for number in range(trials):
             elapsed = time.perf_counter() - started
-            budget = timeout_s
-            if timeout_per_start is not None and points and number >= len(points):
-                start_s = sum(r.seconds for r in records[:len(points)])
-                budget = min(budget or float("inf"), timeout_per_start * start_s)
-            if number >= len(points) and budget is not None and elapsed > budget:
-                logger.warning("tuning stopped after %d trials: the %.1f s budget is spent", number, budget)
+            if number >= len(points) and timeout_s is not None and elapsed > timeout_s:
+                logger.warning("tuning stopped after %d trials: the %.1f s budget is spent", number, timeout_s)
                 break
+            if number >= len(points) and timeout_per_start is not None and points:
+                budget = timeout_per_start * sum(r.seconds for r in records[:len(points)])
+                if elapsed > budget:  # the planned end of a search scaled to the cost of a fit
+                    logger.info("tuning stopped after %d trials: %.1f s, %g x the starting points' time",
+                                number, elapsed, timeout_per_start)
+                    break
             trial = study.ask()
             params = {name: _suggest(trial, name, dim) for name, dim in dims.items()}
             t0 = time.perf_counter()
