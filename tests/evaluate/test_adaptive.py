@@ -32,8 +32,9 @@ def test_scaled_starts_give_back_the_ml100k_defaults_on_ml100k(ml100k_split: Spl
     assert weighted["use_weights"] and not binary["use_weights"]
     assert defaults.regularization / 2 < weighted["regularization"] < defaults.regularization * 2
     assert 100 < binary["regularization"] < 400  # cornac's and recbole's tuned binary EASE: lambda 250
-    (als,) = scaled_starts("als", shape)
+    als, als_binary = scaled_starts("als", shape)
     assert als["alpha"] == pytest.approx(0.5, rel=0.2) and als["regularization"] == pytest.approx(10.0, rel=0.2)
+    assert not als_binary["use_weights"] and als_binary["alpha"] == pytest.approx(als["alpha"] * shape.mean_weight)
     (knn,) = scaled_starts("itemknn", shape)
     assert 700 <= knn["n_neighbors"] <= 800
     assert scaled_starts("pop", shape) == []
@@ -44,7 +45,7 @@ def test_sparser_data_gets_more_confidence_and_a_smaller_penalty(ml100k_split: S
     sparse = DataShape.of(split_dataset(beauty, make_splitter("leave-last-out")).train)
     dense = DataShape.of(ml100k_split.train)
     assert sparse.density < dense.density / 5 and sparse.weights_constant and not dense.weights_constant
-    (als_sparse,), (als_dense,) = scaled_starts("als", sparse), scaled_starts("als", dense)
+    (als_sparse,), (als_dense, _) = scaled_starts("als", sparse), scaled_starts("als", dense)
     assert als_sparse["alpha"] * sparse.mean_weight > 2 * als_dense["alpha"] * dense.mean_weight
     (ease_sparse,) = scaled_starts("ease", sparse)  # one weight for every pair: one, binary, start
     assert not ease_sparse["use_weights"]
@@ -75,6 +76,10 @@ def test_off_and_fixed_parameters_use_the_fixed_defaults(shop: Split) -> None:
     assert result is not None and len(result.trials) == 3 and trials.mode == "3 trials"
     _, result = choose_params("ease", shop, mode=1)  # fewer trials than starting points: the first ones
     assert result is not None and [t.start for t in result.trials] == ["scaled start 1"]
+    binary, result = choose_params("als", shop, mode=1, fixed={"use_weights": False, "embedding_size": 16})
+    (start,) = [s for s in scaled_starts("als", DataShape.of(shop.train)) if not s["use_weights"]]
+    assert binary.scaled_starts == [start]  # the start scaled for weighted input does not apply
+    assert result is not None and result.trials[0].params["alpha"] == pytest.approx(start["alpha"])
     checked = with_check(off, "als", shop)
     assert checked.validation_ndcg == pytest.approx(fit_and_score("als", off.params, shop)[0], abs=1e-9)
     assert checked.popularity_ndcg is not None

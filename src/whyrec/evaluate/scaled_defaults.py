@@ -12,7 +12,8 @@ ml-100k gives back about its tuned value:
 - **ALS** ``alpha`` trades observed confidence against the unobserved cells: alpha x mean weight =
   0.4 x sqrt(1 / density), so sparse data weighs its few positives more (ml-100k: alpha 0.5 with ratings).
   ``regularization`` scales with the confidence one user puts on the data term, mean history length x
-  (1 + alpha x mean weight): lambda = 0.05 x that (ml-100k: about 10).
+  (1 + alpha x mean weight): lambda = 0.05 x that (ml-100k: about 10). As for EASE, weighted and binary
+  input are two starting points (the mean weight is 1 on binary input).
 - **ItemKNN** ``n_neighbors`` is half the active catalog, at most 800 (ml-100k: 800); ``shrinkage`` damps
   similarities built on few co-occurrences, so it grows as items get rarer: 250 / mean users per item,
   at most 50.
@@ -100,9 +101,10 @@ def _ease(shape: DataShape) -> list[dict[str, Any]]:
 
 def _als(shape: DataShape) -> list[dict[str, Any]]:
     confidence = _ALS_ALPHA_PER_SQRT_SPARSITY * np.sqrt(1.0 / shape.density)  # alpha x mean weight
-    alpha = confidence / shape.mean_weight
-    regularization = _ALS_REGULARIZATION_PER_CONFIDENCE * shape.mean_history * (1.0 + confidence)
-    return [{"alpha": float(alpha), "regularization": float(regularization)}]
+    regularization = float(_ALS_REGULARIZATION_PER_CONFIDENCE * shape.mean_history * (1.0 + confidence))
+    weighted = {"alpha": float(confidence / shape.mean_weight), "regularization": regularization, "use_weights": True}
+    binary = {"alpha": float(confidence), "regularization": regularization, "use_weights": False}
+    return [binary] if shape.weights_constant else [weighted, binary]
 
 
 def _itemknn(shape: DataShape) -> list[dict[str, Any]]:
