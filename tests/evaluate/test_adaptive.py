@@ -79,6 +79,8 @@ def test_off_and_fixed_parameters_use_the_fixed_defaults(shop: Split) -> None:
     binary, result = choose_params("als", shop, mode=1, fixed={"use_weights": False, "embedding_size": 16})
     (start,) = [s for s in scaled_starts("als", DataShape.of(shop.train)) if not s["use_weights"]]
     assert binary.scaled_starts == [start]  # the start scaled for weighted input does not apply
+    weighted, _ = choose_params("als", shop, mode=1, fixed={"embedding_size": 16})
+    assert [s["use_weights"] for s in weighted.scaled_starts] == [True]  # ALS does not search use_weights
     assert result is not None and result.trials[0].params["alpha"] == pytest.approx(start["alpha"])
     checked = with_check(off, "als", shop)
     assert checked.validation_ndcg == pytest.approx(fit_and_score("als", off.params, shop)[0], abs=1e-9)
