@@ -44,8 +44,8 @@ DATASETS: dict[str, tuple[str, int | None, str, dict[str, object]]] = {
     "ml-100k": ("ml-100k", None, "temporal-user", {}),
     "ml-100k-binary": ("ml-100k", None, "temporal-user", {"use_weights": False}),
     "synthetic-shop": ("synthetic", 100_000, "temporal-user", {}),
-    "synthetic-beauty": ("synthetic-beauty", 60_000, "leave-last-out", {}),
-    "synthetic-longtail": ("synthetic-longtail", 60_000, "temporal-user", {}),
+    "synthetic-beauty": ("synthetic-beauty", 40_000, "leave-last-out", {}),
+    "synthetic-longtail": ("synthetic-longtail", 40_000, "temporal-user", {}),
 }
 COMPARED = ("itemknn", "ease", "als")
 
