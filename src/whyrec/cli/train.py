@@ -59,7 +59,7 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="Replace the run already in --out.")] = False,
     tune: Annotated[str, typer.Option("--tune", help="auto (a short search on validation from data-scaled "
                                                      "starting points), off (the fixed defaults) or a number "
-                                                     "of trials (docs/concepts/tuning.md).")] = "auto",
+                                                     "of trials (docs/concepts/search-spaces.md).")] = "auto",
     tune_minutes: Annotated[float, typer.Option("--tune-minutes", min=0.0, help="Start no trial after this "
                                                                                 "many minutes.")]
     = DEFAULT_TUNE_MINUTES,
