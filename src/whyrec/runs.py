@@ -35,6 +35,7 @@ from whyrec.data.builtin import BUILTIN_NAMES
 from whyrec.data.dataset import Dataset
 from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError, IncompatibleRunError, WhyrecError
+from whyrec.evaluate.adaptive import ParamChoice
 from whyrec.evaluate.splits import Split, SplitProtocol, TemporalUserSplit, split_dataset
 from whyrec.models.base import BaseRecommender
 from whyrec.models.registry import model_class
@@ -83,7 +84,11 @@ class RunMeta(BaseModel):
     metrics: dict[str, float] = Field(default_factory=dict)
     """Test metrics measured right after training."""
     tuning: dict[str, Any] | None = None
-    """What ``whyrec tune`` searched and found (`whyrec.evaluate.tuning.TuningResult`), when the run was tuned."""
+    """What ``whyrec tune`` (or ``whyrec train --tune``) searched and found
+    (`whyrec.evaluate.tuning.TuningResult`), when the run was tuned."""
+    param_choice: ParamChoice | None = None
+    """How ``whyrec train`` chose the hyperparameters: a search from data-scaled starting points or the fixed
+    defaults, with validation NDCG@10 against popularity (None: a run made otherwise)."""
     stored: StoredData | None = None
     """The data files the run carries (None: a run from before runs stored their data)."""
     warm_start: str | None = None

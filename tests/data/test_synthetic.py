@@ -246,3 +246,13 @@ def test_builtin_synthetic_size_and_seed_come_from_the_source() -> None:
     c, _ = DataSource(source="synthetic", synthetic_events=5_000, seed=2).load()
     assert a.fingerprint == b.fingerprint != c.fingerprint
     assert abs(len(a.events) - 5_000) < 100
+
+
+def test_the_longtail_preset_has_a_large_catalog_with_a_long_tail() -> None:
+    longtail, _ = DataSource(source="synthetic-longtail", synthetic_events=8_000).load()
+    shop, _ = DataSource(source="synthetic", synthetic_events=8_000).load()
+    assert longtail.name == "synthetic-longtail" and longtail.n_items == 800 and shop.n_items == 200
+    users_per_item = longtail.item_user_counts[longtail.active_items]
+    assert np.median(users_per_item) <= 4 < np.median(shop.item_user_counts[shop.active_items])
+    top = np.sort(users_per_item)[::-1][: len(users_per_item) // 10]
+    assert top.sum() > 0.3 * users_per_item.sum()  # a tenth of the products gets a third of the shoppers

@@ -30,7 +30,8 @@ __all__ = ["CatalogOpt", "JsonOpt", "MemoryBudgetOpt", "UsersOpt", "check_memory
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
 UsersOpt = Annotated[Path | None, typer.Option("--users", help="User table: user_id + attribute columns.")]
-DataOpt = Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic).")]
+DataOpt = Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic, "
+                                                      "synthetic-beauty, synthetic-longtail).")]
 SplitOpt = Annotated[str, typer.Option("--split", help="temporal-user (PROTOCOL.md), leave-last-out, global-time or "
                                                         "random.")]
 SyntheticEventsOpt = Annotated[int | None, typer.Option("--synthetic-events", help="Size of the synthetic dataset.")]

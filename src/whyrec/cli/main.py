@@ -38,8 +38,9 @@ class Command(NamedTuple):
 
 #: The commands, in the order ``whyrec --help`` lists them.
 COMMANDS: dict[str, Command] = {
-    "train": Command("whyrec.cli.train:train", "Split the data (PROTOCOL.md by default), fit on train + valid, "
-                                              "evaluate on test, save the run."),
+    "train": Command("whyrec.cli.train:train", "Split the data (PROTOCOL.md by default), choose hyperparameters "
+                                              "on valid (--tune), fit on train + valid, evaluate on test, save "
+                                              "the run."),
     "evaluate": Command("whyrec.cli.evaluate:evaluate_run",
                         "Score the run's test part with full ranking (PROTOCOL.md metrics)."),
     "recommend": Command("whyrec.cli.recommend:recommend",

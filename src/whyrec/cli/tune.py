@@ -34,10 +34,12 @@ from whyrec.cli.common import (
 )
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate import evaluate
+from whyrec.evaluate.adaptive import starting_points
+from whyrec.evaluate.scaled_defaults import DataShape
 from whyrec.evaluate.tuning import SEARCH_SPACES, tune
 from whyrec.models import create_model
 from whyrec.runs import RunMeta, save_run
-from whyrec.training import fit_on_split
+from whyrec.training import fit_tuned
 
 
 def tune_model(
@@ -71,7 +73,10 @@ def tune_model(
     time_unit: TimeUnitOpt = None,
     list_separator: ListSeparatorOpt = None,
 ) -> None:
-    """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run."""
+    """Tune on validation (Optuna TPE; test unseen), refit the best on train + valid, evaluate, save the run.
+
+    The first trials are the data-scaled starting points and the fixed defaults (`whyrec train --tune`'s).
+    """
     fixed = parse_params(param)
     columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit,
                               list_separator)
@@ -80,12 +85,10 @@ def tune_model(
     parts, splitter = load_split(spec, split, split_dir is not None)
     dataset = parts.dataset
     check_memory(create_model(model, **fixed, seed=seed), dataset.n_items, memory_budget)
-    result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed)
+    starts = starting_points(model, DataShape.of(parts.train), fixed)[0] if model in SEARCH_SPACES else None
+    result = tune(model, parts, trials=trials, seed=seed, timeout_s=timeout, fixed=fixed, starts=starts)
     with progress.Stopwatch() as watch, progress.task(f"Refitting {model} on train + valid"):
-        final = create_model(model, **result.best_params, seed=seed)
-        # the best epoch was found on train/valid: refit for exactly that many epochs, as fit_on_split does
-        final = final.fit(parts.fit) if "epochs" in result.best_params and "patience" in type(
-            final.config).model_fields else fit_on_split(final, parts)
+        final = fit_tuned(create_model(model, **result.best_params, seed=seed), parts)
     target = out_dir or Path("runs") / f"{model}-tuned"
     meta = RunMeta(model=model, params=final.config.model_dump(), data=spec, dataset_fingerprint=dataset.fingerprint,
                    n_items=dataset.n_items, split=splitter, protocol=parts.protocol,

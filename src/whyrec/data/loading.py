@@ -44,14 +44,16 @@ class DataSource(BaseModel):
     """Where a dataset comes from and how it is cleaned; saved in every run so it can be loaded again.
 
     Attributes:
-        source: a built-in name (``ml-100k``, ``synthetic``, ``synthetic-beauty``) or the interactions file.
+        source: a built-in name (``ml-100k``, ``synthetic``, ``synthetic-beauty``, ``synthetic-longtail``) or
+            the interactions file.
         catalog: the item table, if any.
         users: the user table, if any.
         weights: event weights.
         unknown_items: interactions whose item is not in the catalog: keep (with a warning), drop, or error.
         on_invalid: rows with bad cells: error, or drop and report.
         synthetic_events: size of a synthetic dataset (default: 100,000 for ``synthetic``, the full 200,000
-            for ``synthetic-beauty``, which scales its shoppers and products by it).
+            for ``synthetic-beauty``, which scales its shoppers and products by it, 200,000 for
+            ``synthetic-longtail``).
         seed: seed of a synthetic dataset.
         encoding: text encoding of CSV and JSON files.
         user_column, item_column, time_column, value_column: the file's names for the standard columns.
@@ -125,6 +127,12 @@ class DataSource(BaseModel):
             data = generate(SyntheticConfig(n_events=self.synthetic_events or 100_000, seed=self.seed))
             return _assemble(_builtin(data.events, self), data.catalog, data.users, self, name="synthetic",
                              paths=("synthetic",) * 3)
+        if self.source == "synthetic-longtail":
+            from whyrec.data.builtin.synthetic import LONGTAIL_EVENTS, generate, longtail_config
+
+            data = generate(longtail_config(self.synthetic_events or LONGTAIL_EVENTS, seed=self.seed))
+            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic-longtail",
+                             paths=("synthetic-longtail",) * 3)
         if self.source == "synthetic-beauty":
             from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS, BeautyConfig, generate_beauty
 

@@ -30,6 +30,7 @@ __all__ = [
     "IntRange",
     "TrialRecord",
     "TuningResult",
+    "fit_and_score",
     "search_space_of",
     "tune",
 ]
@@ -49,6 +50,10 @@ class _Range:
     def describe(self) -> str:
         return f"{self.kind} [{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
 
+    def nearest(self, value: Any) -> float:
+        """`value` clipped into the range."""
+        return float(min(max(value, self.low), self.high))
+
 
 @dataclass(frozen=True)
 class IntRange(_Range):
@@ -57,6 +62,10 @@ class IntRange(_Range):
     kind: ClassVar[str] = "int"
     low: int
     high: int
+
+    def nearest(self, value: Any) -> int:
+        """`value` rounded and clipped into the range."""
+        return int(min(max(round(value), self.low), self.high))
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,16 @@ class Choice:
 
     def describe(self) -> str:
         return "one of " + ", ".join(str(o) for o in self.options)
+
+    def nearest(self, value: Any) -> int | float | str | bool:
+        """`value` if it is an option, else the closest numeric option (the first option for other values)."""
+        for option in self.options:
+            if option == value and type(option) is type(value):
+                return option
+        numeric = [o for o in self.options if isinstance(o, int | float) and not isinstance(o, bool)]
+        if isinstance(value, int | float) and not isinstance(value, bool) and numeric:
+            return min(numeric, key=lambda o: abs(o - value))
+        return self.options[0]
 
 
 Dimension = IntRange | FloatRange | Choice
@@ -135,6 +154,8 @@ class TrialRecord(BaseModel):
     value: float
     best_epoch: int | None = None
     seconds: float
+    start: str | None = None
+    """The starting point this trial tried (e.g. ``"fixed defaults"``); None for a sampled trial."""
 
 
 class TuningResult(BaseModel):
@@ -159,7 +180,8 @@ def _suggest(trial: Any, name: str, dimension: Dimension) -> Any:
     return suggest(name, dimension.low, dimension.high, log=dimension.log)
 
 
-def _fit_and_score(model: str, params: dict[str, Any], parts: Split) -> tuple[float, int | None]:
+def fit_and_score(model: str, params: Mapping[str, Any], parts: Split) -> tuple[float, int | None]:
+    """Fit `model` with `params` on train; its validation NDCG@10 (all validation users) and best epoch."""
     recommender = create_model(model, **params)
     fields = type(recommender.config).model_fields
     validation = ValidationSet.from_split(parts)
@@ -174,18 +196,35 @@ def _fit_and_score(model: str, params: dict[str, Any], parts: Split) -> tuple[fl
     return validation.ndcg(recommender), None
 
 
+def _start_points(starts: Mapping[str, Mapping[str, Any]], dims: Mapping[str, Dimension]) -> dict[str, dict[str, Any]]:
+    """`starts` restricted to the searched dimensions and moved into them; duplicates kept once (first label)."""
+    points: dict[str, dict[str, Any]] = {}
+    for label, start in starts.items():
+        point = {name: dims[name].nearest(value) for name, value in start.items() if name in dims}
+        if point and point not in points.values():
+            points[label] = point
+    return points
+
+
 def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s: float | None = None,
-         fixed: Mapping[str, Any] | None = None, space: Mapping[str, Dimension] | None = None) -> TuningResult:
+         fixed: Mapping[str, Any] | None = None, space: Mapping[str, Dimension] | None = None,
+         starts: Mapping[str, Mapping[str, Any]] | None = None,
+         timeout_per_start: float | None = None) -> TuningResult:
     """Search `model`'s hyperparameters on `parts` (train -> validation NDCG@10).
 
     Args:
         model: registry name.
         parts: the split (its test part is not used).
-        trials: number of trials.
+        trials: number of trials (starting points included; only the first `trials` of them run).
         seed: seeds the sampler and every model.
         timeout_s: stop starting new trials after this many seconds.
         fixed: hyperparameters held fixed in every trial (they leave the default search space).
         space: dimensions replacing or adding to the model's default search space.
+        starts: label -> parameters tried first, in order, before any sampled trial (values are moved into
+            the space; a dimension a start leaves out is sampled). They run even past a timeout, so the
+            result is never worse on validation than any of them.
+        timeout_per_start: also stop starting new trials once the search has taken this many times as
+            long as the starting points did (a budget that scales with the cost of a fit).
 
     Raises:
         ConfigError: nothing to tune, unknown hyperparameter, or a fixed value that is also given a range.
@@ -203,20 +242,32 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
                           field="param")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    points = dict(list(_start_points(starts or {}, dims).items())[:trials])
+    labels = list(points)
+    for point in points.values():
+        study.enqueue_trial(point)
     records: list[TrialRecord] = []
     started = time.perf_counter()
     with progress.task(f"Tuning {model}", total=trials) as bar:
         for number in range(trials):
-            if timeout_s is not None and time.perf_counter() - started > timeout_s:
-                logger.warning("tuning stopped after %d trials: the %.0f s budget is spent", number, timeout_s)
+            elapsed = time.perf_counter() - started
+            if number >= len(points) and timeout_s is not None and elapsed > timeout_s:
+                logger.warning("tuning stopped after %d trials: the %.1f s budget is spent", number, timeout_s)
                 break
+            if number >= len(points) and timeout_per_start is not None and points:
+                budget = timeout_per_start * sum(r.seconds for r in records[:len(points)])
+                if elapsed > budget:  # the planned end of a search scaled to the cost of a fit
+                    logger.info("tuning stopped after %d trials: %.1f s, %g x the starting points' time",
+                                number, elapsed, timeout_per_start)
+                    break
             trial = study.ask()
             params = {name: _suggest(trial, name, dim) for name, dim in dims.items()}
             t0 = time.perf_counter()
-            value, best_epoch = _fit_and_score(model, {**fixed, **params, "seed": seed}, parts)
+            value, best_epoch = fit_and_score(model, {**fixed, **params, "seed": seed}, parts)
             study.tell(trial, value)
             records.append(TrialRecord(number=number, params=params, value=value, best_epoch=best_epoch,
-                                       seconds=round(time.perf_counter() - t0, 2)))
+                                       seconds=round(time.perf_counter() - t0, 2),
+                                       start=labels[number] if number < len(labels) else None))
             logger.info("trial %d: ndcg@10 %.4f with %s", number, value, params)
             bar.note(f"best valid ndcg@10 {max(r.value for r in records):.4f}")
             bar.advance()

@@ -33,7 +33,10 @@ from whyrec import progress
 from whyrec.data.builtin._synthetic_shop import _BRANDS, _CATEGORIES, _catalog
 from whyrec.data.builtin._synthetic_shoppers import _events, _interactions, _users
 
-__all__ = ["SyntheticConfig", "SyntheticData", "generate", "write_synthetic"]
+__all__ = ["LONGTAIL_EVENTS", "SyntheticConfig", "SyntheticData", "generate", "longtail_config", "write_synthetic"]
+
+#: Default size of the ``synthetic-longtail`` preset.
+LONGTAIL_EVENTS = 200_000
 
 
 class SyntheticConfig(BaseModel):
@@ -83,6 +86,21 @@ class SyntheticConfig(BaseModel):
             "n_categories": n_categories,
             "n_brands": self.n_brands or min(4 * n_categories, len(_BRANDS)),
         })
+
+
+def longtail_config(n_events: int = LONGTAIL_EVENTS, seed: int = 0) -> SyntheticConfig:
+    """The ``synthetic-longtail`` preset: a large catalog with a long tail of rarely bought products.
+
+    Ten times the products of ``synthetic`` for the same events (one per 10 events, at least 200) and half
+    the shoppers (one per 80 events), so an item is seen by few shoppers and most of the catalog is tail.
+
+    Example:
+        >>> sizes = longtail_config(200_000).resolved()
+        >>> (sizes.n_users, sizes.n_items)
+        (2500, 20000)
+    """
+    return SyntheticConfig(n_events=n_events, seed=seed, n_users=max(50, n_events // 80),
+                           n_items=int(np.clip(n_events // 10, 200, 200_000)))
 
 
 def _default_categories(n_events: int) -> int:
