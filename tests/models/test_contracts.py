@@ -31,6 +31,8 @@ FAST: dict[str, dict[str, object]] = {
     "als": {"embedding_size": 8, "regularization": 0.1, "alpha": 5.0},
     "bpr": {"embedding_size": 8, "epochs": 60, "learning_rate": 0.05, "fold_in_regularization": 1.0,
             "fold_in_alpha": 10.0},
+    "bpr-uniform": {"embedding_size": 8, "epochs": 60, "learning_rate": 0.05, "negatives": "uniform",
+                    "fold_in": "bpr", "fold_in_negatives": 16},
     "itemknn": {"n_neighbors": 10},
     "ease": {"regularization": 5.0},
     "lightgcn": {"embedding_size": 8, "n_layers": 2, "epochs": 40, "batch_size": 32, "learning_rate": 0.01},
@@ -91,6 +93,13 @@ class TestALS(RegisteredModelContract):
 class TestBPR(RegisteredModelContract):
     model_class = BPR
     config = FAST["bpr"]
+
+
+class TestBPRUniform(RegisteredModelContract):
+    """BPR trained by whyrec's uniform-negative SGD and scored by the BPR-objective fold-in."""
+
+    model_class = BPR
+    config = FAST["bpr-uniform"]
 
 
 # the torch and text models come from the registry, which imports their modules (and torch) when asked

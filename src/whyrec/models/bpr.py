@@ -1,8 +1,9 @@
-"""BPR through `implicit` (Rendle et al., UAI 2009), with a least-squares fold-in for new histories."""
+"""BPR (Rendle et al., UAI 2009): trained by `implicit` or by uniform-negative SGD, with a fold-in for any history."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,6 +14,7 @@ from whyrec import progress
 from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
+from whyrec.models._foldin import bpr_fold_in, bpr_sgd, negative_sample
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import WarmStartMixin
 from whyrec.models.implicit_mf import als_solver, fold_in
@@ -34,15 +36,28 @@ class BPRConfig(ModelConfig):
     fold_in_regularization: PositiveFloat = 100.0
     """L2 penalty of the least-squares fold-in that places a history in the factor space."""
     fold_in_alpha: PositiveFloat = 100.0
-    """Confidence of observed items in the fold-in."""
+    """Confidence of observed items in the least-squares fold-in."""
+    negatives: Literal["popularity", "uniform"] = "popularity"
+    """How training draws the negative item of a pair: ``popularity`` (implicit's sampler, in proportion to
+    how often an item occurs) or ``uniform`` over the items the user has not had (the paper's and cornac's).
+    On sparse shop data ``uniform`` is what beats popularity (docs/benchmarks/accuracy_bpr_als.md)."""
+    fold_in: Literal["least-squares", "bpr"] = "least-squares"
+    """How a history becomes a user vector: confidence-weighted least squares against the item factors, or
+    the vector that maximises BPR's own objective for that history (with the training `regularization`,
+    against `fold_in_negatives` uniform items)."""
+    fold_in_negatives: int = Field(default=256, ge=1)
+    """Negative items of the BPR fold-in (one seeded uniform sample shared by every history)."""
+    fold_in_steps: int = Field(default=40, ge=1)
+    """Adam steps of the BPR fold-in."""
 
 
 class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
-    """Bayesian personalised ranking (Rendle et al., UAI 2009), trained by implicit with one thread.
+    """Bayesian personalised ranking (Rendle et al., UAI 2009).
 
-    One thread keeps training deterministic for a seed (implicit's multi-threaded SGD is not). A history
-    is folded in by confidence-weighted least squares against the learned item factors; the item bias
-    that BPR learns is added to every score.
+    With ``negatives="popularity"`` implicit trains it with one thread (deterministic for a seed; its
+    multi-threaded SGD is not); with ``"uniform"`` whyrec's own seeded SGD does. A history is folded in by
+    confidence-weighted least squares against the learned item factors or by BPR's own objective
+    (`fold_in`); the item bias that BPR learns is added to every score.
     """
 
     name = "bpr"
@@ -54,6 +69,9 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         cfg = self.config
         x = sp.csr_matrix(dataset.interactions, dtype=np.float32, copy=True)
         x.data[:] = 1.0
+        if cfg.negatives == "uniform":
+            self._fit_uniform(x)
+            return
         with progress.task("BPR epochs", total=cfg.epochs) as bar, threadpool_limits(1, "blas"):
             model = BayesianPersonalizedRanking(factors=cfg.embedding_size, learning_rate=cfg.learning_rate,
                                                 regularization=cfg.regularization, iterations=cfg.epochs,
@@ -66,8 +84,24 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         factors = np.asarray(model.item_factors, dtype=np.float32)
         self._load_state({"item_factors": factors[:, :-1], "item_bias": factors[:, -1]})
 
+    def _fit_uniform(self, x: sp.csr_matrix) -> None:
+        cfg = self.config
+        initial = None
+        if self._initial is not None and self._initial["item_factors"].shape == (x.shape[1], cfg.embedding_size):
+            initial = self._initial["item_factors"]
+        with progress.task("BPR epochs", total=cfg.epochs) as bar:
+            _, items, bias = bpr_sgd(sp.csr_array(x), cfg.embedding_size, learning_rate=cfg.learning_rate,
+                                     regularization=cfg.regularization, epochs=cfg.epochs, seed=cfg.seed,
+                                     on_epoch=bar.advance, initial_items=initial)
+        self._load_state({"item_factors": items, "item_bias": bias})
+
     def _score(self, histories: HistoryBatch) -> FloatArray:
-        users = fold_in(self._solver, histories.binary)
+        cfg = self.config
+        if cfg.fold_in == "bpr":
+            users = bpr_fold_in(histories.binary, self.item_factors_, self.item_bias_, self._negatives,
+                                regularization=cfg.regularization, steps=cfg.fold_in_steps)
+        else:
+            users = fold_in(self._solver, histories.binary)
         return users @ self.item_factors_.T + self.item_bias_
 
     def state(self) -> dict[str, np.ndarray]:
@@ -77,3 +111,4 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         self.item_factors_ = np.asarray(state["item_factors"], dtype=np.float32)
         self.item_bias_ = np.asarray(state["item_bias"], dtype=np.float32)
         self._solver = als_solver(self.item_factors_, self.config.fold_in_regularization, self.config.fold_in_alpha)
+        self._negatives = negative_sample(len(self.item_factors_), self.config.fold_in_negatives, self.config.seed)
