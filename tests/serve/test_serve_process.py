@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -118,6 +119,50 @@ def test_a_reload_reaches_every_worker_process(ease_run: Path, pop_run: Path, tm
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
                 body = fresh.get("/v1/users/196/recommendations").json()
                 assert body["run_version"] == version and body["model"] == "pop"
+
+
+def worker_pids(base: str, want: int, not_in: set[str], timeout_s: float = 180) -> set[str]:
+    """The pids of `want` distinct workers, none of them in `not_in`, read from /metrics over fresh connections."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with httpx.Client(base_url=base, timeout=10) as fresh:
+                text = fresh.get("/metrics").text
+        except httpx.TransportError:  # the dead worker's connection
+            continue
+        pid = text.split('pid="')[1].split('"')[0]
+        if pid not in not_in:
+            seen.add(pid)
+        if len(seen) >= want:
+            return seen
+        time.sleep(0.1)
+    pytest.fail(f"only workers {seen} answered in {timeout_s:.0f} s (excluded: {not_in})")
+
+
+@pytest.mark.slow
+def test_a_worker_killed_after_the_run_folder_is_deleted_or_overwritten_is_restarted(
+        ease_run: Path, pop_run: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(ease_run, folder)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with whyrec_serve(folder, f"sqlite:///{tmp_path / 'db.sqlite3'}", port, workers=2):
+        killed: set[str] = set()
+        for change in ("delete", "overwrite"):
+            shutil.rmtree(folder, ignore_errors=True)
+            if change == "overwrite":
+                shutil.copytree(pop_run, folder)  # another run in the served folder
+            victim = sorted(worker_pids(base, 2, killed))[0]
+            os.kill(int(victim), signal.SIGKILL)
+            killed.add(victim)
+            # the other worker goes on answering, and a new worker starts on the copy of the published run
+            new = worker_pids(base, 2, killed)
+            assert not new & killed
+            for _ in range(10):
+                with httpx.Client(base_url=base, timeout=10) as fresh:
+                    body = fresh.get("/v1/users/196/recommendations").json()
+                assert body["model"] == "ease" and body["run_version"] == 1, body
 
 
 def test_serve_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
