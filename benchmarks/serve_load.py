@@ -388,6 +388,9 @@ jobs shared the machine, load average 4.1, gave 438 requests/s with p99 53 ms.)
   routing a user's first request on each worker is a rebuild, at the cost in the first row. Per worker (from
   its `/metrics`, requests since start): {workers}.
 
+What authentication costs (on against off, in one run) and a worker's memory over 20,000 users:
+[serve_security.md](serve_security.md).
+
 ## From an event to its effect
 
 Each probe posts `not_interested` for the top item of a user's list and reads the list again; the time from
