@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +86,49 @@ def test_every_acknowledged_event_survives_sigkill(ease_run: Path, db_url: str) 
             assert profile["history_size"] == len(event_ids) == 25
             body = client.get(f"/v1/users/{user}/recommendations", params={"k": 10}).json()
             assert not body["cold_start"] and not {int(r["item_id"]) for r in body["items"]} & distinct
+
+
+@pytest.mark.slow
+def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_run: Path, db_url: str) -> None:
+    port = free_port()
+    acknowledged: dict[str, set[int]] = {}
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def write(user: str, stop: threading.Event) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            batch = 0
+            while not stop.is_set():
+                events = [{"user_id": user, "item_id": str(1 + (batch * 3 + j) % 500), "event_type": "click"}
+                          for j in range(3)]
+                try:
+                    response = client.post("/v1/events", json={"events": events})
+                except httpx.TransportError:  # killed mid-request: not acknowledged
+                    return
+                if response.status_code != 201:
+                    refused.append(response.text)
+                    return
+                with lock:
+                    acknowledged.setdefault(user, set()).update(response.json()["ids"])
+                batch += 1
+
+    for round_ in range(3):
+        with whyrec_serve(ease_run, db_url, port, workers=2) as process:
+            stop = threading.Event()
+            writers = [threading.Thread(target=write, args=(f"kill-{round_}-{n}", stop)) for n in range(4)]
+            for writer in writers:
+                writer.start()
+            deadline = time.monotonic() + 60
+            while sum(len(ids) for ids in acknowledged.values()) < 60 * (round_ + 1) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.killpg(process.pid, signal.SIGKILL)  # while the four writers are still sending
+            stop.set()
+            for writer in writers:
+                writer.join(30)
+    assert not refused and sum(len(ids) for ids in acknowledged.values()) >= 180
+    with Storage.open(db_url) as storage:
+        for user, ids in acknowledged.items():
+            assert ids <= {e.id for e in storage.events_of(user)}, user
 
 
 @pytest.mark.slow
