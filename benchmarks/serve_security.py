@@ -262,6 +262,11 @@ off, on, ...), {args.concurrency} keep-alive connections, `GET /v1/users/{{user}
 
 Throughput on / off: **{on['throughput'] / off['throughput']:.2f}**; p99 on / off: **{on['p99'] / off['p99']:.2f}**.
 
+A ratio near 1 (either side) means the cost of authentication is below what the shared machine lets this run
+resolve: the rounds alternate, so a change in the other load reaches both servers, but not evenly within a
+round. Authentication adds one SHA-256 of the key, a constant-time comparison per configured key and a token
+bucket per request.
+
 ## Worker memory over {args.users:,} distinct users
 
 One worker (`--workers 1`, `WHYREC_CACHE_BYTES={args.cache_mib * 2**20}` = {args.cache_mib} MiB), {args.users:,} new
