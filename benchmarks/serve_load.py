@@ -88,8 +88,9 @@ class RawConnection:
     (which still makes the event probes).
     """
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, auth: str | None = None) -> None:
         self.host, self.port = host, port
+        self.extra = f"Authorization: Bearer {auth}\r\n" if auth else ""
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -98,7 +99,7 @@ class RawConnection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.extra}\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
@@ -123,8 +124,8 @@ async def effect_of_event(client: httpx.AsyncClient, user: str, params: dict[str
     return None
 
 
-async def balanced_connections(host: str, port: int, n: int, n_workers: int,
-                               tries: int = 400) -> list[RawConnection]:
+async def balanced_connections(host: str, port: int, n: int, n_workers: int, tries: int = 400,
+                               auth: str | None = None) -> list[RawConnection]:
     """`n` keep-alive connections spread evenly over the worker processes.
 
     The workers share one listening socket, and the kernel may hand every new connection to the same one; so
@@ -137,7 +138,7 @@ async def balanced_connections(host: str, port: int, n: int, n_workers: int,
     for _ in range(tries):
         if len(kept) == n:
             break
-        conn = RawConnection(host, port)
+        conn = RawConnection(host, port, auth)
         _, body = await conn.get("/metrics")
         pid = body.decode().split('pid="')[1].split('"')[0]
         if per_worker.get(pid, 0) < share:
@@ -147,7 +148,7 @@ async def balanced_connections(host: str, port: int, n: int, n_workers: int,
             conn.close()
             await asyncio.sleep(0.01)
     while len(kept) < n:  # could not balance: take what comes
-        kept.append(RawConnection(host, port))
+        kept.append(RawConnection(host, port, auth))
     return kept
 
 
@@ -386,6 +387,9 @@ jobs shared the machine, load average 4.1, gave 438 requests/s with p99 53 ms.)
   user to one connection, hence one worker (a load balancer hashing the user id does the same); without that
   routing a user's first request on each worker is a rebuild, at the cost in the first row. Per worker (from
   its `/metrics`, requests since start): {workers}.
+
+What authentication costs (on against off, in one run) and a worker's memory over 20,000 users:
+[serve_security.md](serve_security.md).
 
 ## From an event to its effect
 

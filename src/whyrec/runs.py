@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -265,7 +266,7 @@ def load_run(path: str | Path, *, dataset: Dataset | None = None) -> Run:
             recorded source when first needed).
 
     Raises:
-        ConfigError: the folder is not a run, or its metadata is unreadable.
+        ConfigError: the folder is not a run, or its metadata or arrays are unreadable.
         IncompatibleRunError: `dataset` is not the dataset the run was trained on.
     """
     path = Path(path)
@@ -280,8 +281,13 @@ def load_run(path: str | Path, *, dataset: Dataset | None = None) -> Run:
                           source=str(meta_path)) from e
     cls = model_class(meta.model)
     config = cls.config_class.model_validate(meta.params)
-    with np.load(path / ARRAYS_FILE, allow_pickle=False) as arrays:
-        state = {name: arrays[name] for name in arrays.files}
+    try:
+        with np.load(path / ARRAYS_FILE, allow_pickle=False) as arrays:
+            state = {name: arrays[name] for name in arrays.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:  # missing, truncated, empty, not an npz
+        raise ConfigError(f"{path}: cannot load the run's {ARRAYS_FILE} ({type(e).__name__}: {e}); it is damaged "
+                          f"or incomplete. Train the run again with `whyrec train ... --out {path}`.",
+                          source=str(path / ARRAYS_FILE)) from None
     model = cls.from_state(config, state, meta.n_items)
     run = Run(path, meta, model)
     if dataset is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +115,21 @@ def test_errors_are_one_line_without_traceback(args: list[str], message: str, ru
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+@pytest.mark.parametrize("command", [["serve"], ["recommend", "--user", "196"]], ids=["serve", "recommend"])
+def test_a_damaged_arrays_file_is_a_one_line_error(command: list[str], damage: str, runs: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(runs["ease"], run)
+    arrays = run / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2] if damage == "truncated" else b"")
+    done = subprocess.run([sys.executable, "-m", "whyrec.cli.main", command[0], str(run), *command[1:]],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "cannot load" in done.stderr and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 

@@ -57,8 +57,8 @@ def test_a_broken_run_is_refused_and_the_old_one_keeps_serving(ease_run: Path, t
 
 
 def test_a_second_server_with_another_run_does_not_switch_the_first(ease_run: Path, pop_run: Path,
-                                                                    tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+                                                                    db_url: str) -> None:
+    db = db_url
     with TestClient(create_app(settings_for(ease_run, db))) as first:
         with (pytest.raises(ConfigError, match="already serves another run"),
               TestClient(create_app(settings_for(pop_run, db)))):
@@ -72,11 +72,11 @@ def test_a_second_server_with_another_run_does_not_switch_the_first(ease_run: Pa
         assert first.get("/v1/users/196/recommendations").json()["model"] == "pop"
 
 
-def test_a_run_retrained_into_the_same_folder_is_a_new_version(ease_run: Path, pop_run: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_run_retrained_into_the_same_folder_is_a_new_version(ease_run: Path, pop_run: Path, tmp_path: Path,
+                                                               db_url: str) -> None:
     folder = tmp_path / "run"
     shutil.copytree(ease_run, folder)
-    db = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    db = db_url
     with TestClient(create_app(settings_for(folder, db))) as a:
         with Storage.open(db) as storage:
             first = active_run(storage)
@@ -96,7 +96,7 @@ def test_a_run_retrained_into_the_same_folder_is_a_new_version(ease_run: Path, p
         assert second is not None and second.content_hash != first.content_hash
 
 
-def test_reloading_needs_the_admin_scope(ease_run: Path, pop_run: Path, tmp_path: Path) -> None:
-    with TestClient(create_app(settings_for(ease_run, f"sqlite:///{tmp_path / 'db.sqlite3'}"))) as c:
+def test_reloading_needs_the_admin_scope(ease_run: Path, pop_run: Path, db_url: str) -> None:
+    with TestClient(create_app(settings_for(ease_run, db_url))) as c:
         assert c.post("/v1/admin/reload", json={"run_dir": str(pop_run)}).status_code == 401
         assert c.get("/v1/users/196/recommendations").json()["model"] == "ease"

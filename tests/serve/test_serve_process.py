@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +89,49 @@ def test_every_acknowledged_event_survives_sigkill(ease_run: Path, db_url: str) 
 
 
 @pytest.mark.slow
+def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_run: Path, db_url: str) -> None:
+    port = free_port()
+    acknowledged: dict[str, set[int]] = {}
+    refused: list[str] = []
+    lock = threading.Lock()
+
+    def write(user: str, stop: threading.Event) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            batch = 0
+            while not stop.is_set():
+                events = [{"user_id": user, "item_id": str(1 + (batch * 3 + j) % 500), "event_type": "click"}
+                          for j in range(3)]
+                try:
+                    response = client.post("/v1/events", json={"events": events})
+                except httpx.TransportError:  # killed mid-request: not acknowledged
+                    return
+                if response.status_code != 201:
+                    refused.append(response.text)
+                    return
+                with lock:
+                    acknowledged.setdefault(user, set()).update(response.json()["ids"])
+                batch += 1
+
+    for round_ in range(3):
+        with whyrec_serve(ease_run, db_url, port, workers=2) as process:
+            stop = threading.Event()
+            writers = [threading.Thread(target=write, args=(f"kill-{round_}-{n}", stop)) for n in range(4)]
+            for writer in writers:
+                writer.start()
+            deadline = time.monotonic() + 60
+            while sum(len(ids) for ids in acknowledged.values()) < 60 * (round_ + 1) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.killpg(process.pid, signal.SIGKILL)  # while the four writers are still sending
+            stop.set()
+            for writer in writers:
+                writer.join(30)
+    assert not refused and sum(len(ids) for ids in acknowledged.values()) >= 180
+    with Storage.open(db_url) as storage:
+        for user, ids in acknowledged.items():
+            assert ids <= {e.id for e in storage.events_of(user)}, user
+
+
+@pytest.mark.slow
 def test_a_reload_reaches_every_worker_process(ease_run: Path, pop_run: Path, tmp_path: Path) -> None:
     port = free_port()
     db_url = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
@@ -118,6 +163,50 @@ def test_a_reload_reaches_every_worker_process(ease_run: Path, pop_run: Path, tm
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as fresh:
                 body = fresh.get("/v1/users/196/recommendations").json()
                 assert body["run_version"] == version and body["model"] == "pop"
+
+
+def worker_pids(base: str, want: int, not_in: set[str], timeout_s: float = 180) -> set[str]:
+    """The pids of `want` distinct workers, none of them in `not_in`, read from /metrics over fresh connections."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with httpx.Client(base_url=base, timeout=10) as fresh:
+                text = fresh.get("/metrics").text
+        except httpx.TransportError:  # the dead worker's connection
+            continue
+        pid = text.split('pid="')[1].split('"')[0]
+        if pid not in not_in:
+            seen.add(pid)
+        if len(seen) >= want:
+            return seen
+        time.sleep(0.1)
+    pytest.fail(f"only workers {seen} answered in {timeout_s:.0f} s (excluded: {not_in})")
+
+
+@pytest.mark.slow
+def test_a_worker_killed_after_the_run_folder_is_deleted_or_overwritten_is_restarted(
+        ease_run: Path, pop_run: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(ease_run, folder)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with whyrec_serve(folder, f"sqlite:///{tmp_path / 'db.sqlite3'}", port, workers=2):
+        killed: set[str] = set()
+        for change in ("delete", "overwrite"):
+            shutil.rmtree(folder, ignore_errors=True)
+            if change == "overwrite":
+                shutil.copytree(pop_run, folder)  # another run in the served folder
+            victim = sorted(worker_pids(base, 2, killed))[0]
+            os.kill(int(victim), signal.SIGKILL)
+            killed.add(victim)
+            # the other worker goes on answering, and a new worker starts on the copy of the published run
+            new = worker_pids(base, 2, killed)
+            assert not new & killed
+            for _ in range(10):
+                with httpx.Client(base_url=base, timeout=10) as fresh:
+                    body = fresh.get("/v1/users/196/recommendations").json()
+                assert body["model"] == "ease" and body["run_version"] == 1, body
 
 
 def test_serve_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:

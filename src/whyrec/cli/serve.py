@@ -48,6 +48,8 @@ def serve(
     import inspect
     import ipaddress
     import os
+    import shutil
+    import tempfile
     import zipfile
     from urllib.parse import quote
 
@@ -57,6 +59,8 @@ def serve(
     from whyrec.serve.app import create_app
     from whyrec.serve.guard import Guard
     from whyrec.serve.lifecycle import publish_run
+    from whyrec.serve.run_copies import RunCopies
+    from whyrec.serve.served_run import run_hash
     from whyrec.serve.settings import ServeSettings
     from whyrec.serve.storage import Storage
 
@@ -94,10 +98,16 @@ def serve(
     # several processes: publish the run once here, and let each worker build its app from the environment
     with Storage.open(settings.db_url) as storage:
         publish_run(storage, settings.run_dir, switch=settings.switch_run)
-    os.environ.update(settings.model_copy(update={"publish_run": False}).to_env())
+    # a private copy of the run, so a worker restarted after the folder was deleted or overwritten still loads it
+    copies = Path(tempfile.mkdtemp(prefix="whyrec-serve-runs-"))
+    RunCopies(copies).keep(settings.run_dir, run_hash(settings.run_dir))
+    os.environ.update(settings.model_copy(update={"publish_run": False, "run_copies_dir": copies}).to_env())
     # A worker process re-imports the CLI before it can answer uvicorn's health ping (5 s by default): on a
     # loaded machine that takes longer, and the supervisor would kill and restart workers for ever.
     patience: dict[str, Any] = {"timeout_worker_healthcheck": 120} if "timeout_worker_healthcheck" in \
         inspect.signature(uvicorn.run).parameters else {}
-    uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, access_log=False, **patience)  # the app logs requests, user ids hashed
+    try:
+        uvicorn.run("whyrec.serve.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, access_log=False, **patience)  # the app logs requests, user ids hashed
+    finally:
+        shutil.rmtree(copies, ignore_errors=True)

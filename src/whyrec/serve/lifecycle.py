@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whyrec.errors import ConfigError, IncompatibleRunError, WhyrecError
+from whyrec.serve.run_copies import RunCopies
 from whyrec.serve.served_run import ServedRun, load_served_run, run_hash
 from whyrec.serve.settings import ServeSettings
 from whyrec.serve.storage import Storage
@@ -50,6 +51,7 @@ class RunLifecycle:
         self._loading_version: int | None = None
         self._failed_version: int | None = None
         self._checked_at = 0.0
+        self._copies = RunCopies(settings.run_copies_dir) if settings.run_copies_dir else None
 
     def start(self) -> None:
         """Load the run: publish `settings.run_dir` as the active run, or adopt the one already published.
@@ -66,8 +68,7 @@ class RunLifecycle:
             if active is None or version != active.version:
                 self._publish(served)
         else:
-            served = load_served_run(active.run_dir, active.version)
-            _check_content(served, active)
+            served = self._load_active(active)
         self._served = served
         self._checked_at = time.monotonic()
 
@@ -119,7 +120,28 @@ class RunLifecycle:
             return served
 
     def _publish(self, served: ServedRun) -> None:
+        if self._copies is not None:
+            self._copies.keep(served.path, served.content_hash)
         _record(self.storage, served.path, served.version, served.content_hash)
+
+    def _load_active(self, active: ActiveRun) -> ServedRun:
+        """Load the store's active run from its folder, or from the private copy of its content when the
+        folder is gone or holds another run now."""
+        try:
+            served = load_served_run(active.run_dir, active.version)
+            _check_content(served, active)
+        except (ConfigError, IncompatibleRunError):
+            copy = self._copies.find(active.content_hash) if self._copies is not None else None
+            if copy is None:
+                raise
+            logger.warning("run folder %s was deleted or changed; loading the private copy of version %d",
+                           Path(active.run_dir).name, active.version)
+            served = load_served_run(copy, active.version)
+            served.path = Path(active.run_dir)  # a reload without a folder reads the folder again
+            return served
+        if self._copies is not None:
+            self._copies.keep(served.path, served.content_hash)
+        return served
 
     def _active_run(self) -> ActiveRun | None:
         return active_run(self.storage)
@@ -145,8 +167,7 @@ class RunLifecycle:
     def _adopt(self, active: ActiveRun) -> None:
         version = active.version
         try:
-            served = load_served_run(active.run_dir, version)
-            _check_content(served, active)
+            served = self._load_active(active)
         except Exception:
             logger.exception("could not load the run (version %d) published by another worker", version)
             self._failed_version = version

@@ -86,6 +86,10 @@ class ServeSettings(BaseModel):
     switch_run: bool = False
     """At start, replace an active run of another content recorded in the store (``whyrec serve --publish``).
     Without it, a server started on a database that serves another run refuses to start."""
+    run_copies_dir: Path | None = None
+    """Where the service keeps private copies of the runs it publishes (one per content hash), so a worker
+    restarted after the run folder was deleted or overwritten still loads the published run. ``whyrec serve
+    --workers N`` sets a temporary folder it removes at exit; None: no copies."""
     ready_check_s: float = Field(default=5.0, ge=0.0)
     """How often ``/readyz`` runs the database's integrity check (SQLite ``PRAGMA quick_check``)."""
     access_log: bool = False
