@@ -112,7 +112,7 @@ def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_r
                     acknowledged.setdefault(user, set()).update(response.json()["ids"])
                 batch += 1
 
-    for round_ in range(3):
+    for round_ in range(2):
         with whyrec_serve(ease_run, db_url, port, workers=2) as process:
             stop = threading.Event()
             writers = [threading.Thread(target=write, args=(f"kill-{round_}-{n}", stop)) for n in range(4)]
