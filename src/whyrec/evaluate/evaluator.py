@@ -154,9 +154,11 @@ def score_ranking(ranking: Ranking, *, ks: Sequence[int] = (10, 20), metrics: Se
 
 
 def evaluate(model: Recommender, split: Split, *, ks: Sequence[int] = (10, 20), target: Target = "test",
-             metrics: Sequence[Metric] = DEFAULT_METRICS,
-             diversity_attribute: str | None = "category") -> EvaluationResult:
+             metrics: Sequence[Metric] = DEFAULT_METRICS, diversity_attribute: str | None = "category",
+             users: Sequence[str] | None = None) -> EvaluationResult:
     """Evaluate a fitted model on `split` with full ranking (PROTOCOL.md).
+
+    `users` restricts the evaluation to these users (default: every user with a target item).
 
     Example:
         >>> split = split_dataset(load_dataset("ml-100k")[0])          # doctest: +SKIP
@@ -165,7 +167,7 @@ def evaluate(model: Recommender, split: Split, *, ks: Sequence[int] = (10, 20), 
         0.1960...
     """
     with progress.Stopwatch() as watch:
-        ranking = rank_split(model, split, k=max(ks), target=target)
+        ranking = rank_split(model, split, k=max(ks), target=target, users=users)
         per_user, summary = score_ranking(ranking, ks=ks, metrics=metrics, diversity_attribute=diversity_attribute)
     logger.info("evaluated %s on %s (%s): ndcg@%d=%.4f in %.1f s", model.name, target, split.protocol, ks[0],
                 summary.get(f"ndcg@{ks[0]}", float("nan")), watch.elapsed_s)
