@@ -63,7 +63,7 @@ def test_ease_evaluation_equals_a_full_sort(ml100k_split: Split) -> None:
 
 @pytest.fixture(scope="module")
 def shop() -> Dataset:
-    data = generate(SyntheticConfig(n_events=20_000, n_items=600, seed=3))
+    data = generate(SyntheticConfig(n_events=25_000, n_items=1_100, seed=3))
     frame, _ = clean_interactions(data.events, "synthetic", weights=EventWeights())
     return build_dataset(frame, name="synthetic", catalog=data.catalog)
 
@@ -83,6 +83,7 @@ def test_batched_fold_in_equals_per_history_solves_for_short_wide_and_long_histo
 
 def test_float32_ease_scores_are_close_to_float64(shop: Dataset) -> None:
     x = shop.interactions
+    assert shop.n_items > 1024  # the float32 Gram matrix is built in more than one block of columns
     w64, d64 = ease_weights(x, 500.0, dtype=np.float64)
     w32, d32 = ease_weights(x, 500.0, dtype=np.float32)
     gram = (x.T @ x).toarray().astype(np.float64) + 500.0 * np.eye(shop.n_items)

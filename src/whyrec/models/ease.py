@@ -29,7 +29,7 @@ _FLOAT32_ITEMS = 5_000
 """From this catalog size the Gram matrix and its inverse are float32 and computed in place (17,000 items:
 one 1.2 GB matrix instead of several 2.3 GB ones); below it float64 costs little and keeps refits exact."""
 _BLOCK = 1024
-"""Rows per block when the inverse's triangle is mirrored in place."""
+"""Rows (or columns) per block when the Gram matrix is built and when the inverse's triangle is mirrored."""
 
 
 def ease_weights(x: sp.csr_array, regularization: float, *,
@@ -48,14 +48,16 @@ def ease_weights(x: sp.csr_array, regularization: float, *,
     Returns:
         (n_items, n_items) float32 weights B, and (n_items,) float64 diag(P).
     """
-    gram = (x.T @ x).toarray().astype(dtype, copy=False)
-    gram[np.diag_indices_from(gram)] += regularization
     if dtype == np.float64:
         # small catalogs: numpy's inverse, as EASE always computed it (same weights to the bit)
+        gram = (x.T @ x).toarray().astype(dtype)
+        gram[np.diag_indices_from(gram)] += regularization
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)
         np.fill_diagonal(weights, 0.0)
         return weights.astype(np.float32), np.diag(inverse).copy()
+    gram = _dense_gram(x, dtype)
+    gram[np.diag_indices_from(gram)] += regularization
     # the Gram matrix is symmetric, so its transpose is the same matrix in the Fortran order LAPACK works
     # in: no copy is made, and LAPACK's upper triangle is this array's lower one
     fortran = gram.T
@@ -72,6 +74,19 @@ def ease_weights(x: sp.csr_array, regularization: float, *,
     precision /= -np.diag(precision)[None, :]
     np.fill_diagonal(precision, 0.0)
     return precision.astype(np.float32, copy=False), diag
+
+
+def _dense_gram(x: sp.csr_array, dtype: type[np.floating[Any]]) -> np.ndarray:
+    """X^T X as a dense `dtype` array, a block of columns at a time (the sparse product of a whole catalog
+    can hold as many entries as the dense matrix, with their indices on top)."""
+    n = x.shape[1]
+    columns = sp.csc_array(x)
+    left = columns.T.tocsr()
+    gram = np.empty((n, n), dtype=dtype)
+    for lo in range(0, n, _BLOCK):
+        hi = min(lo + _BLOCK, n)
+        gram[:, lo:hi] = (left @ columns[:, lo:hi]).toarray()
+    return gram
 
 
 def _mirror_lower(a: np.ndarray) -> None:
