@@ -118,7 +118,14 @@ def hit_matrix(ranked: np.ndarray, relevant: Sequence[np.ndarray]) -> BoolMatrix
         ranked: (n_users, K) item indices, best first (-1 = empty slot).
         relevant: per user, the relevant item indices.
     """
-    hits = np.zeros(ranked.shape, dtype=bool)
-    for row, (items, truth) in enumerate(zip(ranked, relevant, strict=True)):
-        hits[row] = np.isin(items, truth) & (items >= 0)
+    lengths = np.array([len(r) for r in relevant], dtype=np.int64)
+    if len(lengths) != len(ranked):
+        raise ValueError(f"hit_matrix: {len(ranked)} ranked lists but {len(relevant)} relevant sets")
+    # one sorted key per (user, relevant item): membership of every ranked slot is one binary search
+    rows = np.repeat(np.arange(len(ranked), dtype=np.int64), lengths)
+    width = int(max(ranked.max(initial=-1), max((int(r.max()) for r in relevant if len(r)), default=-1))) + 2
+    truth = np.unique(rows * width + (np.concatenate(relevant).astype(np.int64) if len(rows) else rows) + 1)
+    keys = np.arange(len(ranked), dtype=np.int64)[:, None] * width + ranked.astype(np.int64) + 1
+    at = np.minimum(np.searchsorted(truth, keys), max(len(truth) - 1, 0))
+    hits: BoolMatrix = (truth[at] == keys) & (ranked >= 0) if len(truth) else np.zeros(ranked.shape, dtype=bool)
     return hits

@@ -14,7 +14,7 @@ from whyrec import progress
 from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
-from whyrec.models._foldin import bpr_fold_in, bpr_sgd, negative_sample
+from whyrec.models._bpr_sgd import bpr_fold_in, bpr_sgd, negative_sample
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import WarmStartMixin
 from whyrec.models.implicit_mf import als_solver, fold_in
