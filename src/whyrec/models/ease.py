@@ -138,9 +138,13 @@ class EASE(BaseRecommender[EASEConfig]):
     def fit_estimate(self, n_items: int) -> FitEstimate | None:
         """Peak memory and rough time of a fit on `n_items` items (``whyrec train`` checks --memory-budget).
 
-        At the peak of ``inv`` four float64 n x n arrays live: the Gram matrix, LAPACK's copy of it, its
-        identity right-hand side and the result.
+        Below `_FLOAT32_ITEMS` items, at the peak of ``inv`` four float64 n x n arrays live: the Gram matrix,
+        LAPACK's copy of it, its identity right-hand side and the result. From there on one float32 array is
+        inverted in place (measured at 17,000 items: 1.05 such arrays at the peak, docs/benchmarks/scale.md);
+        two are counted, for the Gram matrix's column blocks and the sparse product that feeds them.
         """
+        if n_items >= _FLOAT32_ITEMS:
+            return dense_inverse_estimate("EASE", n_items, itemsize=4, copies=2)
         return dense_inverse_estimate("EASE", n_items, itemsize=8, copies=4)
 
     def history_matrix(self, histories: HistoryBatch):  # type: ignore[no-untyped-def]
