@@ -117,7 +117,7 @@ def test_errors_are_one_line_without_traceback(args: list[str], message: str, ru
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-HEAVY = {"pandas", "scipy", "sklearn", "torch", "shap", "optuna", "fastapi"}
+HEAVY = {"pandas", "scipy", "sklearn", "torch", "shap", "optuna", "fastapi", "pyspark"}
 
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])
