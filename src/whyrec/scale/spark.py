@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,15 +54,21 @@ EXPLANATION_SCHEMA = (
     "counterfactual_new_rank int, counterfactual_verified string, reason string, fallback string")
 
 
-def session(master: str = "local[2]", app_name: str = "whyrec", **conf: str) -> SparkSession:
+def session(master: str | None = None, app_name: str = "whyrec", **conf: str) -> SparkSession:
     """A SparkSession on `master` (any Spark master URL: ``local[*]``, ``spark://…``, ``yarn``, ``k8s://…``).
 
-    Arrow carries the pandas batches; `conf` adds Spark settings (``spark.executor.memory="8g"``).
+    None leaves the master to ``spark-submit --master`` (``local[*]`` under plain Python). Arrow carries the
+    pandas batches; `conf` adds Spark settings (``spark.executor.memory="8g"``).
     """
-    builder = (SparkSession.builder.master(master).appName(app_name)
+    builder = (SparkSession.builder.appName(app_name)
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.ui.showConsoleProgress", "false"))
-    if master.startswith("local"):
+    if master is not None:
+        builder = builder.master(master)
+    if master is not None and master.startswith("local"):
+        # local Python workers run this interpreter (whyrec and its dependencies), not the first python3 on PATH;
+        # PySpark reads the variable when the context starts
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
     for key, value in conf.items():
         builder = builder.config(key, value)
@@ -68,8 +76,8 @@ def session(master: str = "local[2]", app_name: str = "whyrec", **conf: str) -> 
 
 
 @contextlib.contextmanager
-def running(master: str = "local[2]", **conf: str) -> Iterator[SparkSession]:
-    """The active SparkSession (spark-submit's, a notebook's), else a new one on `master`, stopped on exit."""
+def running(master: str | None = None, **conf: str) -> Iterator[SparkSession]:
+    """The active SparkSession (a notebook's, a test's), else a new one on `master` (`session`), stopped on exit."""
     active = SparkSession.getActiveSession()
     spark = active if active is not None else session(master, **conf)
     try:
@@ -119,7 +127,7 @@ def train_als(spark: SparkSession, source: DataSource, out: str | Path, *, confi
     frame = pd.DataFrame({"user": coo.row.astype(np.int32), "item": coo.col.astype(np.int32), "weight": weights})
     with progress.Stopwatch() as watch:
         fitted = spark_als(config).fit(spark.createDataFrame(frame))
-        factors = fitted.itemFactors.toPandas()
+        factors: pd.DataFrame = fitted.itemFactors.toPandas()
     item_factors = np.zeros((dataset.n_items, config.embedding_size), dtype=np.float32)
     if len(factors):
         item_factors[factors["id"].to_numpy()] = np.stack(factors["features"].to_numpy()).astype(np.float32)
