@@ -190,6 +190,12 @@ def _recommendation_rows(run: Run, user_ids: list[str], k: int) -> pd.DataFrame:
         columns=[c.split()[0] for c in RECOMMENDATION_SCHEMA.split(", ")])
 
 
+def _for_arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its pandas-3 string columns as objects: PySpark 4.3 cannot send them as Arrow batches."""
+    strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(strings, object)) if strings else frame
+
+
 def recommend_all(spark: SparkSession, run_dir: str | Path, out: str | Path, *, k: int = 10, explain: bool = True,
                   top_n: int | None = None, partitions: int | None = None,
                   users: list[str] | None = None) -> dict[str, Path]:
@@ -224,11 +230,11 @@ def recommend_all(spark: SparkSession, run_dir: str | Path, out: str | Path, *, 
 
     def recommend(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            yield _recommendation_rows(_run(path), batch["user_id"].tolist(), k)
+            yield _for_arrow(_recommendation_rows(_run(path), batch["user_id"].tolist(), k))
 
     def explained(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            yield explanation_rows(_run(path), batch["user_id"].tolist(), k=k, top_n=top_n)
+            yield _for_arrow(explanation_rows(_run(path), batch["user_id"].tolist(), k=k, top_n=top_n))
 
     jobs: list[tuple[str, DataFrame]] = [("recommendations", frame.mapInPandas(recommend, RECOMMENDATION_SCHEMA))]
     if explain:
