@@ -61,6 +61,8 @@ COMMANDS: dict[str, Command] = {
                                                               "test ECE."),
     "tune": Command("whyrec.cli.tune:tune_model", "Tune on validation (Optuna TPE; test unseen), refit the best on "
                                                  "train + valid, evaluate, save the run."),
+    "spark": Command("whyrec.cli.spark:app", "Train ALS with Spark MLlib and recommend + explain for every user on "
+                                              "Spark."),
     "run": Command("whyrec.cli.run:app", "Look after run directories: show what a run holds, upgrade old runs."),
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
     "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
