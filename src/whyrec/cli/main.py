@@ -59,6 +59,7 @@ COMMANDS: dict[str, Command] = {
     "tune": Command("whyrec.cli.tune:tune_model", "Tune on validation (Optuna TPE; test unseen), refit the best on "
                                                  "train + valid, evaluate, save the run."),
     "run": Command("whyrec.cli.run:app", "Look after run directories: show what a run holds, upgrade old runs."),
+    "events": Command("whyrec.cli.events:app", "The service's stored events: export them for the next training."),
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
     "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
                                         "server."),

@@ -9,6 +9,7 @@ import math
 import re
 import unicodedata
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -22,6 +23,8 @@ __all__ = [
     "ErasureOut",
     "ErrorBody",
     "EventIn",
+    "EventOutcome",
+    "EventResult",
     "EventType",
     "EventsAccepted",
     "EventsIn",
@@ -155,7 +158,7 @@ class EventIn(BaseModel):
 
 
 class EventsIn(BaseModel):
-    """A batch of events, stored all or nothing."""
+    """A batch of events, stored in one transaction."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -163,12 +166,37 @@ class EventsIn(BaseModel):
     """The events, in order (at most the service's ``max_batch``, else 413)."""
 
 
+class EventOutcome(StrEnum):
+    """What became of one posted event."""
+
+    APPLIED = "applied"
+    """The run knows the item: the user's next list uses the event."""
+    STORED = "stored"
+    """The run does not know the item (a product added after training): kept for the next training
+    (``whyrec serve-events export``), ignored by the lists until a run that knows the item is served."""
+
+
+class EventResult(BaseModel):
+    """One posted event's result, in the order sent."""
+
+    id: int
+    """The store's id of the event."""
+    status: EventOutcome
+
+
 class EventsAccepted(BaseModel):
     """The stored batch."""
 
     accepted: int
+    """Events stored (applied + stored)."""
+    applied: int
+    """Events on items the served run knows."""
+    stored: int
+    """Events on items it does not know, kept for the next training."""
     ids: list[int]
     """The store's ids of the events, in the order sent."""
+    results: list[EventResult]
+    """Per event, in the order sent: its id and whether it was applied or only stored."""
 
 
 class RecommendationOut(BaseModel):

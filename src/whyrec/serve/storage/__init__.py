@@ -23,6 +23,7 @@ Interface::
         def events_of(self, user_id: str) -> list[StoredEvent]            # ordered by (timestamp, id)
         def hidden_items(self, user_id: str) -> frozenset[str]            # items with a not_interested event
         def count_events(self) -> int
+        def all_events(self, *, batch_size: int = 10_000) -> Iterator[StoredEvent]  # by id: the export
         def user_version(self, user_id: str) -> int  # 0 when nothing is stored; changes with every change to
                                                      # the user's events, settings, removed tags; never reused
         def delete_user(self, user_id: str) -> int   # erases events, settings, tags, version; rows removed
