@@ -33,6 +33,8 @@ Interface::
         def removed_tags(self, user_id: str) -> frozenset[str]
         def remove_tag(self, user_id: str, tag: str) -> None               # idempotent
         def restore_tag(self, user_id: str, tag: str) -> None              # idempotent
+        def put_items(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None  # catalog rows, upserted
+        def catalog_items(self) -> list[tuple[str, dict[str, Any]]]        # in the order first added
         def get_state(self, key: str) -> str | None                       # service-wide key/value
         def set_state(self, key: str, value: str) -> None
         def close(self) -> None                                            # also a context manager
