@@ -103,7 +103,7 @@ def test_open_migrates_to_head_and_reopens(db_url: str) -> None:
     with Storage.open(db_url) as s:  # a second open finds the schema at head and changes nothing
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         with s.engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == head == "0001"
+            assert MigrationContext.configure(conn).get_current_revision() == head == "0002"
         assert s.count_events() == 0
         assert s.backend == db_url.split(":")[0].split("+")[0]
 
