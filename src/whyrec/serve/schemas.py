@@ -173,7 +173,7 @@ class EventOutcome(StrEnum):
     """The run knows the item: the user's next list uses the event."""
     STORED = "stored"
     """The run does not know the item (a product added after training): kept for the next training
-    (``whyrec serve-events export``), ignored by the lists until a run that knows the item is served."""
+    (``whyrec events export``), ignored by the lists until a run that knows the item is served."""
 
 
 class EventResult(BaseModel):
