@@ -13,7 +13,8 @@ import numpy as np
 
 from whyrec.errors import ItemNotFoundError, UnknownIdError
 from whyrec.serve.lifecycle import RunLifecycle
-from whyrec.serve.schemas import ErasureOut, EventOutcome, EventResult, ProfileOut, ProfileTag
+from whyrec.serve.schemas import ErasureOut, ProfileOut, ProfileTag
+from whyrec.serve.schemas_events import EventOutcome, EventResult
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.storage import NewEvent, Storage, UserSettings
 from whyrec.serve.user_cache import UserStates

@@ -9,7 +9,6 @@ import math
 import re
 import unicodedata
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -23,10 +22,7 @@ __all__ = [
     "ErasureOut",
     "ErrorBody",
     "EventIn",
-    "EventOutcome",
-    "EventResult",
     "EventType",
-    "EventsAccepted",
     "EventsIn",
     "ExplainMethodParam",
     "Health",
@@ -164,39 +160,6 @@ class EventsIn(BaseModel):
 
     events: list[EventIn] = Field(min_length=1)
     """The events, in order (at most the service's ``max_batch``, else 413)."""
-
-
-class EventOutcome(StrEnum):
-    """What became of one posted event."""
-
-    APPLIED = "applied"
-    """The run knows the item: the user's next list uses the event."""
-    STORED = "stored"
-    """The run does not know the item (a product added after training): kept for the next training
-    (``whyrec events export``), ignored by the lists until a run that knows the item is served."""
-
-
-class EventResult(BaseModel):
-    """One posted event's result, in the order sent."""
-
-    id: int
-    """The store's id of the event."""
-    status: EventOutcome
-
-
-class EventsAccepted(BaseModel):
-    """The stored batch."""
-
-    accepted: int
-    """Events stored (applied + stored)."""
-    applied: int
-    """Events on items the served run knows."""
-    stored: int
-    """Events on items it does not know, kept for the next training."""
-    ids: list[int]
-    """The store's ids of the events, in the order sent."""
-    results: list[EventResult]
-    """Per event, in the order sent: its id and whether it was applied or only stored."""
 
 
 class RecommendationOut(BaseModel):

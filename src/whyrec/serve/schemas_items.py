@@ -23,8 +23,9 @@ class ItemRowIn(BaseModel):
     """The display title (text models embed it with the attributes and description)."""
     description: str | None = Field(default=None, max_length=10_000)
     """Free text about the product."""
-    attributes: dict[Identifier, AttributeValue] = Field(default_factory=dict, max_length=50)
-    """Catalog columns: a value, several values (a list or ``A|B``), or a number for a numeric column."""
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=50)
+    """Catalog columns (any name; an unknown one becomes a new column): a value, several values (a list or
+    ``A|B``), or a number for a numeric column."""
 
 
 class ItemIn(ItemRowIn):

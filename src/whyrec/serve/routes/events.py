@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from whyrec.errors import AdminAuthError, BatchTooLargeError
 from whyrec.serve.deps import EventsAccess, MetricsDep, ServiceDep, SettingsDep
 from whyrec.serve.feedback import now_utc
-from whyrec.serve.schemas import ErrorBody, EventOutcome, EventsAccepted, EventsIn
+from whyrec.serve.schemas import ErrorBody, EventsIn
+from whyrec.serve.schemas_events import EventOutcome, EventsAccepted
 from whyrec.serve.storage import NewEvent
 
 __all__ = ["router"]

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from whyrec.errors import DataError, StorageError
-from whyrec.serve.storage._connection import Connected, db_errors, driver_reason
+from whyrec.serve.storage._catalog_rows import CatalogRows
+from whyrec.serve.storage._connection import db_errors, driver_reason
 from whyrec.serve.storage._engine import make_engine, resolve_url
 from whyrec.serve.storage._migrate import upgrade_to_head
 from whyrec.serve.storage._records import (
@@ -22,7 +23,6 @@ from whyrec.serve.storage._records import (
     UserSettings,
 )
 from whyrec.serve.storage._schema import (
-    CatalogItem,
     Event,
     RemovedTag,
     ServiceState,
@@ -41,7 +41,7 @@ __all__ = ["Storage"]
 logger = logging.getLogger(__name__)
 
 
-class Storage(Connected):
+class Storage(CatalogRows):
     """The event store of the REST service, on SQLite (default) or PostgreSQL.
 
     Every method is one transaction; a method that returns has committed (on SQLite with
@@ -299,31 +299,6 @@ class Storage(Connected):
             gone = conn.execute(delete(RemovedTag).where(RemovedTag.user_id == user_id, RemovedTag.tag == tag))
             if gone.rowcount:
                 self._bump(conn, [user_id])
-
-    # ---- catalog rows added in service ---------------------------------------------------------------
-
-    @db_errors
-    def put_items(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        """Add or replace catalog rows (item id, row as JSON), in one transaction. A new item takes the next
-        position; a replaced one keeps its own.
-
-        Raises:
-            DataError: an item id is not a non-empty string.
-        """
-        checked = [(check_text(item_id, f"items[{i}].item_id"), row) for i, (item_id, row) in enumerate(rows)]
-        with self._write() as conn:
-            start = int(conn.execute(select(func.coalesce(func.max(CatalogItem.position), 0))).scalar_one())
-            for offset, (item_id, row) in enumerate(checked, start=1):
-                stmt = self._insert(CatalogItem).values(item_id=item_id, row=row, position=start + offset)
-                conn.execute(stmt.on_conflict_do_update(index_elements=[CatalogItem.item_id],
-                                                        set_={"row": stmt.excluded.row}))
-
-    @db_errors
-    def catalog_items(self) -> list[tuple[str, dict[str, Any]]]:
-        """The catalog rows put through the API, (item id, row), in the order they were first added."""
-        with self._read() as conn:
-            found = conn.execute(select(CatalogItem.item_id, CatalogItem.row).order_by(CatalogItem.position)).all()
-        return [(r.item_id, dict(r.row)) for r in found]
 
     # ---- service-wide state --------------------------------------------------------------------------
 
