@@ -33,8 +33,9 @@ CategoryQuery = Annotated[str | None, Query(min_length=1, max_length=MAX_ID, pat
                                                         "column).")]
 FilterQuery = Annotated[list[Annotated[str, Query(pattern=FILTER_PATTERN, max_length=2 * MAX_ID)]] | None, Query(
     description="`column:value`: only items with this value in a catalog column.")]
-ExcludeQuery = Annotated[list[str] | None, Query(description=f"Never recommend these. {_ITEM_IDS}")]
-CandidatesQuery = Annotated[list[str] | None, Query(description=f"Recommend only among these. {_ITEM_IDS}")]
+_Ids = list[Annotated[str, Query(min_length=1)]]
+ExcludeQuery = Annotated[_Ids | None, Query(description=f"Never recommend these. {_ITEM_IDS}")]
+CandidatesQuery = Annotated[_Ids | None, Query(description=f"Recommend only among these. {_ITEM_IDS}")]
 
 
 @router.get("/recommendations", response_model=RecommendationsOut,
