@@ -85,7 +85,7 @@ def _catalog(old: Catalog, items: IdMap, rows: Mapping[int, Row]) -> Catalog:
     titles = list(old.titles) + list(items.ids[len(old.titles):])
     texts = list(old.texts) + [""] * (n - len(old.texts))
     for index, row in rows.items():
-        titles[index] = str(row.get("title") or items.id_of(index))
+        titles[index] = str(row.get("title") or "").strip() or items.id_of(index)
         for name, value in (row.get("attributes") or {}).items():
             if name in numeric:
                 numeric[name][index] = float(value)

@@ -19,8 +19,9 @@ class ItemRowIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"title": "Solar lantern", "attributes": {"category": "Garden", "price": 19.9}}]})
 
-    title: str = Field(min_length=1, max_length=1000, pattern=r"\S")
-    """The display title (text models embed it with the attributes and description)."""
+    title: str = Field(min_length=1, max_length=1000)
+    """The display title (text models embed it with the attributes and description); a blank one shows the
+    item id."""
     description: str | None = Field(default=None, max_length=10_000)
     """Free text about the product."""
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=50)
