@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,7 +10,7 @@ from whyrec.serve.schemas import Identifier
 
 __all__ = ["ItemIn", "ItemRowIn", "ItemsIn", "ItemsPut", "PutItemOut"]
 
-AttributeValue = str | list[str] | float
+AttributeValue = str | list[str] | Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class ItemRowIn(BaseModel):
