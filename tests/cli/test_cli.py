@@ -165,3 +165,24 @@ def test_lazy_commands_keep_their_options() -> None:
     assert all(option in result.stdout for option in ("--data", "--model", "--out", "--param", "--split", "--json"))
     typo = runner.invoke(app, ["trian"])
     assert typo.exit_code == 2 and "Did you mean 'train'?" in typo.output
+
+
+def test_recommend_filters_by_category_exclude_and_candidates(runs: dict[str, Path], ml100k_split) -> None:
+    fit = ml100k_split.fit
+    comedy = json.loads(invoke("recommend", str(runs["ease"]), "--user", "196", "--k", "10", "--category", "Comedy",
+                               "--json"))
+    assert len(comedy) == 10
+    for r in comedy:
+        assert "Comedy" in fit.catalog.attributes.values("category", fit.items.index_of(r["item_id"]))
+    first = comedy[0]["item_id"]
+    rest = json.loads(invoke("recommend", str(runs["ease"]), "--user", "196", "--k", "9", "--filter",
+                             "category:Comedy", "--exclude", first, "--json"))
+    assert [r["item_id"] for r in rest] == [r["item_id"] for r in comedy[1:]]
+    seen = set(fit.history("196").items.tolist())
+    unseen = [fit.items.id_of(i) for i in fit.active_items.tolist() if i not in seen][:3]
+    chosen = json.loads(invoke("recommend", str(runs["ease"]), "--user", "196", "--k", "10", "--candidates",
+                               ",".join([*unseen, "nope"]), "--json"))
+    assert sorted(r["item_id"] for r in chosen) == sorted(unseen)
+    with pytest.raises(UnknownIdError, match="its values include"):
+        runner.invoke(app, ["recommend", str(runs["ease"]), "--user", "196", "--category", "Comdy"],
+                      catch_exceptions=False)

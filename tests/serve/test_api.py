@@ -282,8 +282,8 @@ def event_count(db_url: str) -> int:
         return storage.count_events()
 
 
-def test_an_unknown_item_fails_the_whole_batch(client: TestClient, db_url: str) -> None:
-    response = client.post("/v1/events", json={"events": [
+def test_all_or_nothing_refuses_a_batch_with_an_unknown_item(client: TestClient, db_url: str) -> None:
+    response = client.post("/v1/events", params={"all_or_nothing": "true"}, json={"events": [
         {"user_id": "u1", "item_id": "1", "event_type": "view"},
         {"user_id": "u1", "item_id": "B0099", "event_type": "view"}]})
     assert response.status_code == 404

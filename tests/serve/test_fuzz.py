@@ -53,6 +53,12 @@ def headers_for(auth: str) -> dict[str, str]:
     return {} if auth == "anonymous" else {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+def breaks_only_authorization(case: schemathesis.Case) -> bool:
+    """A negative case whose one broken part is the Authorization header (which the test replaces)."""
+    data = case.meta.phase.data if case.meta is not None else None
+    return getattr(data, "parameter", None) == "Authorization"
+
+
 def failure_text(error: BaseException) -> str:
     return str(getattr(error, "message", "") or error)[:1500]
 
@@ -71,6 +77,8 @@ def test_every_check_passes_on_every_operation(live_app: tuple[FastAPI, str], mo
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
         def call(case: schemathesis.Case) -> None:
+            if mode == GenerationMode.NEGATIVE and breaks_only_authorization(case):
+                return  # `headers` replaces the broken header: the request sent would be valid
             try:  # no `checks=`: every built-in check the schema allows
                 response = case.call_and_validate(headers=headers)
             except (AssertionError, BaseExceptionGroup) as error:  # collected, so one run shows them all

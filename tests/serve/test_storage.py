@@ -103,7 +103,7 @@ def test_open_migrates_to_head_and_reopens(db_url: str) -> None:
     with Storage.open(db_url) as s:  # a second open finds the schema at head and changes nothing
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         with s.engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == head == "0001"
+            assert MigrationContext.configure(conn).get_current_revision() == head == "0002"
         assert s.count_events() == 0
         assert s.backend == db_url.split(":")[0].split("+")[0]
 
@@ -519,3 +519,23 @@ def test_package_data_ships_every_migration_file() -> None:
     needed = {p for p in migrations.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     assert (migrations / "env.py") in needed and (migrations / "versions" / "0001_initial.py") in needed
     assert needed <= shipped, sorted(str(p) for p in needed - shipped)
+
+
+# ---- catalog rows and the export ----------------------------------------------------------------------
+
+
+def test_catalog_rows_are_upserted_in_first_added_order(store: Storage) -> None:
+    store.put_items([("B2", {"title": "Lamp"}), ("B1", {"title": "Tent", "attributes": {"category": "Camping"}})])
+    store.put_items([("B2", {"title": "Desk lamp"}), ("B3", {"title": "Stove"})])
+    assert store.catalog_items() == [("B2", {"title": "Desk lamp"}),
+                                     ("B1", {"title": "Tent", "attributes": {"category": "Camping"}}),
+                                     ("B3", {"title": "Stove"})]
+    with pytest.raises(DataError, match=r"items\[0\].item_id"):
+        store.put_items([("", {"title": "x"})])
+
+
+def test_all_events_reads_every_event_in_id_order_in_batches(store: Storage) -> None:
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    ids = store.append_events([NewEvent(f"u{i % 3}", f"i{i}", "view", None, now) for i in range(7)])
+    found = list(store.all_events(batch_size=3))
+    assert [e.id for e in found] == ids and [e.item_id for e in found] == [f"i{i}" for i in range(7)]

@@ -64,6 +64,7 @@ COMMANDS: dict[str, Command] = {
     "spark": Command("whyrec.cli.spark:app", "Train ALS with Spark MLlib and recommend + explain for every user on "
                                               "Spark."),
     "run": Command("whyrec.cli.run:app", "Look after run directories: show what a run holds, upgrade old runs."),
+    "events": Command("whyrec.cli.events:app", "The service's stored events: export them for the next training."),
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),
     "llm": Command("whyrec.cli.llm:app", "The LLM that rewrites explanations: serve the local model, or ask a "
                                         "server."),

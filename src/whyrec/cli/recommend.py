@@ -10,6 +10,7 @@ import typer
 from whyrec import progress
 from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import metrics_table, out, print_json
+from whyrec.data.filters import ItemFilter
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError, UnknownIdError
 from whyrec.evaluate.evaluator import rank_split
@@ -26,9 +27,20 @@ def recommend(
     k: Annotated[int, typer.Option("--k", min=1, help="List length.")] = 10,
     out_file: Annotated[Path | None, typer.Option("--out", help="CSV for --all-users: user_id,item_id,rank,score.")]
     = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only items of this category (the catalog's "
+                                                                   "`category` column).")] = None,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help="column:value: only items with this value "
+                                                                       "in any catalog column (repeat it: the same "
+                                                                       "column means either value).")] = None,
+    exclude: Annotated[str | None, typer.Option("--exclude", help="Comma-separated item ids never to "
+                                                                  "recommend.")] = None,
+    candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated item ids: recommend "
+                                                                        "only among these.")] = None,
     json_output: JsonOpt = False,
 ) -> None:
     """Top-k items for one user, for any list of items, or for every test user."""
+    item_filter = ItemFilter.parse(category=category, filters=filters or (), exclude=exclude or (),
+                                   candidates=candidates)
     chosen = sum(x is not None and x is not False for x in (user, history, all_users))
     if chosen != 1:
         raise ConfigError("give exactly one of --user ID, --history ID,ID,... or --all-users.", field="user")
@@ -37,6 +49,9 @@ def recommend(
     if all_users:
         if out_file is None:
             raise ConfigError("--all-users writes a CSV: add --out recs.csv.", field="out")
+        if not item_filter.is_empty:
+            raise ConfigError("--category, --filter, --exclude and --candidates apply to --user and --history, "
+                              "not to --all-users.", field="filter")
         ranking = rank_split(run.model, run.split, k=k)
         frame = ranking.to_frame()
         frame.to_csv(out_file, index=False, float_format="%.6g")
@@ -59,7 +74,8 @@ def recommend(
             raise UnknownIdError("item", e.ids, where=f"run {run_dir}", n_known=fit.n_items) from None
         batch = HistoryBatch.from_histories([new], fit.n_items)
     with progress.task("Scoring"):
-        recs = run.model.recommend(batch, k, exclude_seen=True, candidates=fit.active_items)
+        allowed = item_filter.allows(fit.active_items, fit.catalog, fit.items)
+        recs = run.model.recommend(batch, k, exclude_seen=True, candidates=allowed)
     items = [int(i) for i in recs.items[0] if i >= 0]
     scores = recs.scores[0][: len(items)]
     rows = [{"item_id": fit.items.id_of(i), "rank": r + 1, "score": float(s), "title": fit.catalog.label(i)}

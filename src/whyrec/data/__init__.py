@@ -2,6 +2,7 @@
 
 from whyrec.data.catalog import AttributeTable, Catalog
 from whyrec.data.dataset import Dataset, EventLog, build_dataset
+from whyrec.data.filters import ItemFilter
 from whyrec.data.history import History, HistoryBatch
 from whyrec.data.idmap import IdMap
 from whyrec.data.loading import DataSource, load_dataset
@@ -19,6 +20,7 @@ __all__ = [
     "History",
     "HistoryBatch",
     "IdMap",
+    "ItemFilter",
     "build_dataset",
     "load_dataset",
 ]

@@ -12,7 +12,7 @@ from whyrec._types import FloatArray
 from whyrec.data.idmap import IdMap
 from whyrec.data.schema import MULTI_VALUE_SEPARATOR, TEXT_COLUMNS
 
-__all__ = ["AGE_BANDS", "AttributeTable", "Catalog", "age_band", "build_attribute_table", "build_catalog"]
+__all__ = ["AGE_BANDS", "AttributeTable", "Catalog", "age_band", "build_attribute_table", "build_catalog", "item_text"]
 
 #: MovieLens-style age bands: (lower bound, label).
 AGE_BANDS = ((0, "under 18"), (18, "18-24"), (25, "25-34"), (35, "35-44"), (45, "45-49"), (50, "50-55"), (56, "56+"))
@@ -168,11 +168,18 @@ def build_catalog(items: IdMap, table: pd.DataFrame | None, id_column: str,
                 for pos, cell in zip(positions, table[column].to_numpy(), strict=True):
                     if pos >= 0 and isinstance(cell, str) and cell.strip():
                         target[pos] = cell.strip()
-    texts = []
-    for index in range(len(items)):
-        parts = [titles[index]]
-        parts += [f"{name}: {', '.join(vals)}" for name, vals in attributes.of(index).items() if vals]
-        if descriptions[index]:
-            parts.append(descriptions[index])
-        texts.append(". ".join(parts))
+    texts = [item_text(titles[i], attributes.of(i), descriptions[i]) for i in range(len(items))]
     return Catalog(attributes, tuple(titles), tuple(texts))
+
+
+def item_text(title: str, attributes: Mapping[str, tuple[str, ...]], description: str = "") -> str:
+    """The text a text model reads for one item: its title, its categorical attributes, its description.
+
+    Example:
+        >>> item_text("Toy Story (1995)", {"category": ("Animation", "Comedy")})
+        'Toy Story (1995). category: Animation, Comedy'
+    """
+    parts = [title, *(f"{name}: {', '.join(vals)}" for name, vals in attributes.items() if vals)]
+    if description:
+        parts.append(description)
+    return ". ".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +14,7 @@ from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.text import Encoder, TextModel
+from whyrec.models.text import Encoder, TextModel, grown_rows
 from whyrec.resources import FitEstimate, fit_estimate_of
 
 __all__ = ["DEFAULT_TEXT_WEIGHT", "TEXT_WEIGHT_GRID", "Hybrid", "HybridConfig", "standardize"]
@@ -133,9 +133,40 @@ class Hybrid(BaseRecommender[HybridConfig]):
         """The config with the learned text weight fixed (to refit on train + valid without validation)."""
         return self.config.model_copy(update={"text_weight": float(self.text_weight_)})
 
+    def with_item_texts(self, texts: Mapping[int, str]) -> Self:
+        """A copy whose text part scores items from these texts (changed items re-embedded, new indices from
+        ``n_items`` up added). New items are cold: they score by text alone until the next training."""
+        state = self.state()
+        embeddings = grown_rows(self.text_.item_embeddings_, texts, self.config.text_encoder)
+        state["text.item_embeddings"] = embeddings
+        warm = np.zeros(len(embeddings), dtype=bool)
+        warm[: len(self.warm_items_)] = self.warm_items_
+        state["warm_items"] = warm
+        state["collaborative_items"] = np.asarray(self._collaborative_items, dtype=np.int64)
+        return type(self).from_state(self.config, state, len(embeddings))
+
+    @property
+    def _collaborative_items(self) -> int:
+        """Items the collaborative part was fitted on (fewer than `n_items` once items were added)."""
+        return int(getattr(self, "collaborative_items_", len(self.warm_items_)))
+
+    def _collaborative_scores(self, histories: HistoryBatch) -> np.ndarray:
+        n = self._collaborative_items
+        if n == histories.n_items:
+            return self.collaborative_.score(histories)
+        keep = histories.items < n  # added items are unknown to the collaborative part
+        rows = np.repeat(np.arange(len(histories)), np.diff(histories.indptr))[keep]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(histories)))]).astype(np.int64)
+        known = HistoryBatch(indptr, histories.items[keep], histories.weights[keep],
+                             None if histories.timestamps is None else histories.timestamps[keep],
+                             histories.user_ids, n)
+        scores = np.zeros((len(histories), histories.n_items), dtype=np.float32)
+        scores[:, :n] = self.collaborative_.score(known)
+        return scores
+
     def _score(self, histories: HistoryBatch) -> FloatArray:
         warm = self.warm_items_
-        collab = standardize(self.collaborative_.score(histories), warm)
+        collab = standardize(self._collaborative_scores(histories), warm)
         text = standardize(self.text_.score(histories), warm)
         w = self.text_weight_
         blend = standardize((1.0 - w) * collab + w * text, warm)
@@ -146,6 +177,8 @@ class Hybrid(BaseRecommender[HybridConfig]):
         out.update({f"text.{k}": v for k, v in self.text_.state().items()})
         out["warm_items"] = self.warm_items_
         out["text_weight"] = np.asarray(self.text_weight_, dtype=np.float64)
+        if self._collaborative_items != len(self.warm_items_):
+            out["collaborative_items"] = np.asarray(self._collaborative_items, dtype=np.int64)
         return out
 
     def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
@@ -153,8 +186,9 @@ class Hybrid(BaseRecommender[HybridConfig]):
         self.warm_items_ = np.asarray(state["warm_items"], dtype=bool)
         n_items = len(self.warm_items_)
         self.text_weight_ = float(state["text_weight"])
+        self.collaborative_items_ = int(state["collaborative_items"]) if "collaborative_items" in state else n_items
         self.collaborative_ = type(collab).from_state(
             collab.config, {k.removeprefix("collaborative."): v for k, v in state.items()
-                            if k.startswith("collaborative.")}, n_items)
+                            if k.startswith("collaborative.")}, self.collaborative_items_)
         self.text_ = type(text).from_state(
             text.config, {k.removeprefix("text."): v for k, v in state.items() if k.startswith("text.")}, n_items)

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +30,7 @@ from whyrec.models.base import BaseRecommender, ModelConfig
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-__all__ = ["TextConfig", "TextModel", "embed_texts", "embedding_cache_dir", "recency_profiles"]
+__all__ = ["TextConfig", "TextModel", "embed_texts", "embedding_cache_dir", "grown_rows", "recency_profiles"]
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,21 @@ def recency_profiles(histories: HistoryBatch, item_vectors: FloatArray, decay: f
     return profile.astype(np.float32)
 
 
+def grown_rows(embeddings: FloatArray, texts: Mapping[int, str], encoder: str) -> FloatArray:
+    """`embeddings` with the rows of `texts` (index -> text) embedded anew, grown for indices past its end."""
+    n = max([len(embeddings) - 1, *texts]) + 1
+    missing = sorted(set(range(len(embeddings), n)) - set(texts))
+    if missing:
+        raise ConfigError(f"text model: new items must follow the {len(embeddings):,} known ones without a gap; "
+                          f"index {missing[0]} has no text.", field="items")
+    grown = np.zeros((n, embeddings.shape[1]), dtype=np.float32)
+    grown[: len(embeddings)] = embeddings
+    if texts:
+        order = sorted(texts)
+        grown[order] = embed_texts([texts[i] for i in order], encoder, cache=False)
+    return grown
+
+
 class TextModel(BaseRecommender[TextConfig]):
     """Scores item j for a history by the cosine between the history's profile and j's text embedding.
 
@@ -154,6 +169,17 @@ class TextModel(BaseRecommender[TextConfig]):
         profile = np.divide(profile, norm, out=np.zeros_like(profile), where=norm > 0)
         scores: FloatArray = profile @ self.item_embeddings_.T
         return scores
+
+    def with_item_texts(self, texts: Mapping[int, str]) -> Self:
+        """A copy that scores items from these texts: changed items are re-embedded, new indices (from
+        ``n_items`` up, contiguous) are added. The encoder is needed; nothing is refitted.
+
+        Raises:
+            ConfigError: a new index leaves a gap after the known items.
+        """
+        embeddings = grown_rows(self.item_embeddings_, texts, self.config.text_encoder)
+        copy = type(self).from_state(self.config, {"item_embeddings": embeddings}, len(embeddings))
+        return copy
 
     def state(self) -> dict[str, np.ndarray]:
         return {"item_embeddings": self.item_embeddings_}

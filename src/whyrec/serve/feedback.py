@@ -14,6 +14,7 @@ import numpy as np
 from whyrec.errors import ItemNotFoundError, UnknownIdError
 from whyrec.serve.lifecycle import RunLifecycle
 from whyrec.serve.schemas import ErasureOut, ProfileOut, ProfileTag
+from whyrec.serve.schemas_events import EventOutcome, EventResult
 from whyrec.serve.served_run import ServedRun
 from whyrec.serve.storage import NewEvent, Storage, UserSettings
 from whyrec.serve.user_cache import UserStates
@@ -37,23 +38,30 @@ class Feedback:
         self.storage = storage
 
     def post_events(self, events: Sequence[NewEvent], *, locs: Sequence[tuple[str | int, ...]],
-                    wait: bool = True) -> list[int] | None:
-        """Store a batch, all or nothing; the users' next lists use it.
+                    all_or_nothing: bool = False, wait: bool = True) -> list[EventResult] | None:
+        """Store a batch in one transaction; the users' next lists use the events on items the run knows.
+
+        Events on items the served run does not know (products added after training) are stored too, for the
+        next training; their result says ``stored`` rather than ``applied``.
 
         Args:
             events: the batch.
             locs: where each event is in the request (for the error of an unknown item).
+            all_or_nothing: refuse the whole batch, writing nothing, when any item is unknown.
             wait: False: return None at once, writing nothing, when SQLite's write lock is held by another
                 writer (an event-loop caller then retries from a thread).
 
+        Returns:
+            Per event, in order: its id and whether it was applied or only stored.
+
         Raises:
-            ItemNotFoundError: an item is not in the served run (nothing is written).
+            ItemNotFoundError: `all_or_nothing` and an item is not in the served run (nothing is written).
         """
         served = self.runs.served
         item_ids = [e.item_id for e in events]
         found = served.fit.items.indices_of(item_ids, missing="mark") if item_ids else np.zeros(0, np.int32)
         unknown = [i for i in range(len(events)) if found[i] < 0]
-        if unknown:
+        if unknown and all_or_nothing:
             missing = list(dict.fromkeys(item_ids[i] for i in unknown))
             raise ItemNotFoundError(missing, where=f"run {served.path.name}", n_known=served.n_items,
                                     loc=(*locs[unknown[0]], "item_id"))
@@ -62,7 +70,8 @@ class Feedback:
             return None
         for user in {e.user_id for e in events}:
             self.states.forget(user)
-        return list(ids)
+        return [EventResult(id=i, status=EventOutcome.APPLIED if index >= 0 else EventOutcome.STORED)
+                for i, index in zip(ids, found.tolist(), strict=True)]
 
     def profile(self, user_id: str) -> ProfileOut:
         """The interest tags of the history the model uses for the user."""

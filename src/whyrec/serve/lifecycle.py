@@ -14,11 +14,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whyrec.errors import ConfigError, IncompatibleRunError, WhyrecError
+from whyrec.serve.catalog_growth import grow_served_run
 from whyrec.serve.run_copies import RunCopies
 from whyrec.serve.served_run import ServedRun, load_served_run, run_hash
 from whyrec.serve.settings import ServeSettings
@@ -64,13 +66,35 @@ class RunLifecycle:
         if self.settings.publish_run or active is None:
             content = run_hash(self.settings.run_dir)
             version = next_version(active, content, self.settings.run_dir, switch=self.settings.switch_run)
-            served = load_served_run(self.settings.run_dir, version)
+            served = self._load(self.settings.run_dir, version)
             if active is None or version != active.version:
                 self._publish(served)
         else:
             served = self._load_active(active)
         self._served = served
         self._checked_at = time.monotonic()
+
+    def _load(self, path: str | Path, version: int) -> ServedRun:
+        """Load a run, with the catalog rows put into the service applied (:func:`grow_served_run`)."""
+        return grow_served_run(load_served_run(path, version), self.storage.catalog_items())
+
+    def put_items(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> tuple[ServedRun, ServedRun]:
+        """Store catalog rows and swap in the served run grown by them (this worker; other workers apply
+        the stored rows when they next load a run).
+
+        Returns:
+            The served run before and after.
+
+        Raises:
+            DataError: a row does not fit the catalog (a text value for a numeric column); nothing is stored.
+        """
+        with self._reload_lock:
+            before = self.served
+            after = grow_served_run(before, rows)  # checks the rows before anything is stored
+            self.storage.put_items(rows)
+            self._served = after
+            self._on_swap()
+            return before, after
 
     @property
     def current(self) -> ServedRun | None:
@@ -106,7 +130,7 @@ class RunLifecycle:
                                                               self.settings.run_dir)
             current = max(active.version if active else 0, self._served.version if self._served else 0)
             try:
-                served = load_served_run(path, current + 1)
+                served = self._load(path, current + 1)
             except (ConfigError, IncompatibleRunError) as e:
                 raise ConfigError(_without_paths(str(e), path), source="run_dir", field="run_dir") from e
             except WhyrecError:
@@ -128,7 +152,7 @@ class RunLifecycle:
         """Load the store's active run from its folder, or from the private copy of its content when the
         folder is gone or holds another run now."""
         try:
-            served = load_served_run(active.run_dir, active.version)
+            served = self._load(active.run_dir, active.version)
             _check_content(served, active)
         except (ConfigError, IncompatibleRunError):
             copy = self._copies.find(active.content_hash) if self._copies is not None else None
@@ -136,7 +160,7 @@ class RunLifecycle:
                 raise
             logger.warning("run folder %s was deleted or changed; loading the private copy of version %d",
                            Path(active.run_dir).name, active.version)
-            served = load_served_run(copy, active.version)
+            served = self._load(copy, active.version)
             served.path = Path(active.run_dir)  # a reload without a folder reads the folder again
             return served
         if self._copies is not None:

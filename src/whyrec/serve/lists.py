@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from whyrec.data.filters import ItemFilter
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.signal import FALLBACK_POPULARITY, has_signal, no_signal_reason
 from whyrec.serve.explanations import Explanations
@@ -22,6 +23,8 @@ from whyrec.serve.user_state import UserState
 
 __all__ = ["RecommendationLists"]
 
+#: The filter that lets every item through.
+NO_FILTER = ItemFilter()
 #: Rendered responses kept per user state (distinct k / explain / method / lang combinations).
 _MAX_RENDERED = 32
 
@@ -41,30 +44,32 @@ class RecommendationLists:
         self.explanations = explanations
 
     def recommend(self, user_id: str, *, k: int, explain: bool = False, method: str | None = None,
-                  lang: Lang = Lang.EN) -> RecommendationsOut:
-        """The user's top-k, with explanations when asked.
+                  lang: Lang = Lang.EN, item_filter: ItemFilter = NO_FILTER) -> RecommendationsOut:
+        """The user's top-k among the items `item_filter` allows, with explanations when asked.
 
         Raises:
-            ConfigError: `method` is not offered, or cannot explain this model.
+            ConfigError: `method` is not offered, or cannot explain this model; a filter names a column the
+                catalog lacks.
         """
         served = self.runs.served
         state = self.states.user_state(user_id, served)
-        found = self._recommend(served, state, k, explain, method, lang)
+        found = self._recommend(served, state, k, explain, method, lang, item_filter)
         self.states.account(state)
         return found
 
     def recommend_rendered(self, user_id: str, *, k: int, explain: bool, method: str | None, lang: Lang,
-                           render: Callable[[RecommendationsOut], bytes]) -> bytes:
+                           render: Callable[[RecommendationsOut], bytes],
+                           item_filter: ItemFilter = NO_FILTER) -> bytes:
         """:meth:`recommend`, rendered by `render` and kept with the user's state until it changes.
 
         The hot path of the API: a repeated request costs one version lookup in the store.
         """
         served = self.runs.served
         state = self.states.user_state(user_id, served)
-        key = (k, explain, method, lang)
+        key = (k, explain, method, lang, item_filter.key)
         body = state.rendered.get(key)
         if body is None:
-            body = render(self._recommend(served, state, k, explain, method, lang))
+            body = render(self._recommend(served, state, k, explain, method, lang, item_filter))
             if len(state.rendered) >= _MAX_RENDERED:
                 state.rendered.clear()
             state.rendered[key] = body
@@ -72,12 +77,12 @@ class RecommendationLists:
         return body
 
     def _recommend(self, served: ServedRun, state: UserState, k: int, explain: bool, method: str | None,
-                   lang: Lang) -> RecommendationsOut:
-        fallback = state.uses_model and not has_signal(state.scores[state.ranking], k)
+                   lang: Lang, item_filter: ItemFilter) -> RecommendationsOut:
+        ranking = item_filter.allows(state.ranking, served.fit.catalog, served.fit.items)
+        fallback = state.uses_model and not has_signal(state.scores[ranking], k)
         scores = served.popularity if fallback else state.scores
         # without signal, by popularity (the ranking's own tie-break, applied to the whole list)
-        items = (state.ranking[np.argsort(-served.popularity[state.ranking], kind="stable")] if fallback
-                 else state.ranking)[:k]
+        items = (ranking[np.argsort(-served.popularity[ranking], kind="stable")] if fallback else ranking)[:k]
         explanations: list[Explanation | None] = [None] * len(items)
         if explain:
             explanations = list(self.explanations.explain(served, state, items, method, k, lang,

@@ -23,7 +23,6 @@ __all__ = [
     "ErrorBody",
     "EventIn",
     "EventType",
-    "EventsAccepted",
     "EventsIn",
     "ExplainMethodParam",
     "Health",
@@ -155,20 +154,12 @@ class EventIn(BaseModel):
 
 
 class EventsIn(BaseModel):
-    """A batch of events, stored all or nothing."""
+    """A batch of events, stored in one transaction."""
 
     model_config = ConfigDict(extra="forbid")
 
     events: list[EventIn] = Field(min_length=1)
     """The events, in order (at most the service's ``max_batch``, else 413)."""
-
-
-class EventsAccepted(BaseModel):
-    """The stored batch."""
-
-    accepted: int
-    ids: list[int]
-    """The store's ids of the events, in the order sent."""
 
 
 class RecommendationOut(BaseModel):

@@ -26,7 +26,7 @@ from whyrec.models.base import BaseRecommender
 from whyrec.runs import ARRAYS_FILE, META_FILE, Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
-__all__ = ["NOT_INTERESTED", "RATING", "ServedRun", "load_served_run", "run_hash", "validate_model"]
+__all__ = ["NOT_INTERESTED", "RATING", "ServedRun", "catalog_tags", "load_served_run", "run_hash", "validate_model"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -144,6 +144,19 @@ class ServedRun:
             return value
 
 
+def catalog_tags(fit: Dataset) -> tuple[dict[str, IndexArray], tuple[tuple[str, ...], ...]]:
+    """The catalog's tags (``category=Comedy``): tag -> items that carry it, and per item its tags."""
+    tag_lists: dict[str, list[int]] = defaultdict(list)
+    item_tags: list[tuple[str, ...]] = []
+    categorical = fit.catalog.attributes.categorical
+    for index in range(fit.n_items):
+        tags = tuple(f"{name}={value}" for name, values in categorical.items() for value in values[index])
+        item_tags.append(tags)
+        for tag in tags:
+            tag_lists[tag].append(index)
+    return {t: np.asarray(v, dtype=np.int32) for t, v in tag_lists.items()}, tuple(item_tags)
+
+
 def run_hash(path: str | Path) -> str:
     """SHA-256 of a run directory's ``meta.json`` and ``arrays.npz``: what identifies the run's content.
 
@@ -216,18 +229,10 @@ def load_served_run(path: str | Path, version: int) -> ServedRun:
     fit = run.fit_data
     validate_model(run, fit.n_items)
     popularity = fit.item_user_counts.astype(np.float32)
-    tag_lists: dict[str, list[int]] = defaultdict(list)
-    item_tags: list[tuple[str, ...]] = []
-    categorical = fit.catalog.attributes.categorical
-    for index in range(fit.n_items):
-        tags = tuple(f"{name}={value}" for name, values in categorical.items() for value in values[index])
-        item_tags.append(tags)
-        for tag in tags:
-            tag_lists[tag].append(index)
+    tag_items, item_tags = catalog_tags(fit)
     served = ServedRun(
         path=Path(path), version=version, run=run, fit=fit, candidates=fit.active_items, popularity=popularity,
-        weights=run.meta.data.weights, tag_items={t: np.asarray(v, dtype=np.int32) for t, v in tag_lists.items()},
-        item_tags=tuple(item_tags), content_hash=content,
+        weights=run.meta.data.weights, tag_items=tag_items, item_tags=item_tags, content_hash=content,
     )
     served.loaded_s = time.perf_counter() - started
     logger.info("loaded %s run %s (version %d) in %.2f s", run.meta.model, Path(path).name, version,

@@ -1,29 +1,40 @@
-"""``POST /v1/events``: feedback, stored all or nothing and used by the next request."""
+"""``POST /v1/events``: feedback, stored in one transaction; the next request uses what the run can score."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from whyrec.errors import AdminAuthError, BatchTooLargeError
 from whyrec.serve.deps import EventsAccess, MetricsDep, ServiceDep, SettingsDep
 from whyrec.serve.feedback import now_utc
-from whyrec.serve.schemas import ErrorBody, EventsAccepted, EventsIn
+from whyrec.serve.schemas import ErrorBody, EventsIn
+from whyrec.serve.schemas_events import EventOutcome, EventsAccepted
 from whyrec.serve.storage import NewEvent
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
+AllOrNothingQuery = Annotated[bool, Query(description="Refuse the whole batch (404, nothing stored) when an item "
+                                                      "is not in the served run, instead of storing its events "
+                                                      "for the next training.")]
+
 
 @router.post("", status_code=201, response_model=EventsAccepted,
              responses={403: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
                         422: {"model": ErrorBody}})
 async def post_events(caller: EventsAccess, service: ServiceDep, settings: SettingsDep, metrics: MetricsDep,
-                      body: EventsIn) -> EventsAccepted:
-    """Store a batch of events. Every item must be in the served run (else 404 and nothing is stored).
+                      body: EventsIn, all_or_nothing: AllOrNothingQuery = False) -> EventsAccepted:
+    """Store a batch of events in one transaction.
+
+    An event on an item the served run knows is ``applied``: the user's next list uses it. One on an item it
+    does not know (a product added after training) is ``stored``: kept for the next training (``whyrec
+    events export``). With ``all_or_nothing=true`` an unknown item refuses the whole batch (404, nothing
+    stored). A batch that breaks the schema is refused whole (422, nothing stored).
 
     ``not_interested`` hides the item from that user's lists; other events join the user's history with
     their weight (view 1, click 2, cart 3, purchase 5, rating = its value).
@@ -37,15 +48,18 @@ async def post_events(caller: EventsAccess, service: ServiceDep, settings: Setti
     now = now_utc()
     events = [NewEvent(user_id=e.user_id, item_id=e.item_id, event_type=e.event_type, value=e.value,
                        timestamp=e.timestamp or now) for e in body.events]
-    call = partial(service.feedback.post_events, events, locs=[("body", "events", i) for i in range(len(events))])
+    call = partial(service.feedback.post_events, events, locs=[("body", "events", i) for i in range(len(events))],
+                   all_or_nothing=all_or_nothing)
     # SQLite commits in a few milliseconds: inline on the event loop, because a pool thread that waits for the
     # GIL after each of its statements, while the loop serves reads, takes ten times longer (the convoy
     # effect). But never wait on the loop: when another writer holds the lock, the write goes to the thread
     # pool, where it waits (up to the busy timeout) while the loop serves other requests. A networked
     # database always goes through the thread pool.
-    ids = call(wait=False) if service.storage.backend == "sqlite" else None
-    if ids is None:
-        ids = await run_in_threadpool(call)
-    assert ids is not None
-    metrics.events.inc(len(ids))
-    return EventsAccepted(accepted=len(ids), ids=ids)
+    results = call(wait=False) if service.storage.backend == "sqlite" else None
+    if results is None:
+        results = await run_in_threadpool(call)
+    assert results is not None
+    metrics.events.inc(len(results))
+    applied = sum(r.status == EventOutcome.APPLIED for r in results)
+    return EventsAccepted(accepted=len(results), applied=applied, stored=len(results) - applied,
+                          ids=[r.id for r in results], results=results)

@@ -23,6 +23,7 @@ Interface::
         def events_of(self, user_id: str) -> list[StoredEvent]            # ordered by (timestamp, id)
         def hidden_items(self, user_id: str) -> frozenset[str]            # items with a not_interested event
         def count_events(self) -> int
+        def all_events(self, *, batch_size: int = 10_000) -> Iterator[StoredEvent]  # by id: the export
         def user_version(self, user_id: str) -> int  # 0 when nothing is stored; changes with every change to
                                                      # the user's events, settings, removed tags; never reused
         def delete_user(self, user_id: str) -> int   # erases events, settings, tags, version; rows removed
@@ -32,6 +33,8 @@ Interface::
         def removed_tags(self, user_id: str) -> frozenset[str]
         def remove_tag(self, user_id: str, tag: str) -> None               # idempotent
         def restore_tag(self, user_id: str, tag: str) -> None              # idempotent
+        def put_items(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> None  # catalog rows, upserted
+        def catalog_items(self) -> list[tuple[str, dict[str, Any]]]        # in the order first added
         def get_state(self, key: str) -> str | None                       # service-wide key/value
         def set_state(self, key: str, value: str) -> None
         def close(self) -> None                                            # also a context manager

@@ -30,7 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from whyrec.serve.storage._validate import MAX_EVENT_TYPE, MAX_ID
 
-__all__ = ["Base", "Event", "RemovedTag", "ServiceState", "UserSettingsRow", "UserVersion", "VersionClock"]
+__all__ = ["Base", "CatalogItem", "Event", "RemovedTag", "ServiceState", "UserSettingsRow", "UserVersion",
+           "VersionClock"]
 
 # named constraints, so that migrations can refer to them on every backend
 NAMING = {
@@ -129,6 +130,17 @@ class VersionClock(Base):
 
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)
     value: Mapped[int] = mapped_column(BigInteger())
+
+
+class CatalogItem(Base):
+    """A catalog row put through the API: the item's id, its row (title, description, attributes) as JSON,
+    and the order in which it was first added (new items take the next indices after the run's, in it)."""
+
+    __tablename__ = "catalog_items"
+
+    item_id: Mapped[str] = mapped_column(String(MAX_ID), primary_key=True)
+    row: Mapped[dict[str, Any]] = mapped_column(JSON())
+    position: Mapped[int] = mapped_column(BigInteger())
 
 
 class ServiceState(Base):

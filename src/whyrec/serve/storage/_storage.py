@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from alembic.util import CommandError
@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from whyrec.errors import DataError, StorageError
-from whyrec.serve.storage._connection import Connected, db_errors, driver_reason
+from whyrec.serve.storage._catalog_rows import CatalogRows
+from whyrec.serve.storage._connection import db_errors, driver_reason
 from whyrec.serve.storage._engine import make_engine, resolve_url
 from whyrec.serve.storage._migrate import upgrade_to_head
 from whyrec.serve.storage._records import (
@@ -40,7 +41,7 @@ __all__ = ["Storage"]
 logger = logging.getLogger(__name__)
 
 
-class Storage(Connected):
+class Storage(CatalogRows):
     """The event store of the REST service, on SQLite (default) or PostgreSQL.
 
     Every method is one transaction; a method that returns has committed (on SQLite with
@@ -155,6 +156,25 @@ class Storage(Connected):
                 select(Event.item_id).distinct().where(Event.user_id == user_id, Event.event_type == NOT_INTERESTED)
             ).scalars().all()
         return frozenset(items)
+
+    def all_events(self, *, batch_size: int = 10_000) -> Iterator[StoredEvent]:
+        """Every stored event, in id (insertion) order, read `batch_size` rows at a time: the export for the
+        next training (``whyrec events export``)."""
+        last = 0
+        while found := self.events_after(last, limit=batch_size):
+            yield from found
+            last = found[-1].id
+
+    @db_errors
+    def events_after(self, last_id: int, *, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events whose id is above `last_id`, in id order."""
+        with self._read() as conn:
+            found = conn.execute(
+                select(Event.id, Event.user_id, Event.item_id, Event.event_type, Event.value, Event.timestamp)
+                .where(Event.id > last_id).order_by(Event.id).limit(limit)
+            ).all()
+        return [StoredEvent(user_id=r.user_id, item_id=r.item_id, event_type=r.event_type, value=r.value,
+                            timestamp=r.timestamp, id=r.id) for r in found]
 
     @db_errors
     def count_events(self) -> int:
