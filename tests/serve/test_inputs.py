@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from whyrec.serve.app import create_app
 from whyrec.serve.storage import Storage
 
-from tests.serve.runs import ease_run, settings_for  # noqa: F401 (fixtures)
+from tests.serve.runs import client, ease_run, settings_for  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +112,16 @@ def test_options_and_405_list_every_method_of_the_path(small: tuple[TestClient, 
     assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, OPTIONS, PUT"
     assert wrong.json()["error"]["code"] == "method_not_allowed"
     assert c.post("/v1/users/u").headers["allow"] == "DELETE, OPTIONS"
+
+
+def test_a_query_parameter_the_route_does_not_take_is_a_422_naming_it(client: TestClient) -> None:
+    typo = client.get("/v1/users/196/recommendations", params={"explian": "true"})
+    assert typo.status_code == 422, typo.text
+    error = typo.json()["error"]
+    assert error["loc"] == ["query", "explian"] and "explain" in error["message"]
+    before = client.get("/v1/users/typo-shopper/profile")
+    batch = {"events": [{"user_id": "typo-shopper", "item_id": "50", "event_type": "purchase"}]}
+    refused = client.post("/v1/events", params={"all_or_nothng": "true"}, json=batch)
+    assert refused.status_code == 422 and refused.json()["error"]["loc"] == ["query", "all_or_nothng"]
+    assert client.get("/v1/users/typo-shopper/profile").json() == before.json()  # nothing was written
+    assert client.post("/v1/events", params={"all_or_nothing": "true"}, json=batch).status_code == 201

@@ -88,6 +88,9 @@ def test_every_acknowledged_event_survives_sigkill(ease_run: Path, db_url: str) 
             assert not body["cold_start"] and not {int(r["item_id"]) for r in body["items"]} & distinct
 
 
+ROUNDS = 2  # kill -9 rounds per store: each waits for 60 more acknowledged events (or 60 s), then kills
+
+
 @pytest.mark.slow
 def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_run: Path, db_url: str) -> None:
     port = free_port()
@@ -112,7 +115,7 @@ def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_r
                     acknowledged.setdefault(user, set()).update(response.json()["ids"])
                 batch += 1
 
-    for round_ in range(2):
+    for round_ in range(ROUNDS):
         with whyrec_serve(ease_run, db_url, port, workers=2) as process:
             stop = threading.Event()
             writers = [threading.Thread(target=write, args=(f"kill-{round_}-{n}", stop)) for n in range(4)]
@@ -125,7 +128,7 @@ def test_kill_9_rounds_under_concurrent_writes_lose_no_acknowledged_event(ease_r
             stop.set()
             for writer in writers:
                 writer.join(30)
-    assert not refused and sum(len(ids) for ids in acknowledged.values()) >= 180
+    assert not refused and sum(len(ids) for ids in acknowledged.values()) >= 60 * ROUNDS
     with Storage.open(db_url) as storage:
         for user, ids in acknowledged.items():
             assert ids <= {e.id for e in storage.events_of(user)}, user

@@ -131,7 +131,7 @@ class DataSource(BaseModel):
             from whyrec.data.builtin.synthetic import LONGTAIL_EVENTS, generate, longtail_config
 
             data = generate(longtail_config(self.synthetic_events or LONGTAIL_EVENTS, seed=self.seed))
-            return _assemble(lambda: data.events.copy(), data.catalog, data.users, self, name="synthetic-longtail",
+            return _assemble(_builtin(data.events, self), data.catalog, data.users, self, name="synthetic-longtail",
                              paths=("synthetic-longtail",) * 3)
         if self.source == "synthetic-beauty":
             from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS, BeautyConfig, generate_beauty

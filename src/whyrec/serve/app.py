@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +23,7 @@ from whyrec.serve.errors import install_error_handlers
 from whyrec.serve.guard import Guard
 from whyrec.serve.metrics import Metrics, MetricsMiddleware
 from whyrec.serve.openapi import install_openapi
+from whyrec.serve.query_rules import refuse_unknown_query
 from whyrec.serve.request_rules import RequestRulesMiddleware
 from whyrec.serve.routes import ROUTERS
 from whyrec.serve.schemas import ErrorBody
@@ -82,7 +83,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
     install_docs(app)
     install_web(app)
     for module in ROUTERS:
-        app.include_router(module.router, responses=_AUTH_RESPONSES)
+        app.include_router(module.router, responses=_AUTH_RESPONSES, dependencies=[Depends(refuse_unknown_query)])
     routes = [r for m in ROUTERS for r in m.router.routes if isinstance(r, APIRoute)]
     install_openapi(app, routes, auth=settings.auth)
     app.add_middleware(RequestRulesMiddleware, max_bytes=settings.max_body_bytes, routes=routes)
