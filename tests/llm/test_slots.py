@@ -9,7 +9,8 @@ import pytest
 from whyrec.data import Dataset
 from whyrec.explain import Evidence, EvidenceKind, ExplainMethod, Explanation, Lang, TextSource
 from whyrec.explain.text import Domain, realize
-from whyrec.llm import llm_reason
+from whyrec.llm import FaithfulnessGuard, llm_reason
+from whyrec.llm.claims import ClaimKind, find_claims
 from whyrec.llm.labelled import games_dataset
 from whyrec.llm.slots import SLOT_SCHEMA, VERBS, evidence_slots, fill, slot_messages
 
@@ -108,3 +109,22 @@ def test_the_guard_gets_what_the_llm_call_left_of_the_budget(scripted: ScriptedS
     scripted.push(Reply(body=completion_body("We recommend [REC] because you watched [H1].")))
     result = llm_reason(star_wars(), ml100k.catalog, client_for(scripted.base_url), Lang.EN, time_budget_s=5.0)
     assert result.reason.source is TextSource.LLM
+
+
+def test_a_value_typed_beside_its_slot_or_a_count_that_counts_nothing_is_refused(ml100k: Dataset) -> None:
+    slots = evidence_slots(star_wars(), ml100k.catalog, Lang.EN)
+    values = {s.marker: s.value for s in slots}
+    attribute = next(m for m in values if "." in m)  # e.g. REC.category
+    doubled = fill(f"You watched [H1]; this is a [{attribute}] {values[attribute].lower()} pick.", slots, "x")
+    assert doubled.text is None and "typed beside its slot" in doubled.refused
+    assert fill(f"You watched [H1]; this is a [{attribute}] pick.", slots, "x").text is not None
+    if "N" in values:  # the bundled model's "如果没有[N]，就不会推荐它" ("if not 5, we would not show it")
+        assert fill("如果没有[N]，就不会推荐[REC]。", slots, "x").refused.startswith("a count slot")
+        assert fill("你看过的[N]部影片里有[H1]，所以推荐[REC]。", slots, "x").text is not None
+
+
+def test_best_choice_is_a_certainty_claim(ml100k: Dataset) -> None:
+    found = list(find_claims("This makes it the best choice for you.", Lang.EN, social_proof_backed=False))
+    assert [c.kind for c in found] == [ClaimKind.CERTAINTY]
+    assert FaithfulnessGuard(ml100k.catalog).check('Because you watched "Return of the Jedi", "Star Wars" is your '
+                                                  "best pick.", star_wars(), Lang.EN).accepted is False

@@ -42,6 +42,7 @@ _PATTERNS: dict[ClaimKind, dict[Lang, re.Pattern[str]]] = {
         Lang.EN: re.compile(r"\b(?:definitely|certainly|surely|absolutely|undoubtedly|for sure|without (?:a )?doubt"
                             r"|no doubt|sure to|bound to|guaranteed to|can'?t miss|cannot miss|never disappoints?"
                             r"|100 ?%|a hundred percent|perfect (?:match|fit|choice)|(?:sure|safe) bet|can'?t go wrong|no[- ]brainer"
+                            r"|(?:the|your) best (?:choice|pick|option|bet)"
                             r"|must[- ](?:see|watch|have|buy|play)|you(?:'ll| will) (?:adore|be hooked))\b", _EN),
         Lang.ZH: re.compile(r"一定|肯定|必定|必然|绝对|毫无疑问|百分之百|百分百|保准|准没错|完美契合|稳赚|包你|保你|准保|不会失望"
                             r"|错不了|必看|必买|必玩|无疑"),

@@ -31,6 +31,8 @@ SLOT_SCHEMA: dict[str, object] = {
         "required": ["sentence"], "additionalProperties": False}},
 }
 _MARKER = re.compile(r"\[([A-Z][A-Z0-9]*(?:\.[a-z_]+)?)\]")
+#: What follows a count slot: a word ("[N] items", "[N] of your") or a Chinese counter or noun ("[N]部", "[N]件").
+_COUNTED = re.compile(r"\s*(?:[A-Za-z]|[部件个款样项本首种位次张套台份])")
 _TYPED_FACT = re.compile(r"[\"“”《》「」\d]")
 _SPOKEN = ("category", "brand", "platform")
 _ECHO_WINDOW = 12
@@ -167,6 +169,15 @@ def fill(answer: str, slots: list[Slot], instructions: str) -> Filled:
         return Filled(None, f"unknown slot {unknown[0]!r}; expected one of {', '.join(values)}", used)
     if len(set(used)) < len(used):
         return Filled(None, "a slot used twice (a repeated title)", used)
+    for m in _MARKER.finditer(sentence):
+        value = values[m.group(1)].casefold()
+        after, before = sentence[m.end():].lstrip().casefold(), sentence[:m.start()].rstrip().casefold()
+        if value and (after.startswith(value) or before.endswith(value)):
+            return Filled(None, f"the value of [{m.group(1)}] typed beside its slot ({values[m.group(1)]!r} twice)",
+                          used)
+        if m.group(1) == "N" and not _COUNTED.match(sentence, m.end()):
+            return Filled(None, "a count slot [N] that counts nothing (expected a noun or counter word after it)",
+                          used)
     words = _MARKER.sub(" ", sentence)
     if typed := _TYPED_FACT.search(words):
         return Filled(None, f"the model typed {typed.group(0)!r} itself; facts come only from slots", used)
