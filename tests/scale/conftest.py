@@ -25,14 +25,14 @@ def _missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
-    """A local[2] SparkSession shared by the session's Spark tests."""
+    """A local[1] SparkSession shared by the session's Spark tests."""
     if (reason := _missing()) is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI: {reason}")
         pytest.skip(reason)
     from whyrec.scale.spark import session
 
-    started = session("local[2]", "whyrec-tests")
+    started = session("local[1]", "whyrec-tests")
     yield started
     started.stop()
 
