@@ -1,11 +1,15 @@
 """ALS trained with Spark MLlib, exported into a whyrec run, and batch recommendations explained over user partitions.
 
+- :func:`read_dataset` (`whyrec.scale.spark_io`): the events read, cleaned and indexed on Spark by whyrec's loading
+  rules (column options, event weights, ``--time-unit``), into the dataset ``whyrec train`` builds from the file.
 - :func:`train_als`: the run's data and split are made as ``whyrec train`` makes them; the factorisation is MLlib's
   ALS in implicit-preference mode, with whyrec's ALS hyperparameter names (`SPARK_PARAMS`). The item factors go into
   a normal run directory (``arrays.npz``: whyrec's ALS state), so ``whyrec recommend/explain/serve`` use it as is.
 - :func:`recommend_all`: every user's top k on Spark, and with ``explain`` the exact ALS explanations
   (`whyrec.explain.pipeline.recommend_explained`, the code ``whyrec explain`` runs) computed per user partition
   with ``mapInPandas``, written to Parquet with the Explanation fields flattened (`EXPLANATION_SCHEMA`).
+- :func:`evaluate` (`whyrec.scale.spark_eval`): PROTOCOL.md's full-ranking evaluation over user partitions.
+- :func:`explain_all` (`whyrec.scale.spark_explain`): exact explanations of given pairs or users' top k.
 
 Executors read the run directory itself, so on a cluster it must sit where every executor can read it
 (docs/scale.md).
@@ -35,11 +39,12 @@ from whyrec.models.implicit_mf import ALS, ALSConfig
 from whyrec.runs import Run, RunMeta, load_run, save_run
 from whyrec.scale.spark_eval import evaluate
 from whyrec.scale.spark_explain import EXPLANATION_SCHEMA, explain_all, explanation_rows, pair_rows, read_targets
+from whyrec.scale.spark_io import read_dataset, read_raw_events
 from whyrec.scale.spark_partitions import arrow_ready, require_als, user_partitions, worker_run, write_parquet
 
 __all__ = ["EXPLANATION_SCHEMA", "RECOMMENDATION_SCHEMA", "SPARK_PARAMS", "evaluate", "explain_all",
-           "explanation_rows", "pair_rows", "read_targets", "recommend_all", "running", "session", "spark_als",
-           "train_als"]
+           "explanation_rows", "pair_rows", "read_dataset", "read_raw_events", "read_targets", "recommend_all",
+           "running", "session", "spark_als", "train_als"]
 
 #: whyrec's ALS hyperparameter -> the MLlib ALS parameter it sets.
 SPARK_PARAMS: dict[str, str] = {"embedding_size": "rank", "regularization": "regParam", "alpha": "alpha",
@@ -101,18 +106,21 @@ def train_als(spark: SparkSession, source: DataSource, out: str | Path, *, confi
 
     Args:
         spark: the session (`session`).
-        source: the events (Parquet or CSV, or a built-in dataset) and how to clean them, as ``whyrec train``
-            reads them; the run stores them, so it is self-contained.
+        source: the events (Parquet, CSV or JSON Lines: read and cleaned on Spark by `read_dataset`; or a
+            built-in dataset) and how to clean them, as ``whyrec train`` reads them; the run stores them, so it
+            is self-contained.
         out: the run directory to write.
         config: whyrec's ALS hyperparameters (default: `ALSConfig` defaults).
-        split: the split protocol (default: PROTOCOL.md's temporal-user split).
+        split: the split protocol (default: PROTOCOL.md's temporal-user split), made by
+            `whyrec.evaluate.split_dataset` as ``whyrec train`` makes it, so the run's stored split is the one
+            ``whyrec evaluate`` and ``whyrec spark evaluate`` score.
         evaluate_test: evaluate on the test part (full ranking, on the driver) and store the metrics.
 
     Returns:
         the saved run, loaded back.
     """
     config = config or ALSConfig()
-    dataset, _ = source.load()
+    dataset, _ = read_dataset(spark, source)
     protocol = split or TemporalUserSplit()
     parts = split_dataset(dataset, protocol)
     fit = parts.fit
