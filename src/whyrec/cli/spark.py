@@ -70,6 +70,9 @@ def train(
                                                                     "epochs, use_weights.")] = None,
     catalog: CatalogOpt = None,
     users: UsersOpt = None,
+    split: Annotated[str, typer.Option("--split", help="temporal-user (PROTOCOL.md, the default), leave-last-out, "
+                                                       "global-time or random: made as `whyrec train` makes it.")]
+    = "temporal-user",
     seed: Annotated[int, typer.Option(help="Seed of MLlib's ALS (and of the synthetic data).")] = 0,
     synthetic_events: SyntheticEventsOpt = None,
     no_evaluate: Annotated[bool, typer.Option("--no-evaluate", help="Skip the test evaluation after fitting.")] = False,
@@ -86,8 +89,10 @@ def train(
     json_output: JsonOpt = False,
 ) -> None:
     """Fit ALS with Spark MLlib (implicit mode, whyrec's ALS parameter names) and save a normal whyrec run."""
+    from whyrec.evaluate.splits import make_splitter
     from whyrec.models.implicit_mf import ALSConfig
 
+    splitter = make_splitter(split)
     check_out_dir(out_dir, force)
     columns = column_settings(user_column, item_column, time_column, value_column, rating_column, time_unit)
     spec = data_source(data, catalog, users, drop_invalid, drop_unknown_items, synthetic_events, seed, encoding,
@@ -97,7 +102,8 @@ def train(
     config = ALSConfig.model_validate(params)
     module = _spark()
     with module.running(master) as session:
-        run = module.train_als(session, spec, out_dir, config=config, evaluate_test=not no_evaluate)
+        run = module.train_als(session, spec, out_dir, config=config, split=splitter,
+                               evaluate_test=not no_evaluate)
     if json_output:
         print_json({"run": str(out_dir), **run.meta.model_dump(mode="json")})
         return

@@ -32,6 +32,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from whyrec import progress
 from whyrec.data.loading import DataSource
+from whyrec.errors import ConfigError
 from whyrec.evaluate import evaluate as evaluate_on_driver
 from whyrec.evaluate import split_dataset
 from whyrec.evaluate.splits import SplitProtocol, TemporalUserSplit
@@ -39,7 +40,7 @@ from whyrec.models.implicit_mf import ALS, ALSConfig
 from whyrec.runs import Run, RunMeta, load_run, save_run
 from whyrec.scale.spark_eval import evaluate
 from whyrec.scale.spark_explain import EXPLANATION_SCHEMA, explain_all, explanation_rows, pair_rows, read_targets
-from whyrec.scale.spark_io import read_dataset, read_raw_events
+from whyrec.scale.spark_io import is_split_folder, read_dataset, read_raw_events
 from whyrec.scale.spark_partitions import arrow_ready, require_als, user_partitions, worker_run, write_parquet
 
 __all__ = ["EXPLANATION_SCHEMA", "RECOMMENDATION_SCHEMA", "SPARK_PARAMS", "evaluate", "explain_all",
@@ -120,6 +121,10 @@ def train_als(spark: SparkSession, source: DataSource, out: str | Path, *, confi
         the saved run, loaded back.
     """
     config = config or ALSConfig()
+    if is_split_folder(source.source):
+        raise ConfigError(f"{source.source} holds a split in files (train, valid, test); whyrec spark train splits "
+                          "the events itself. Pass one events file, or train with `whyrec train --split-dir`.",
+                          source=source.source, field="data")
     dataset, _ = read_dataset(spark, source)
     protocol = split or TemporalUserSplit()
     parts = split_dataset(dataset, protocol)

@@ -32,10 +32,11 @@ from whyrec.data.loading import DataSource, assemble_dataset
 from whyrec.data.mapping import map_columns
 from whyrec.data.readers import as_text
 from whyrec.data.schema import EVENT, ITEM_ID, TIMESTAMP, USER_ID, VALUE
+from whyrec.data.split_files import find_split_files
 from whyrec.data.validation import DUPLICATE_ROWS, CleaningReport, clean_interactions
-from whyrec.errors import DataFileError
+from whyrec.errors import ConfigError, DataFileError
 
-__all__ = ["read_dataset", "read_raw_events"]
+__all__ = ["is_split_folder", "read_dataset", "read_raw_events"]
 
 _CLEANED = (f"{USER_ID} string, {ITEM_ID} string, {TIMESTAMP} long, {EVENT} string, {VALUE} float, weight float, "
             "_row long, _note string")
@@ -142,15 +143,29 @@ def _index(spark: SparkSession, frame: DataFrame, column: str, ids: list[str], n
     return frame.join(F.broadcast(table), on=column).drop(column)
 
 
+def is_split_folder(path: str) -> bool:
+    """Whether `path` is a local folder of train/valid/test files (``--split-dir``), not a Parquet dataset."""
+    if "://" in path or not Path(path).is_dir():
+        return False
+    try:
+        find_split_files(path)
+    except ConfigError:
+        return False
+    return True
+
+
 def read_dataset(spark: SparkSession, source: DataSource) -> tuple[Dataset, CleaningReport]:
     """The dataset of `source`, its events read and cleaned on Spark (a built-in or a split folder: `source.load`).
+
+    A file gives the dataset ``DataSource.load`` gives (same fingerprint); a folder of Parquet files (Spark's own
+    output) is read too, its events with equal user, time and item then in Spark's order of the files.
 
     Raises:
         SchemaError: a named or a required column is missing.
         DataFileError: the file cannot be read, or a row is bad (its data row named) and ``on_invalid`` is error.
     """
     path = source.source
-    if path in BUILTIN_NAMES or (Path(path).is_dir() and not any(Path(path).glob("*.parquet"))):
+    if path in BUILTIN_NAMES or is_split_folder(path):
         return source.load()
     raw = read_raw_events(spark, source)
     cleaned, has_time = _cleaned(raw, source)
