@@ -28,11 +28,12 @@ def small_batches(spark) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def shop_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A shop's CSV: its own column names, times in milliseconds, repeated rows far apart, one unreadable time."""
+    """A shop's CSV: its own column names, times in milliseconds, repeated rows far apart, two unreadable times."""
     events = generate(SyntheticConfig(n_events=2_500, seed=5)).events.astype(object)
     events["timestamp"] = [str(int(t) * 1000) for t in events["timestamp"]]
     events = pd.concat([events, events.iloc[[3, 10, 500]]], ignore_index=True)  # duplicates in other batches
     events.loc[1_700, "timestamp"] = "yesterday"
+    events.loc[2_300, "timestamp"] = "tomorrow"  # in another partition
     path = tmp_path_factory.mktemp("shop") / "export.csv"
     events.rename(columns={"user_id": "customer", "timestamp": "ts_ms"}).to_csv(path, index=False)
     return path
@@ -67,6 +68,7 @@ def test_spark_reading_errors_name_the_file_row_and_column(spark, shop_export: P
     with pytest.raises(DataFileError) as local:
         spec.load()
     assert (bad.value.row, bad.value.column, bad.value.value) == (1_701, "ts_ms", "yesterday")
+    assert bad.value.more_rows == (2_301,)
     assert str(bad.value) == str(local.value)
     with pytest.raises(SchemaError) as missing:
         read_dataset(spark, DataSource(source=str(shop_export)))

@@ -42,7 +42,7 @@ _CLEANED = (f"{USER_ID} string, {ITEM_ID} string, {TIMESTAMP} long, {EVENT} stri
             "_row long, _note string")
 _KEYS = [USER_ID, ITEM_ID, TIMESTAMP, EVENT, VALUE]
 _LOW_BITS = (1 << 33) - 1  # monotonically_increasing_id: partition index << 33 | position in the partition
-_MORE_ROWS = re.compile(r" \d+ more rows? fail the same way \(rows [^)]*\)\.")
+_MORE_ROWS = re.compile(r" (\d+) more rows? fail the same way \(rows [^)]*\)\.")
 
 
 def read_raw_events(spark: SparkSession, source: DataSource) -> DataFrame:
@@ -60,13 +60,13 @@ def read_raw_events(spark: SparkSession, source: DataSource) -> DataFrame:
         if suffix in (".csv", ".tsv"):
             frame = reader.options(header=True, inferSchema=False, sep="\t" if suffix == ".tsv" else ",",
                                    encoding=source.encoding, ignoreLeadingWhiteSpace=True).csv(path)
-        elif suffix in (".parquet", ".pq") or (suffix == "" and Path(path).is_dir()):
+        elif suffix in (".parquet", ".pq", ""):  # no suffix: a folder of Parquet files, as Spark writes them
             frame = reader.parquet(path)
         elif suffix in (".jsonl", ".ndjson", ".json"):
             frame = reader.option("multiLine", suffix == ".json").json(path)
         else:
             raise DataFileError(path, f"unknown file type {suffix!r}.", expected="one of .csv, .tsv, .parquet, .pq, "
-                                ".jsonl, .ndjson, .json (or a folder of Parquet files)")
+                                ".jsonl, .ndjson, .json, or a folder of Parquet files")
     except AnalysisException as e:
         first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataFileError(path, f"cannot be read by Spark: {first_line}") from None
@@ -116,9 +116,11 @@ def _note(content: dict[str, object]) -> pd.DataFrame:
 def _error_fields(e: DataFileError, rows: np.ndarray, path: str) -> dict[str, object]:
     """A batch's error, its rows as Spark row ids; the message without the batch's own row numbers."""
     where = path + (f", row {e.row}" if e.row is not None else "") + (f', column "{e.column}"' if e.column else "")
-    text = _MORE_ROWS.sub("", str(e).removeprefix(where + ": "))
-    return {"text": text, "row": int(rows[e.row - 1]) if e.row is not None else None, "column": e.column,
-            "value": e.value, "more": [int(rows[r - 1]) for r in e.more_rows], "n_more": len(e.more_rows)}
+    text = str(e).removeprefix(where + ": ")
+    more = _MORE_ROWS.search(text)
+    return {"text": _MORE_ROWS.sub("", text), "row": int(rows[e.row - 1]) if e.row is not None else None,
+            "column": e.column, "value": e.value, "more": [int(rows[r - 1]) for r in e.more_rows],
+            "n_more": int(more.group(1)) if more else 0}
 
 
 def _global_rows(raw: DataFrame) -> np.ndarray:
@@ -189,7 +191,7 @@ def _collect(spark: SparkSession, raw: DataFrame, cleaned: DataFrame, source: Da
         raise DataFileError(path, first["text"], row=int(_to_rows(np.array([first["row"]]), offsets)[0]) + 1,
                             column=first["column"], value=first["value"],
                             more_rows=[int(r) + 1 for r in _to_rows(np.array(more[:3], dtype=np.int64), offsets)],
-                            n_more=len(more))
+                            n_more=sum(int(e["n_more"]) + 1 for e in placed) - 1)
     report = CleaningReport()
     for n in notes:
         part = n.get("report") or {}
