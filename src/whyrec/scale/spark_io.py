@@ -15,7 +15,6 @@ A row named in an error is the file's data row: each row carries Spark's positio
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -42,7 +41,6 @@ _CLEANED = (f"{USER_ID} string, {ITEM_ID} string, {TIMESTAMP} long, {EVENT} stri
             "_row long, _note string")
 _KEYS = [USER_ID, ITEM_ID, TIMESTAMP, EVENT, VALUE]
 _LOW_BITS = (1 << 33) - 1  # monotonically_increasing_id: partition index << 33 | position in the partition
-_MORE_ROWS = re.compile(r" (\d+) more rows? fail the same way \(rows [^)]*\)\.")
 
 
 def read_raw_events(spark: SparkSession, source: DataSource) -> DataFrame:
@@ -94,7 +92,11 @@ def _cleaned(raw: DataFrame, source: DataSource) -> tuple[DataFrame, bool]:
                 done, report = clean_interactions(as_text(batch), path, weights=weights, on_invalid=on_invalid,
                                                   time_unit=unit, labels=labels)
             except DataFileError as e:
-                yield _note({"error": _error_fields(e, rows, path)})
+                if e.row is None:  # no valid row left in this batch (on_invalid="drop"): other batches may have some
+                    reason = "invalid, with every other row of its Spark batch (whyrec's loader counts the reasons)"
+                    yield _note({"report": {"rows_read": len(batch), "dropped": {reason: len(batch)}}})
+                else:
+                    yield _note({"error": _error_fields(e, rows)})
                 continue
             at = rows[done.index.to_numpy()]
             yield pd.DataFrame({
@@ -113,14 +115,11 @@ def _note(content: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def _error_fields(e: DataFileError, rows: np.ndarray, path: str) -> dict[str, object]:
-    """A batch's error, its rows as Spark row ids; the message without the batch's own row numbers."""
-    where = path + (f", row {e.row}" if e.row is not None else "") + (f', column "{e.column}"' if e.column else "")
-    text = str(e).removeprefix(where + ": ")
-    more = _MORE_ROWS.search(text)
-    return {"text": _MORE_ROWS.sub("", text), "row": int(rows[e.row - 1]) if e.row is not None else None,
-            "column": e.column, "value": e.value, "more": [int(rows[r - 1]) for r in e.more_rows],
-            "n_more": int(more.group(1)) if more else 0}
+def _error_fields(e: DataFileError, rows: np.ndarray) -> dict[str, object]:
+    """A batch's error with its rows as Spark row ids (`_to_rows` makes them the file's rows)."""
+    return {"problem": e.problem, "expected": e.expected, "hint": e.hint,
+            "row": int(rows[e.row - 1]) if e.row is not None else None, "column": e.column, "value": e.value,
+            "more": [int(rows[r - 1]) for r in e.more_rows], "n_more": e.n_more}
 
 
 def _global_rows(raw: DataFrame) -> np.ndarray:
@@ -183,15 +182,15 @@ def _collect(spark: SparkSession, raw: DataFrame, cleaned: DataFrame, source: Da
     path = source.source
     notes = [json.loads(r["_note"]) for r in cleaned.filter(F.col("_note").isNotNull()).select("_note").collect()]
     offsets = _global_rows(raw)
-    errors = [n["error"] for n in notes if "error" in n]
-    placed = [e for e in errors if e["row"] is not None]
+    placed = [n["error"] for n in notes if "error" in n]
     if placed:
         first = min(placed, key=lambda e: int(e["row"]))
         more = sorted(int(r) for e in placed for r in [e["row"], *e["more"]] if r != first["row"])
-        raise DataFileError(path, first["text"], row=int(_to_rows(np.array([first["row"]]), offsets)[0]) + 1,
+        raise DataFileError(path, first["problem"], row=int(_to_rows(np.array([first["row"]]), offsets)[0]) + 1,
                             column=first["column"], value=first["value"],
                             more_rows=[int(r) + 1 for r in _to_rows(np.array(more[:3], dtype=np.int64), offsets)],
-                            n_more=sum(int(e["n_more"]) + 1 for e in placed) - 1)
+                            expected=first["expected"], n_more=sum(int(e["n_more"]) + 1 for e in placed) - 1,
+                            hint=first["hint"])
     report = CleaningReport()
     for n in notes:
         part = n.get("report") or {}
@@ -201,8 +200,6 @@ def _collect(spark: SparkSession, raw: DataFrame, cleaned: DataFrame, source: Da
         for reason, count in part.get("filled", {}).items():
             report.fill(reason, count)
         report.notes.extend(x for x in part.get("notes", []) if x not in report.notes)
-    for e in errors:  # a batch with no valid row left (on_invalid="drop")
-        report.drop(e["text"], 0)
     events = cleaned.filter(F.col("_note").isNull()).drop("_note")
     before = events.count()
     # the earliest of equal rows stays, as on one machine (across batches; each batch dropped its own already)
