@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from whyrec.cli.main import app
@@ -16,20 +15,11 @@ from whyrec.data.loading import DataSource
 from whyrec.evaluate.splits import PROTOCOL_NAME, split_dataset
 from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.pipeline import recommend_explained
-from whyrec.models.implicit_mf import ALS, ALSConfig
+from whyrec.models.implicit_mf import ALS
 from whyrec.run_data import split_fingerprint
 from whyrec.runs import Run, load_run
 
-CONFIG = ALSConfig(embedding_size=8, regularization=0.1, alpha=2.0, epochs=5, seed=1)
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def spark_run(spark, events_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:  # type: ignore[no-untyped-def]
-    from whyrec.scale.spark import train_als
-
-    return train_als(spark, DataSource(source=str(events_file)), tmp_path_factory.mktemp("runs") / "als",
-                     config=CONFIG)
 
 
 def test_the_exported_run_loads_and_recommends_with_whyrec(spark_run: Run, events_file: Path) -> None:

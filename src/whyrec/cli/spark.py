@@ -1,6 +1,7 @@
-"""``whyrec spark``: ALS trained with Spark MLlib, batch recommendations and explanations on Spark (docs/scale.md).
+"""``whyrec spark``: ALS trained with Spark MLlib; evaluation, recommendations and explanations on Spark.
 
-PySpark is imported only when a subcommand runs, so ``whyrec --help`` and the other commands never load it.
+See docs/scale.md. PySpark is imported only when a subcommand runs, so ``whyrec --help`` and the other
+commands never load it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from whyrec.errors import ConfigError
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Train ALS with Spark MLlib and recommend + explain for every user on Spark.",
+app = typer.Typer(help="Train ALS with Spark MLlib; evaluate, recommend and explain over user partitions on Spark.",
                   no_args_is_help=True, add_completion=False)
 
 MasterOpt = Annotated[str, typer.Option("--master", help="Spark master URL: local[2], local[*], spark://HOST:7077, "
