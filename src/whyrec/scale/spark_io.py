@@ -203,13 +203,17 @@ def _collect(spark: SparkSession, raw: DataFrame, cleaned: DataFrame, source: Da
     events = cleaned.filter(F.col("_note").isNull()).drop("_note")
     before = events.count()
     # the earliest of equal rows stays, as on one machine (across batches; each batch dropped its own already)
-    events = events.groupBy(*_KEYS).agg(F.min("_row").alias("_row"), F.first("weight").alias("weight"))
-    users = IdMap.from_ids([r[0] for r in events.select(USER_ID).distinct().collect()], "user")
-    items = IdMap.from_ids([r[0] for r in events.select(ITEM_ID).distinct().collect()], "item")
-    names = sorted(r[0] for r in events.select(EVENT).distinct().collect())
-    indexed = _index(spark, _index(spark, _index(spark, events, USER_ID, list(users.ids), "user"), ITEM_ID,
-                                   list(items.ids), "item"), EVENT, names, "event_code")
-    got: pd.DataFrame = indexed.select("user", "item", TIMESTAMP, "event_code", VALUE, "weight", "_row").toPandas()
+    events = events.groupBy(*_KEYS).agg(F.min("_row").alias("_row"), F.first("weight").alias("weight")).persist()
+    try:
+        users = IdMap.from_ids([r[0] for r in events.select(USER_ID).distinct().collect()], "user")
+        items = IdMap.from_ids([r[0] for r in events.select(ITEM_ID).distinct().collect()], "item")
+        names = sorted(r[0] for r in events.select(EVENT).distinct().collect())
+        indexed = _index(spark, _index(spark, _index(spark, events, USER_ID, list(users.ids), "user"), ITEM_ID,
+                                       list(items.ids), "item"), EVENT, names, "event_code")
+        got: pd.DataFrame = indexed.select("user", "item", TIMESTAMP, "event_code", VALUE, "weight",
+                                           "_row").toPandas()
+    finally:
+        events.unpersist()
     report.drop(DUPLICATE_ROWS, before - len(got))
     rows = _to_rows(got["_row"].to_numpy(), offsets)
     order = np.argsort(rows, kind="stable")
