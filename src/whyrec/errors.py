@@ -97,6 +97,9 @@ class DataFileError(DataError):
         value: the offending value, or None.
         expected: what would have been accepted.
         more_rows: other data rows with the same problem (at most a few are listed).
+        n_more: how many other rows have it (all of them, listed or not).
+        problem: what is wrong, without the place (the message's middle part).
+        hint: what to do.
     """
 
     def __init__(
@@ -118,6 +121,9 @@ class DataFileError(DataError):
         self.value = value
         self.expected = expected
         self.more_rows = tuple(more_rows)
+        self.n_more = n_more
+        self.problem = message
+        self.hint = hint
         where = self.path
         if row is not None:
             where += f", row {row}"

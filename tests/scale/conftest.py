@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from whyrec.data.builtin.synthetic import SyntheticConfig, generate
+from whyrec.data.loading import DataSource
+from whyrec.models.implicit_mf import ALSConfig
+from whyrec.runs import Run
 
 
 def _missing() -> str | None:
@@ -25,16 +28,26 @@ def _missing() -> str | None:
 
 @pytest.fixture(scope="session")
 def spark():  # type: ignore[no-untyped-def]
-    """A local[2] SparkSession shared by the session's Spark tests."""
+    """A local[1] SparkSession shared by the session's Spark tests."""
     if (reason := _missing()) is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI: {reason}")
         pytest.skip(reason)
     from whyrec.scale.spark import session
 
-    started = session("local[2]", "whyrec-tests")
+    started = session("local[1]", "whyrec-tests")
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_run(spark, events_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:  # type: ignore[no-untyped-def]
+    """An ALS run trained on Spark from `events_file` (the events read on Spark), evaluated after training."""
+    from whyrec.scale.spark import train_als
+
+    config = ALSConfig(embedding_size=8, regularization=0.1, alpha=2.0, epochs=5, seed=1)
+    return train_als(spark, DataSource(source=str(events_file)), tmp_path_factory.mktemp("runs") / "als",
+                     config=config)
 
 
 @pytest.fixture(scope="session")

@@ -8,31 +8,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from whyrec.cli.main import app
 from whyrec.data.loading import DataSource
+from whyrec.evaluate.splits import PROTOCOL_NAME, split_dataset
 from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.pipeline import recommend_explained
-from whyrec.models.implicit_mf import ALS, ALSConfig
+from whyrec.models.implicit_mf import ALS
+from whyrec.run_data import split_fingerprint
 from whyrec.runs import Run, load_run
 
-CONFIG = ALSConfig(embedding_size=8, regularization=0.1, alpha=2.0, epochs=5, seed=1)
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def spark_run(spark, events_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:  # type: ignore[no-untyped-def]
-    from whyrec.scale.spark import train_als
-
-    return train_als(spark, DataSource(source=str(events_file)), tmp_path_factory.mktemp("runs") / "als",
-                     config=CONFIG)
-
-
-def test_the_exported_run_loads_and_recommends_with_whyrec(spark_run: Run) -> None:
+def test_the_exported_run_loads_and_recommends_with_whyrec(spark_run: Run, events_file: Path) -> None:
     run = load_run(spark_run.path)
     assert isinstance(run.model, ALS)
+    # read on Spark, the data and its split are those `whyrec train` makes of the file
+    dataset, _ = DataSource(source=str(events_file)).load()
+    assert run.meta.dataset_fingerprint == dataset.fingerprint
+    assert run.split_id == split_fingerprint(split_dataset(dataset)) and run.meta.protocol == PROTOCOL_NAME
     assert run.meta.params["embedding_size"] == 8 and run.meta.metrics  # evaluated with the project's protocol
     factors = run.model.item_factors_
     fit = run.fit_data
@@ -77,9 +73,10 @@ def test_cli_trains_and_recommends_on_spark(spark, events_file: Path, tmp_path: 
     run_dir = tmp_path / "run"
     trained = runner.invoke(app, ["spark", "train", "--data", str(events_file), "--master", "local[2]",
                                   "--out", str(run_dir), "--param", "embedding_size=4", "--param", "epochs=2",
-                                  "--no-evaluate"])
+                                  "--split", "leave-last-out", "--no-evaluate"])
     assert trained.exit_code == 0, trained.output
     assert load_run(run_dir).meta.params["embedding_size"] == 4
+    assert load_run(run_dir).split.protocol == "leave-last-one-out"
     made = runner.invoke(app, ["spark", "recommend", str(run_dir), "--out", str(tmp_path / "out"), "--k", "3",
                                "--no-explain", "--json"])
     assert made.exit_code == 0, made.output

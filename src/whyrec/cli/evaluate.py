@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from whyrec.cli.common import JsonOpt
 from whyrec.cli.output import err, metrics_table, out, print_json
@@ -15,6 +16,14 @@ from whyrec.explain.signal import no_signal_share_of_lists, no_signal_warning
 from whyrec.runs import load_run, update_metrics
 
 KOpt = Annotated[list[int] | None, typer.Option("--k", help="List lengths (repeatable; default 10 and 20).")]
+
+
+def summary_table(title: str, summary: dict[str, float], ks: list[int]) -> Table:
+    """The table of an evaluation summary: one row per metric, one column per list length."""
+    rows = [{"metric": name, **{f"@{kk}": summary.get(f"{name}@{kk}") for kk in ks}}
+            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty",
+                         "diversity")]
+    return metrics_table(title, rows, ["metric", *[f"@{kk}" for kk in ks]])
 
 
 def evaluate_run(
@@ -61,11 +70,8 @@ def evaluate_run(
             payload["exposure"] = exposure_table.reset_index().to_dict(orient="records")
         print_json(payload)
         return
-    rows = [{"metric": name, **{f"@{kk}": summary.get(f"{name}@{kk}") for kk in ks}}
-            for name in ("recall", "ndcg", "hr", "precision", "mrr", "map", "coverage", "avgpop", "novelty",
-                         "diversity")]
-    out.print(metrics_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol})", rows,
-                            ["metric", *[f"@{kk}" for kk in ks]]))
+    out.print(summary_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol})",
+                            summary, ks))
     for attr, table in breakdowns.items():
         cols = ["users", *[f"{m}@{ks[0]}" for m in ("recall", "ndcg", "hr")]]
         rows = [{"group": str(g), **{c: (float(v) if c != "users" else int(v)) for c, v in r.items() if c in cols}}

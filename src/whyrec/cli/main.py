@@ -61,8 +61,8 @@ COMMANDS: dict[str, Command] = {
                                                               "test ECE."),
     "tune": Command("whyrec.cli.tune:tune_model", "Tune on validation (Optuna TPE; test unseen), refit the best on "
                                                  "train + valid, evaluate, save the run."),
-    "spark": Command("whyrec.cli.spark:app", "Train ALS with Spark MLlib and recommend + explain for every user on "
-                                              "Spark."),
+    "spark": Command("whyrec.cli.spark:app", "Train ALS with Spark MLlib; evaluate, recommend and explain over user "
+                                              "partitions on Spark."),
     "run": Command("whyrec.cli.run:app", "Look after run directories: show what a run holds, upgrade old runs."),
     "events": Command("whyrec.cli.events:app", "The service's stored events: export them for the next training."),
     "data": Command("whyrec.cli.data:app", "Inspect and validate data."),

@@ -18,7 +18,7 @@ import pandas as pd
 from whyrec.data.columns import recode_categorical
 from whyrec.errors import DataFileError
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "as_text", "read_table"]
 
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
@@ -57,9 +57,9 @@ def read_table(path: str | Path, *, categorical: Collection[str] = (), encoding:
         if suffix in (".csv", ".tsv"):
             table = _read_csv(path, "\t" if suffix == ".tsv" else ",", categorical, codec)
         elif suffix in (".parquet", ".pq"):
-            table = _stringify(pd.read_parquet(path))
+            table = as_text(pd.read_parquet(path))
         else:
-            table = _stringify(_read_json(path, lines=suffix != ".json", encoding=codec))
+            table = as_text(_read_json(path, lines=suffix != ".json", encoding=codec))
     except DataFileError:
         raise
     except UnicodeDecodeError as e:
@@ -171,7 +171,7 @@ def _read_json(path: Path, *, lines: bool, encoding: str = "utf-8") -> pd.DataFr
             return pd.read_json(path, lines=lines, dtype=False, encoding=encoding)
 
 
-def _stringify(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn typed columns into text; integral floats lose their '.0' so ids stay '242', not '242.0'."""
     out = {}
     for name in frame.columns:

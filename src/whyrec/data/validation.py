@@ -33,6 +33,7 @@ from whyrec.data.schema import (
 from whyrec.errors import DataFileError, DataWarning, SchemaError
 
 __all__ = [
+    "DUPLICATE_ROWS",
     "CleaningReport",
     "InvalidRows",
     "UnknownItems",
@@ -44,6 +45,8 @@ __all__ = [
 InvalidRows = Literal["error", "drop"]
 UnknownItems = Literal["keep", "drop", "error"]
 _SHOWN_ROWS = 3
+#: The `CleaningReport.dropped` reason of exact duplicates (the earliest row stays).
+DUPLICATE_ROWS = "exact duplicate of an earlier row (same user, item, time, event and value)"
 _FIRST_WEEK = 7 * 86_400
 
 
@@ -233,7 +236,7 @@ def clean_interactions(
         frame = frame[keep]
     duplicated = _exact_duplicates(frame)
     if duplicated.any():
-        report.drop("exact duplicate of an earlier row (same user, item, time, event and value)",
+        report.drop(DUPLICATE_ROWS,
                     int(duplicated.sum()))
         frame = frame[~duplicated]
     if len(frame) == 0:

@@ -21,7 +21,8 @@ from whyrec.evaluate.splits import Split
 from whyrec.models.base import Recommender
 from whyrec.models.ranking import Recommendations
 
-__all__ = ["EvaluationResult", "Ranking", "Target", "evaluate", "rank_split", "score_ranking"]
+__all__ = ["EvaluationResult", "Ranking", "Target", "evaluate", "list_measures", "rank_split", "score_ranking",
+           "summarize", "user_metrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,27 +130,51 @@ def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "te
                    history, catalog)
 
 
-def score_ranking(ranking: Ranking, *, ks: Sequence[int] = (10, 20), metrics: Sequence[Metric] = DEFAULT_METRICS,
-                  diversity_attribute: str | None = "category") -> tuple[pd.DataFrame, dict[str, float]]:
-    """Per-user metrics and run-level measures of a ranking (see :class:`EvaluationResult`)."""
-    ranked = ranking.recommendations.items
-    hits = hit_matrix(ranked, ranking.relevant)
+def user_metrics(ranking: Ranking, *, ks: Sequence[int] = (10, 20),
+                 metrics: Sequence[Metric] = DEFAULT_METRICS) -> pd.DataFrame:
+    """Per-user metrics of a ranking: index ``user_id``, one column per ``metric@k``."""
+    hits = hit_matrix(ranking.recommendations.items, ranking.relevant)
     n_relevant = np.array([len(r) for r in ranking.relevant])
-    columns: dict[str, np.ndarray] = {}
+    columns = {f"{metric.name}@{k}": metric.fn(hits, n_relevant, k) for k in ks for metric in metrics}
+    return pd.DataFrame(columns, index=pd.Index(ranking.user_ids, name="user_id"))
+
+
+def list_measures(ranked: np.ndarray, history: Dataset, n_catalog: int, *, ks: Sequence[int] = (10, 20),
+                  diversity_attribute: str | None = "category") -> dict[str, float]:
+    """Run-level measures of all the lists: ``coverage@k``, ``avgpop@k``, ``novelty@k`` and ``diversity@k``.
+
+    Args:
+        ranked: (n_users, K) item indices, best first (-1 = empty slot).
+        history: the data the lists were made from (its popularity and catalog attributes).
+        n_catalog: the number of candidate items.
+        ks: list lengths.
+        diversity_attribute: the catalog attribute of intra-list diversity (skipped when the catalog lacks it).
+    """
+    summary: dict[str, float] = {}
+    popularity = history.item_user_counts
+    attrs = history.catalog.attributes
     for k in ks:
-        for metric in metrics:
-            columns[f"{metric.name}@{k}"] = metric.fn(hits, n_relevant, k)
-    per_user = pd.DataFrame(columns, index=pd.Index(ranking.user_ids, name="user_id"))
-    summary = {name: float(values.mean()) if len(values) else 0.0 for name, values in columns.items()}
-    popularity = ranking.history.item_user_counts
-    attrs = ranking.history.catalog.attributes
-    for k in ks:
-        summary[f"coverage@{k}"] = catalog_coverage(ranked, len(ranking.catalog), k)
+        summary[f"coverage@{k}"] = catalog_coverage(ranked, n_catalog, k)
         summary[f"avgpop@{k}"] = average_popularity(ranked, popularity, k)
-        summary[f"novelty@{k}"] = novelty(ranked, popularity, len(ranking.history.active_users), k)
+        summary[f"novelty@{k}"] = novelty(ranked, popularity, len(history.active_users), k)
         if diversity_attribute and diversity_attribute in attrs.categorical:
             per_list = intra_list_diversity(ranked, attrs, diversity_attribute, k)
             summary[f"diversity@{k}"] = float(np.nanmean(per_list)) if np.isfinite(per_list).any() else 0.0
+    return summary
+
+
+def summarize(per_user: pd.DataFrame) -> dict[str, float]:
+    """The mean of each per-user metric column (0 for no users)."""
+    return {str(name): float(values.mean()) if len(values) else 0.0 for name, values in per_user.items()}
+
+
+def score_ranking(ranking: Ranking, *, ks: Sequence[int] = (10, 20), metrics: Sequence[Metric] = DEFAULT_METRICS,
+                  diversity_attribute: str | None = "category") -> tuple[pd.DataFrame, dict[str, float]]:
+    """Per-user metrics and run-level measures of a ranking (see :class:`EvaluationResult`)."""
+    per_user = user_metrics(ranking, ks=ks, metrics=metrics)
+    summary = summarize(per_user)
+    summary.update(list_measures(ranking.recommendations.items, ranking.history, len(ranking.catalog), ks=ks,
+                                 diversity_attribute=diversity_attribute))
     return per_user, summary
 
 

@@ -1,11 +1,15 @@
 """ALS trained with Spark MLlib, exported into a whyrec run, and batch recommendations explained over user partitions.
 
+- :func:`read_dataset` (`whyrec.scale.spark_io`): the events read, cleaned and indexed on Spark by whyrec's loading
+  rules (column options, event weights, ``--time-unit``), into the dataset ``whyrec train`` builds from the file.
 - :func:`train_als`: the run's data and split are made as ``whyrec train`` makes them; the factorisation is MLlib's
   ALS in implicit-preference mode, with whyrec's ALS hyperparameter names (`SPARK_PARAMS`). The item factors go into
   a normal run directory (``arrays.npz``: whyrec's ALS state), so ``whyrec recommend/explain/serve`` use it as is.
 - :func:`recommend_all`: every user's top k on Spark, and with ``explain`` the exact ALS explanations
   (`whyrec.explain.pipeline.recommend_explained`, the code ``whyrec explain`` runs) computed per user partition
   with ``mapInPandas``, written to Parquet with the Explanation fields flattened (`EXPLANATION_SCHEMA`).
+- :func:`evaluate` (`whyrec.scale.spark_eval`): PROTOCOL.md's full-ranking evaluation over user partitions.
+- :func:`explain_all` (`whyrec.scale.spark_explain`): exact explanations of given pairs or users' top k.
 
 Executors read the run directory itself, so on a cluster it must sit where every executor can read it
 (docs/scale.md).
@@ -14,9 +18,7 @@ Executors read the run directory itself, so on a cluster it must sit where every
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,14 +33,18 @@ from pyspark.sql import DataFrame, SparkSession
 from whyrec import progress
 from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError
-from whyrec.evaluate import evaluate, split_dataset
+from whyrec.evaluate import evaluate as evaluate_on_driver
+from whyrec.evaluate import split_dataset
 from whyrec.evaluate.splits import SplitProtocol, TemporalUserSplit
-from whyrec.explain.explanation import ExplainMethod, Explanation
-from whyrec.explain.pipeline import recommend_explained
 from whyrec.models.implicit_mf import ALS, ALSConfig
 from whyrec.runs import Run, RunMeta, load_run, save_run
+from whyrec.scale.spark_eval import evaluate
+from whyrec.scale.spark_explain import EXPLANATION_SCHEMA, explain_all, explanation_rows, pair_rows, read_targets
+from whyrec.scale.spark_io import is_split_folder, read_dataset, read_raw_events
+from whyrec.scale.spark_partitions import arrow_ready, require_als, user_partitions, worker_run, write_parquet
 
-__all__ = ["EXPLANATION_SCHEMA", "RECOMMENDATION_SCHEMA", "SPARK_PARAMS", "explanation_rows", "recommend_all",
+__all__ = ["EXPLANATION_SCHEMA", "RECOMMENDATION_SCHEMA", "SPARK_PARAMS", "evaluate", "explain_all",
+           "explanation_rows", "pair_rows", "read_dataset", "read_raw_events", "read_targets", "recommend_all",
            "running", "session", "spark_als", "train_als"]
 
 #: whyrec's ALS hyperparameter -> the MLlib ALS parameter it sets.
@@ -46,12 +52,6 @@ SPARK_PARAMS: dict[str, str] = {"embedding_size": "rank", "regularization": "reg
                                 "epochs": "maxIter", "seed": "seed"}
 
 RECOMMENDATION_SCHEMA = "user_id string, rank int, item_id string, score double"
-#: One row per recommended item: an `Explanation` with its evidence and counterfactual flattened into columns.
-EXPLANATION_SCHEMA = (
-    "user_id string, rank int, item_id string, score double, model string, method string, baseline double, "
-    "complete boolean, evidence_kind array<string>, evidence_ref array<string>, evidence_label array<string>, "
-    "evidence_weight array<double>, evidence_share array<double>, counterfactual_removed array<string>, "
-    "counterfactual_new_rank int, counterfactual_verified string, reason string, fallback string")
 
 
 def session(master: str | None = None, app_name: str = "whyrec", **conf: str) -> SparkSession:
@@ -107,18 +107,25 @@ def train_als(spark: SparkSession, source: DataSource, out: str | Path, *, confi
 
     Args:
         spark: the session (`session`).
-        source: the events (Parquet or CSV, or a built-in dataset) and how to clean them, as ``whyrec train``
-            reads them; the run stores them, so it is self-contained.
+        source: the events (Parquet, CSV or JSON Lines: read and cleaned on Spark by `read_dataset`; or a
+            built-in dataset) and how to clean them, as ``whyrec train`` reads them; the run stores them, so it
+            is self-contained.
         out: the run directory to write.
         config: whyrec's ALS hyperparameters (default: `ALSConfig` defaults).
-        split: the split protocol (default: PROTOCOL.md's temporal-user split).
+        split: the split protocol (default: PROTOCOL.md's temporal-user split), made by
+            `whyrec.evaluate.split_dataset` as ``whyrec train`` makes it, so the run's stored split is the one
+            ``whyrec evaluate`` and ``whyrec spark evaluate`` score.
         evaluate_test: evaluate on the test part (full ranking, on the driver) and store the metrics.
 
     Returns:
         the saved run, loaded back.
     """
     config = config or ALSConfig()
-    dataset, _ = source.load()
+    if is_split_folder(source.source):
+        raise ConfigError(f"{source.source} holds a split in files (train, valid, test); whyrec spark train splits "
+                          "the events itself. Pass one events file, or train with `whyrec train --split-dir`.",
+                          source=source.source, field="data")
+    dataset, _ = read_dataset(spark, source)
     protocol = split or TemporalUserSplit()
     parts = split_dataset(dataset, protocol)
     fit = parts.fit
@@ -137,43 +144,10 @@ def train_als(spark: SparkSession, source: DataSource, out: str | Path, *, confi
                    fit_seconds=round(watch.elapsed_s, 3), split_sizes=parts.sizes())
     per_user = None
     if evaluate_test:
-        result = evaluate(model, parts)
+        result = evaluate_on_driver(model, parts)
         meta.metrics, per_user = result.summary, result.per_user
     save_run(out, model, meta, split=parts, per_user=per_user)
     return load_run(out)
-
-
-@functools.lru_cache(maxsize=4)
-def _run(path: str) -> Run:
-    """The run, loaded once per Python worker (each executor process reads the run directory)."""
-    return load_run(path)
-
-
-def explanation_rows(run: Run, user_ids: list[str], *, k: int = 10, top_n: int | None = None) -> pd.DataFrame:
-    """`EXPLANATION_SCHEMA` rows of each user's top `k`, explained as ``whyrec explain`` explains them.
-
-    Each user's history is their train + valid items; the candidates are the items seen in training.
-    """
-    fit = run.fit_data
-    rows: list[dict[str, Any]] = []
-    for user in user_ids:
-        made = recommend_explained(run.model, fit.history(user), dataset=fit, k=k, candidates=fit.active_items,
-                                   method=ExplainMethod.EXACT, top_n=top_n)
-        rows.extend(_flat(user, e, made.fallback) for e in made.explanations)
-    return pd.DataFrame(rows, columns=[c.split()[0] for c in EXPLANATION_SCHEMA.split(", ")])
-
-
-def _flat(user: str, e: Explanation, fallback: str | None) -> dict[str, Any]:
-    cf = e.counterfactual
-    return {"user_id": user, "rank": e.rank, "item_id": e.item_id, "score": e.score, "model": e.model,
-            "method": str(e.method), "baseline": e.baseline, "complete": e.complete,
-            "evidence_kind": [str(x.kind) for x in e.evidence], "evidence_ref": [x.ref for x in e.evidence],
-            "evidence_label": [x.label for x in e.evidence], "evidence_weight": [x.weight for x in e.evidence],
-            "evidence_share": [x.share for x in e.evidence],
-            "counterfactual_removed": list(cf.removed) if cf else None,
-            "counterfactual_new_rank": cf.new_rank if cf else None,
-            "counterfactual_verified": cf.verified if cf else None,
-            "reason": e.reason.text if e.reason else None, "fallback": fallback}
 
 
 def _recommendation_rows(run: Run, user_ids: list[str], k: int) -> pd.DataFrame:
@@ -188,12 +162,6 @@ def _recommendation_rows(run: Run, user_ids: list[str], k: int) -> pd.DataFrame:
                                     "item_id": ids[items[keep]], "score": ranked.scores[row][keep].astype(float)}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=[c.split()[0] for c in RECOMMENDATION_SCHEMA.split(", ")])
-
-
-def _for_arrow(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with its pandas-3 string columns as objects: PySpark 4.3 cannot send them as Arrow batches."""
-    strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
-    return frame.astype(dict.fromkeys(strings, object)) if strings else frame
 
 
 def recommend_all(spark: SparkSession, run_dir: str | Path, out: str | Path, *, k: int = 10, explain: bool = True,
@@ -217,32 +185,21 @@ def recommend_all(spark: SparkSession, run_dir: str | Path, out: str | Path, *, 
     """
     path = str(Path(run_dir).resolve())
     run = load_run(path)
-    if not isinstance(run.model, ALS):
-        raise ConfigError(f"{run_dir} is a {run.meta.model} run; whyrec spark recommends with ALS runs (train one "
-                          "with `whyrec spark train` or `whyrec train --model als`).", source=str(run_dir))
+    require_als(run, run_dir, "recommend")
     fit = run.fit_data
     ids = users if users is not None else [fit.users.ids[u] for u in fit.active_users]
-    n = partitions or spark.sparkContext.defaultParallelism
-    frame = spark.createDataFrame(pd.DataFrame({"user_id": pd.Series(ids, dtype=object)}),
-                                  "user_id string").repartition(n)
+    frame = user_partitions(spark, ids, partitions)
     out = Path(out)
-    written: dict[str, Path] = {}
 
     def recommend(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            yield _for_arrow(_recommendation_rows(_run(path), batch["user_id"].tolist(), k))
+            yield arrow_ready(_recommendation_rows(worker_run(path), batch["user_id"].tolist(), k))
 
     def explained(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            yield _for_arrow(explanation_rows(_run(path), batch["user_id"].tolist(), k=k, top_n=top_n))
+            yield arrow_ready(explanation_rows(worker_run(path), batch["user_id"].tolist(), k=k, top_n=top_n))
 
     jobs: list[tuple[str, DataFrame]] = [("recommendations", frame.mapInPandas(recommend, RECOMMENDATION_SCHEMA))]
     if explain:
         jobs.append(("explanations", frame.mapInPandas(explained, EXPLANATION_SCHEMA)))
-    for name, result in jobs:
-        target = out / name
-        if target.exists() and target.is_dir():
-            shutil.rmtree(target)
-        result.write.parquet(str(target))
-        written[name] = target
-    return written
+    return {name: write_parquet(result, out / name) for name, result in jobs}
