@@ -8,11 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from whyrec import load_dataset
 from whyrec.data import Dataset, build_dataset
 from whyrec.evaluate import Split, split_dataset
 from whyrec.testing import block_events
+
+# no per-example deadline: a busy CI machine makes one slow example, not a bug (the suite's timing rule)
+settings.register_profile("whyrec", deadline=None)
+settings.load_profile("whyrec")
 
 
 def _snapshot(dataset: Dataset) -> tuple[np.ndarray, ...]:
