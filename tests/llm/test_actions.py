@@ -66,6 +66,13 @@ def test_the_bundled_models_added_to_the_list_is_rejected(guard: FaithfulnessGua
     assert "unrecorded_action" in kinds(guard, text, explained("purchase", "view"))
 
 
+def test_an_action_said_of_an_attribute_value_is_never_recorded(guard: FaithfulnessGuard) -> None:
+    # the bundled model's "you rated [H2.category] Comedy", filled: events are recorded on items, not on values
+    e = explained("rating", "rating", rating=5.0)
+    assert kinds(guard, f'You watched "{TITLES["a"]}", and you rated RPG games.', e) == ["unrecorded_action"]
+    assert kinds(guard, f'You rated "{TITLES["a"]}", a RPG game.', e) == []
+
+
 def test_each_title_is_checked_against_its_own_event(guard: FaithfulnessGuard) -> None:
     e = explained("purchase", "view")
     a, b, r = (f'"{TITLES[k]}"' for k in "abr")

@@ -32,7 +32,7 @@ _CLAUSE = re.compile(r"[,;:()—–，；：（）。.!?！？\n]")
 _SENTENCE = re.compile(r"[.!?。！？\n]")
 _LIST_GAP = re.compile(r"[\s,、\"'“”‘’《》「」]*(?:and|or|as well as|&|和|与|及|以及)?[\s,、\"'“”‘’《》「」]*",
                        re.IGNORECASE)
-_TITLE = "\x00"
+_TITLE, _VALUE = "\x00", "\x01"
 # what may stand between a phrase and the title it is about ("bought "X"", "买过的《X》", "rated the film X")
 _NEXT_TO = re.compile(r"[\s的了过着\"'“《「]*(?:(?:the|a|an|your)\s+)?"
                       r"(?:(?:films?|movies?|games?|items?|products?)\s+)?[\s\"'“《「]*", re.IGNORECASE)
@@ -49,18 +49,20 @@ def _phrases(lang: Lang) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE if lang is Lang.EN else 0)
 
 
-def action_findings(text: str, titles: Sequence[Mention], spans: Sequence[tuple[int, int]], facts: Facts,
-                    lang: Lang) -> Iterator[tuple[str, int, int, str]]:
+def action_findings(text: str, titles: Sequence[Mention], spans: Sequence[tuple[int, int]],
+                    values: Sequence[tuple[int, int]], facts: Facts, lang: Lang) -> Iterator[tuple[str, int, int, str]]:
     """``unrecorded_action`` and ``wrong_action`` findings of `text`.
 
     Args:
         text: the text.
         titles: the catalog titles found in it (with their items).
         spans: every span to collapse (titles, quoted names).
+        values: the attribute values found in it: an action said of one ("you rated Action Comedy", "you've
+            added Bluefin Studios to the list") is never recorded, events being on items.
         facts: the explanation's facts (``events`` by history item).
         lang: the text's language.
     """
-    compact, starts, ends = _collapse(text, spans)
+    compact, starts, ends = _collapse(text, [(s, e, _TITLE) for s, e in spans] + [(s, e, _VALUE) for s, e in values])
     positions = [bisect.bisect_right(starts, m.start) - 1 for m in titles]
     order = sorted(range(len(titles)), key=positions.__getitem__)
     at = [positions[i] for i in order]
@@ -69,13 +71,23 @@ def action_findings(text: str, titles: Sequence[Mention], spans: Sequence[tuple[
         action = ACTIONS[int(str(found.lastgroup)[1:])]
         start, end = starts[found.start()], ends[found.end() - 1]
         group = _attached(compact, found.start(), found.end(), at, clause, sentence)
-        if group:
+        holds_title = any(found.start() <= at[k] < found.end() for k in group)
+        if _said_of_value(compact, found.start(), found.end()) and not holds_title:
+            yield ("unrecorded_action", start, end, f"{action.said_en!r} ({action.name}) said of an attribute "
+                                                    "value: the evidence records events of items, not of values")
+        elif group:
             for k in group:
                 m = titles[order[k]]
                 if not any(action.records(facts.events.get(i)) for i in m.items):
                     yield _finding(action, m.items, facts, start, end, m.text)
         elif not any(action.records(facts.events.get(i)) for i in facts.history):
             yield _finding(action, frozenset(), facts, start, end, None)
+
+
+def _said_of_value(compact: str, start: int, end: int) -> bool:
+    """Whether a phrase holds an attribute value or is followed by one (its object is no item)."""
+    after = _NEXT_TO.match(compact, end)
+    return _VALUE in compact[start:end] or (after is not None and compact[after.end():after.end() + 1] == _VALUE)
 
 
 def _finding(action: Action, items: frozenset[int], facts: Facts, start: int, end: int,
@@ -118,23 +130,24 @@ def _listed(compact: str, at: list[int], k: int, *, step: int) -> list[int]:
     return out
 
 
-def _collapse(text: str, spans: Sequence[tuple[int, int]]) -> tuple[str, list[int], list[int]]:
-    """`text` with each span (merged where they overlap) as one NUL; each character's start and end in `text`."""
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
+def _collapse(text: str, spans: Sequence[tuple[int, int, str]]) -> tuple[str, list[int], list[int]]:
+    """`text` with each span as its one character (spans that overlap merged, the first one's character kept);
+    each character's start and end in `text`."""
+    merged: list[tuple[int, int, str]] = []
+    for s, e, char in sorted(spans):
         if merged and s < merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e), merged[-1][2])
         else:
-            merged.append([s, e])
+            merged.append((s, e, char))
     chars, starts, ends = [], [], []
     at = 0
-    for s, e in [*merged, [len(text), len(text)]]:
+    for s, e, char in [*merged, (len(text), len(text), "")]:
         for i in range(at, s):
             chars.append(text[i])
             starts.append(i)
             ends.append(i + 1)
         if e > s:
-            chars.append(_TITLE)
+            chars.append(char)
             starts.append(s)
             ends.append(e)
         at = max(at, e)

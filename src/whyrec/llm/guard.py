@@ -249,7 +249,7 @@ class FaithfulnessGuard:
             lambda: number_findings(scan, allowed_numbers),
             lambda: claim_findings(scan, lang),
             lambda: action_findings(text, scan.titles, [(m.start, m.end) for m in [*scan.quoted, *scan.titles]],
-                                    scan.facts, lang),
+                                    [(m.start, m.end) for m in scan.attributes], scan.facts, lang),
             lambda: self._names(scan, lang, found=bool(out)),
         ]
         out: list[Rejection] = []
