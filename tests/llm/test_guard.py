@@ -82,6 +82,19 @@ def cases_for(e: Explanation, fit: Dataset) -> list[Case]:
         Case(f'We recommend "{rec}" because you watched "{strongest}".', Lang.EN, RejectionKind.GUARD_TIMEOUT,
              budget_ms=0.0),
     ]
+    def with_event(event: str) -> Explanation:
+        return e.model_copy(update={"evidence": tuple(x.model_copy(update={"event": event}) for x in e.evidence)})
+
+    more += [
+        Case(f'We recommend "{rec}" because you bought "{strongest}".', Lang.EN, RejectionKind.UNRECORDED_ACTION,
+             "bought"),
+        Case(f'We recommend "{rec}" because you bought "{strongest}".', Lang.EN, RejectionKind.WRONG_ACTION,
+             "bought", with_event("view")),
+        Case(f"因为你购买过《{strongest}》，所以向你推荐《{rec}》。", Lang.ZH, RejectionKind.WRONG_ACTION, "购买过",
+             with_event("rating")),
+        Case(f'We recommend "{rec}" because you bought "{strongest}".', Lang.EN, None, "", with_event("purchase")),
+        Case(f"因为你购买过《{strongest}》，所以向你推荐《{rec}》。", Lang.ZH, None, "", with_event("purchase")),
+    ]
     if weakest != strongest:
         more.append(Case(f'We recommend "{rec}" because you watched "{weakest}".', Lang.EN,
                          RejectionKind.DROPPED_EVIDENCE, weakest))

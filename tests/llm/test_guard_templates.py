@@ -38,7 +38,10 @@ def test_every_template_sentence_passes(catalogs: list[ExplainedCatalog], lang: 
     rejected, checked = [], 0
     for c in catalogs:
         guard = FaithfulnessGuard(c.dataset.catalog)
-        for e in c.explanations:
+        for n, e in enumerate(c.explanations):
+            if n % 2:  # a new shopper's explanation: no event kinds, the domain's generic verb
+                e = e.model_copy(update={"evidence": tuple(x.model_copy(update={"event": None, "rating": None})
+                                                           for x in e.evidence)})
             text = realize(e, c.dataset.catalog, lang).text
             verdict = guard.check(text, e, lang, budget_ms=10_000)
             checked += 1
@@ -58,3 +61,5 @@ def test_the_catalogs_carry_what_the_guard_must_read(catalogs: list[ExplainedCat
     verified = [e for c in catalogs for e in c.explanations
                 if e.counterfactual is not None and e.counterfactual.verified]
     assert len(verified) > 100
+    events = {x.event for c in catalogs for e in c.explanations for x in e.evidence}
+    assert {"rating", "view", "cart", "purchase"} <= events  # the verbs of each event kind are rendered

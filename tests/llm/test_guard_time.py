@@ -39,6 +39,8 @@ def test_long_titles_in_long_texts_are_judged_fast() -> None:
         "\x00" * 600,
         (" " * 598) + "x.",
         "Because " + "and, " * 120,
+        f'Because you added "{titles[1]}" ' + "and bought " * 40 + "to your cart.",
+        "因为你把" + f"《{titles[2]}》和" * 3 + "加入过购物车" * 20 + "。",
     ]
     slowest = 0.0
     for text in texts:

@@ -42,7 +42,7 @@ _LIST_GAP = re.compile(r"[\s,、;；\"'“”‘’《》「」]*(?:and|or|as we
                        re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"[.!?。！？\n]")
 _CLAUSE = re.compile(r"[,;:()—–，；：（）。.!?！？\n]")
-_SEQUEL = re.compile(r"\s*(?:\d{1,2}|ii|iii|iv|v|vi)\b(?!\s*(?:films?|movies?|items?|products?|games?|of))",
+_SEQUEL = re.compile(r"\s*(?:\d{1,2}|ii|iii|iv|v|vi)\b(?!\s*(?:films?|movies?|items?|products?|games?|of|stars?))",
                      re.IGNORECASE)
 _ZH_SKIP = frozenset(" 了过的给你您们我")
 # what may follow "看过" or "推荐" in a faithful Chinese sentence, besides a title in 《》 or a known value

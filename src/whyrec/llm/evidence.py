@@ -35,6 +35,7 @@ class Facts:
         percents: numbers a share in percent may take.
         prices: item index -> its price, where the catalog has one.
         ratings: history item index -> the user's rating of it, where the evidence carries one.
+        events: history item index -> the kind of its strongest event, where the evidence carries one.
         years: years of the facts (the year attribute, or the year in a title).
         removed: the counterfactual's removed items, when it was verified.
         labels: the evidence labels (names in them, e.g. a KG actor, may be repeated).
@@ -53,6 +54,7 @@ class Facts:
     percents: frozenset[float]
     prices: dict[int, float]
     ratings: dict[int, float]
+    events: dict[int, str]
     years: frozenset[float]
     removed: frozenset[int] | None
     labels: tuple[str, ...]
@@ -117,6 +119,7 @@ def facts_of(explanation: Explanation, catalog_index: CatalogIndex) -> Facts:
         evidence_values=frozenset(evidence_values - {""}), counts=frozenset(counts), ranks=frozenset(ranks),
         percents=frozenset(percents), prices=prices,
         ratings={index(e.ref): e.rating for e in item_evidence if e.rating is not None},
+        events={index(e.ref): e.event for e in item_evidence if e.event is not None},
         years=frozenset(years), removed=removed,
         labels=tuple(e.label for e in explanation.evidence),
         popularity=any(e.kind in (EvidenceKind.POPULARITY, EvidenceKind.USER_ATTRIBUTE) for e in explanation.evidence)

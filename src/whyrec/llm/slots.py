@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from whyrec.data.catalog import Catalog
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
-from whyrec.explain.text import Domain, zh
+from whyrec.explain.text import zh
 from whyrec.explain.text.mentions import display_title
+from whyrec.explain.text.verbs import DOMAIN_VERBS, action_of_event
 from whyrec.llm.chat import ChatMessage
 
 __all__ = ["SLOT_SCHEMA", "Filled", "Slot", "evidence_slots", "fill", "slot_messages"]
@@ -36,8 +37,8 @@ _COUNTED = re.compile(r"\s*(?:[A-Za-z]|[部件个款样项本首种位次张套�
 _TYPED_FACT = re.compile(r"[\"“”《》「」\d]")
 _SPOKEN = ("category", "brand", "platform")
 _ECHO_WINDOW = 12
-#: verbs by domain (English, Chinese): what the user did with the history items
-VERBS = {Domain.FILMS: ("watched", "看过"), Domain.PRODUCTS: ("looked at", "关注过")}
+#: verbs by domain (English, Chinese): what the user did with the history items (the one table's generic verbs)
+VERBS = DOMAIN_VERBS
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Slot:
     Attributes:
         marker: what the model writes, without brackets (``REC``, ``H1``, ``REC.category``, ``CF``, ``N``).
         value: what whyrec writes in its place.
-        described: what the slot is, for the prompt.
+        described: what the slot is, for the prompt (in its language; a history slot names its event's verb).
     """
 
     marker: str
@@ -82,8 +83,7 @@ def evidence_slots(explanation: Explanation, catalog: Catalog, lang: Lang, *, ma
     support = sorted((e for e in explanation.evidence if e.kind is EvidenceKind.HISTORY_ITEM and e.weight > 0
                       and e.ref in catalog.items), key=lambda e: -e.weight)[:max_history]
     for n, e in enumerate(support, start=1):
-        slots.append(Slot(f"H{n}", quote(display_title(e.label)),
-                          "an item the user interacted with" + (" (the strongest reason)" if n == 1 else "")))
+        slots.append(Slot(f"H{n}", quote(display_title(e.label)), _history_described(e.event, lang, strongest=n == 1)))
         slots += _attribute_slots(f"H{n}", index(e.ref), catalog, lang)
     slots.append(Slot("RANK", str(explanation.rank), "the recommended item's verified rank in the list"))
     items = [e for e in explanation.evidence if e.kind is EvidenceKind.HISTORY_ITEM]
@@ -96,6 +96,16 @@ def evidence_slots(explanation: Explanation, catalog: Catalog, lang: Lang, *, ma
             ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
         slots.append(Slot("CF", joined, "without these items in the history it would not be recommended"))
     return slots
+
+
+def _history_described(event: str | None, lang: Lang, *, strongest: bool) -> str:
+    """What a history slot is, with the verb of its recorded action ("an item the user bought"), so the model has
+    the right verb to write; the generic "interacted with" when the event is a view or unknown."""
+    action = action_of_event(event)
+    if lang is Lang.ZH:
+        return f"用户{action.said_zh if action else '互动过'}的物品" + ("（最主要的原因）" if strongest else "")
+    return f"an item the user {action.said_en if action else 'interacted with'}" + (
+        " (the strongest reason)" if strongest else "")
 
 
 def _attribute_slots(owner: str, item: int, catalog: Catalog, lang: Lang) -> list[Slot]:
@@ -149,7 +159,7 @@ def _described(slot: Slot, lang: Lang) -> str:
     if lang is Lang.EN:
         return slot.described
     named = {"REC": "推荐的物品", "N": "作为依据的物品数", "CF": "没有这些物品就不会推荐", "RANK": "推荐列表中的名次"}
-    return named.get(slot.marker, "用户互动过的物品" + ("（最主要的原因）" if slot.marker == "H1" else ""))
+    return named.get(slot.marker, slot.described)
 
 
 def fill(answer: str, slots: list[Slot], instructions: str) -> Filled:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from whyrec.data.dataset import Dataset
 from whyrec.explain.explanation import EvidenceKind, Explanation, Lang
 from whyrec.explain.text import zh
+from whyrec.llm.labelled.actions import action_cases
 
 __all__ = ["CATEGORIES", "Case", "Facts", "cases_for", "facts_for"]
 
@@ -27,6 +28,7 @@ CATEGORIES: dict[str, bool] = {
     "invented_attribute": False, "invented_name": False, "wrong_count": False, "price": False, "discount": False,
     "instruction": False, "time_claim": False, "certainty": False, "guarantee": False, "negation": False,
     "social_proof": False, "negative_evidence": False, "dropped_evidence": False, "wrong_counterfactual": False,
+    "faithful_action": True, "unrecorded_action": False, "wrong_action": False,
 }
 
 
@@ -94,6 +96,9 @@ class Facts:
         films: whether the catalog holds films.
         translated_en: a title the catalog does not have, as an English translation would write it.
         translated_zh: the same in Chinese.
+        h1_event: the kind of h1's strongest event (None when the evidence does not carry it).
+        h1_rating: the user's rating of h1, when h1's event is a rating.
+        bare: the explanation without event kinds (a new shopper's, whose events are not logged).
     """
 
     explanation: Explanation
@@ -110,6 +115,9 @@ class Facts:
     films: bool
     translated_en: str = "The Lion King"
     translated_zh: str = "狮子王"
+    h1_event: str | None = None
+    h1_rating: float | None = None
+    bare: Explanation | None = None
 
     @property
     def verb_en(self) -> str:
@@ -155,7 +163,10 @@ def facts_for(e: Explanation, dataset: Dataset, catalog_name: str) -> Facts | No
         moved=next((v for v in values[h1_i] + values[h2_i] if v not in values[rec_i]), None),
         foreign=next((v for v in all_values if all(v not in values[i] for i in facts)), None), n=len(items),
         against=_core(against.label), flipped=flipped, films=catalog_name != "games",
-        translated_en="Stormy Island" if catalog_name == "zh-films" else "The Lion King")
+        translated_en="Stormy Island" if catalog_name == "zh-films" else "The Lion King",
+        h1_event=support[0].event, h1_rating=support[0].rating,
+        bare=e.model_copy(update={"evidence": tuple(x.model_copy(update={"event": None, "rating": None})
+                                                    for x in e.evidence)}))
 
 
 def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]:
@@ -265,4 +276,6 @@ def cases_for(e: Explanation, dataset: Dataset, catalog_name: str) -> list[Case]
             add(category, lang, text)
         add("negative_evidence", lang, f"We recommend {q(rec)} because you {verb} {q(h1)} and {q(f.against)}."
             if lang is Lang.EN else f"因为你{verb}{q(h1)}和{q(f.against)}，所以向你推荐{q(rec)}。", f.flipped)
+        out += [Case(catalog_name, category, lang, text, CATEGORIES[category], x)
+                for category, text, x in action_cases(f, lang)]
     return out

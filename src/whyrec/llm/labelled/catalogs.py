@@ -19,6 +19,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
 from whyrec.data.loading import DataSource
 from whyrec.explain.attributes import AttributeExplainer
+from whyrec.explain.base import history_events, history_ratings, with_events
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.exact import ExactExplainer
 from whyrec.explain.explanation import Explanation
@@ -46,7 +47,8 @@ class ExplainedCatalog:
     Attributes:
         name: ``films``, ``games`` or ``zh-films``.
         dataset: the data the model was fitted on.
-        explanations: exact explanations with their counterfactuals, and attribute explanations.
+        explanations: exact explanations with their counterfactuals, and attribute explanations; history items
+            carry their strongest event and rating, as `whyrec.explain.explain_list` gives them.
     """
 
     name: str
@@ -124,9 +126,11 @@ def explain_catalog(name: str, dataset: Dataset, n_users: int, k: int) -> Explai
         items = model.recommend(HistoryBatch.from_histories([history], dataset.n_items), k,
                                 candidates=candidates).items[0]
         cfs = counterfactual.explain(model, history, items)
-        out += [e.model_copy(update={"counterfactual": c.counterfactual})
-                for e, c in zip(exact.explain(model, history, items), cfs, strict=True)]
-        out += attribute.explain(model, history, items)
+        explained = [e.model_copy(update={"counterfactual": c.counterfactual})
+                     for e, c in zip(exact.explain(model, history, items), cfs, strict=True)]
+        explained += attribute.explain(model, history, items)
+        kinds, ratings = history_events(dataset, history), history_ratings(dataset, history)
+        out += [e.model_copy(update={"evidence": with_events(e.evidence, kinds, ratings)}) for e in explained]
     return ExplainedCatalog(name, dataset, tuple(out))
 
 

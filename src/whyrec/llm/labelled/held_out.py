@@ -11,6 +11,7 @@ from __future__ import annotations
 from whyrec.data.dataset import Dataset
 from whyrec.explain.explanation import Explanation, Lang
 from whyrec.explain.text import zh
+from whyrec.llm.labelled.actions import action_cases
 from whyrec.llm.labelled.cases import CATEGORIES, Case, Facts, facts_for
 
 __all__ = ["held_out_cases"]
@@ -23,7 +24,7 @@ def held_out_cases(e: Explanation, dataset: Dataset, catalog_name: str) -> list[
         return []
     out: list[Case] = []
     for lang in (Lang.EN, Lang.ZH):
-        texts = _english(f) if lang is Lang.EN else _chinese(f)
+        texts = (_english(f) if lang is Lang.EN else _chinese(f)) + action_cases(f, lang, held_out=True)
         out += [Case(catalog_name, category, lang, text, CATEGORIES[category], explanation)
                 for category, text, explanation in texts]
     return out
