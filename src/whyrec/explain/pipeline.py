@@ -1,7 +1,8 @@
 """Explaining a list: the one path the CLI, the API and the benchmarks take.
 
 `explain_list` chooses the method (`registry.default_method` when none is asked), explains every item with
-it, adds the verified counterfactual (unless the method is the counterfactual itself), the trust line
+it, adds the verified counterfactual (unless the method is the counterfactual itself), the per-field
+attributions of a feature model (DeepFM, `whyrec.explain.fields`), the trust line
 (calibrated when the run has a calibration) and the reason people read: the template sentence, or the LLM's
 rewrite when it passes the faithfulness guard. History items carry the kind of their strongest event (the
 verb of the reason). A list made by popularity (a new shopper, or one who turned personalization off) is
@@ -37,6 +38,7 @@ from whyrec.explain.base import (
 )
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
+from whyrec.explain.fields import FieldDifferentiable, field_attributions
 from whyrec.explain.registry import create_explainer, default_method, explain_method
 from whyrec.explain.signal import FALLBACK_POPULARITY, has_signal, no_signal_reason
 from whyrec.explain.text import realize
@@ -130,6 +132,9 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
         explanations = [e.model_copy(update={"counterfactual": c.counterfactual,
                                              "elapsed_ms": e.elapsed_ms + c.elapsed_ms})
                         for e, c in zip(explanations, counterfactuals, strict=True)]
+    if isinstance(model, FieldDifferentiable) and len(items):  # DeepFM: the field chart, whatever the method
+        fields = field_attributions(model, dataset, history, items, scores=np.array([e.score for e in explanations]))
+        explanations = [e.model_copy(update={"fields": f}) for e, f in zip(explanations, fields, strict=True)]
     if not has_signal(scored.scores[~scored.excluded], k):
         explanations = [_unclaimed(e) for e in explanations]
     else:
