@@ -174,7 +174,7 @@ CARD_WORDS: dict[Lang, CardWords] = {Lang.EN: EN, Lang.ZH: ZH}
 _NAMES_ZH = {"year": "年份", "platform": "平台", "price": "价格", "gender": "性别", "age_band": "年龄段",
              "age": "年龄", "occupation": "职业", "zip_code": "邮编"}
 #: Chinese values of user columns (the templates translate catalog values).
-_USER_VALUES_ZH = {"gender": {"M": "男", "F": "女"}}
+_USER_VALUES_ZH = {"gender": {"M": "男", "F": "女"}, "age_band": {"under 18": "18 岁以下"}}
 
 
 def attribute_name(attribute: str, lang: Lang) -> str:
