@@ -133,33 +133,56 @@ def page(browser: object, server: str) -> Iterator[object]:
 
 
 @dataclass(frozen=True)
-class DeepFMServer:
-    """`whyrec serve` on a small DeepFM run: its base URL and a user of its training data."""
+class SmallRunServer:
+    """`whyrec serve` on a small run of a synthetic shop: its base URL and a user of its training data."""
 
     url: str
     user: str
 
 
-@pytest.fixture(scope="session")
-def deepfm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeepFMServer]:
-    """`whyrec serve` on DeepFM fitted for one short epoch on a small synthetic shop (5,000 events)."""
+@contextmanager
+def _serve_small_run(tmp_path_factory: pytest.TempPathFactory, model_name: str,
+                     **params: object) -> Iterator[SmallRunServer]:
+    """Fit `model_name` with `params` on a small synthetic shop (5,000 events), save the run and serve it."""
     _need_chromium()
     source = DataSource(source="synthetic", synthetic_events=5_000, seed=1)
     dataset, _ = source.load()
     split = split_dataset(dataset)
-    model = create_model("deepfm", embedding_size=8, hidden_size=16, epochs=1, n_negatives=1, batch_size=4096)
-    model.fit(split.fit)
+    model = create_model(model_name, **params).fit(split.fit)
     meta = RunMeta(model=model.name, params=model.config.model_dump(), data=source,
                    dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, protocol=split.protocol)
-    run = save_run(tmp_path_factory.mktemp("deepfm-run") / "deepfm", model, meta, split=split)
-    db = tmp_path_factory.mktemp("deepfm-db") / "events.sqlite3"
+    run = save_run(tmp_path_factory.mktemp(f"{model_name}-run") / model_name, model, meta, split=split)
+    db = tmp_path_factory.mktemp(f"{model_name}-db") / "events.sqlite3"
     port = free_port()
     with whyrec_serve(run, f"sqlite:///{db}", port):
-        yield DeepFMServer(f"http://127.0.0.1:{port}", split.fit.users.id_of(0))
+        yield SmallRunServer(f"http://127.0.0.1:{port}", split.fit.users.id_of(0))
+
+
+@pytest.fixture(scope="session")
+def deepfm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallRunServer]:
+    """DeepFM, one short epoch."""
+    with _serve_small_run(tmp_path_factory, "deepfm", embedding_size=8, hidden_size=16, epochs=1, n_negatives=1,
+                          batch_size=4096) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def sasrec_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallRunServer]:
+    """SASRec over the last 8 events, one epoch."""
+    with _serve_small_run(tmp_path_factory, "sasrec", embedding_size=16, max_length=8, epochs=1,
+                          batch_size=256) as served:
+        yield served
 
 
 @pytest.fixture
-def deepfm_page(browser: object, deepfm_server: DeepFMServer) -> Iterator[object]:
+def deepfm_page(browser: object, deepfm_server: SmallRunServer) -> Iterator[object]:
     """A recorded page on the DeepFM server."""
     with _recorded_page(browser, deepfm_server.url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sasrec_page(browser: object, sasrec_server: SmallRunServer) -> Iterator[object]:
+    """A recorded page on the SASRec server."""
+    with _recorded_page(browser, sasrec_server.url) as opened:
         yield opened

@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import DeepFMServer
+from tests.web.conftest import SmallRunServer
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_the_why_panel_draws_deepfm_fields_as_the_api_gives_them(deepfm_page: Page, deepfm_server: DeepFMServer,
+def test_the_why_panel_draws_deepfm_fields_as_the_api_gives_them(deepfm_page: Page, deepfm_server: SmallRunServer,
                                                                    shots: Path) -> None:
     user = deepfm_server.user
     listed = httpx.get(f"{deepfm_server.url}/v1/users/{user}/recommendations", params={"k": 10, "explain": True},

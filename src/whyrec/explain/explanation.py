@@ -10,8 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation", "FieldAttribution",
-           "FieldAttributions", "Lang", "Reason", "TextSource", "Trust", "Verification"]
+__all__ = ["AttentionCell", "Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation",
+           "FieldAttribution", "FieldAttributions", "Lang", "Reason", "SequenceAttention", "TextSource", "Trust",
+           "Verification"]
 
 
 class EvidenceKind(StrEnum):
@@ -140,6 +141,37 @@ class FieldAttributions(BaseModel):
     fields: tuple[FieldAttribution, ...]
 
 
+class AttentionCell(BaseModel):
+    """One input position of a sequence model and the share of the final state that flows from it.
+
+    Attributes:
+        item_id: the history item at this position.
+        share: its share of the last position's state (attention rollout); the shares of a sequence sum to 1.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    share: float
+
+
+class SequenceAttention(BaseModel):
+    """Attention rollout over the recent history a self-attentive model reads (SASRec), oldest position first.
+
+    The same for every item of one list: it describes the state that scores all items (see
+    `whyrec.explain.attention`). Shares, not score units.
+
+    Attributes:
+        method: always attention rollout (Abnar & Zuidema, 2020).
+        positions: the model's input positions with their items and shares (padding left out).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["rollout"] = "rollout"
+    positions: tuple[AttentionCell, ...]
+
+
 class Lang(StrEnum):
     """Languages the reasons are written in."""
 
@@ -219,6 +251,9 @@ class Explanation(BaseModel):
     """The trust line, once computed (see `whyrec.explain.trust`)."""
     fields: FieldAttributions | None = None
     """Per-field attributions of a feature model (DeepFM), whatever the method; None for other models."""
+    attention: SequenceAttention | None = None
+    """Attention rollout over the recent history of a self-attentive model (SASRec), whatever the method; None
+    for other models."""
 
     def to_json_dict(self) -> dict[str, object]:
         """The documented JSON form (ids as strings)."""

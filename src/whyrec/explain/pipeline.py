@@ -2,7 +2,8 @@
 
 `explain_list` chooses the method (`registry.default_method` when none is asked), explains every item with
 it, adds the verified counterfactual (unless the method is the counterfactual itself), the per-field
-attributions of a feature model (DeepFM, `whyrec.explain.fields`), the trust line
+attributions of a feature model (DeepFM, `whyrec.explain.fields`), the attention rollout of a self-attentive
+one (SASRec, `whyrec.explain.attention`), the trust line
 (calibrated when the run has a calibration) and the reason people read: the template sentence, or the LLM's
 rewrite when it passes the faithfulness guard. History items carry the kind of their strongest event (the
 verb of the reason). A list made by popularity (a new shopper, or one who turned personalization off) is
@@ -25,6 +26,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.evaluate.calibration import Calibration
+from whyrec.explain.attention import AttentionScorer, sequence_attention
 from whyrec.explain.attributes import AttributeExplainer, check_group_by
 from whyrec.explain.base import (
     BaseExplainer,
@@ -135,6 +137,9 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
     if isinstance(model, FieldDifferentiable) and len(items):  # DeepFM: the field chart, whatever the method
         fields = field_attributions(model, dataset, history, items, scores=np.array([e.score for e in explanations]))
         explanations = [e.model_copy(update={"fields": f}) for e, f in zip(explanations, fields, strict=True)]
+    if isinstance(model, AttentionScorer) and len(items) and len(history):  # SASRec: the heatmap
+        attention = sequence_attention(model, dataset, history)
+        explanations = [e.model_copy(update={"attention": attention}) for e in explanations]
     if not has_signal(scored.scores[~scored.excluded], k):
         explanations = [_unclaimed(e) for e in explanations]
     else:

@@ -38,6 +38,8 @@ UI_WORDS: dict[Lang, dict[str, str]] = {
         "fields": ("Fields: what each input of the model adds to the score (integrated gradients from an "
                    "all-zero input)"),
         "field_baseline": "no field at all (all-zero input)",
+        "attention": ("Attention over your recent items (oldest left): the share of the state that ranks every "
+                      "product that flows from each"),
         "field_residual": "integration residual",
         "field_sum": "no field {baseline} + fields {fields} = score {score}",
         "confidence": "Calibrated confidence",
@@ -100,6 +102,7 @@ UI_WORDS: dict[Lang, dict[str, str]] = {
         "sum": "基线 {baseline} + 证据 {evidence} = 分数 {score}",
         "fields": "字段：模型的每项输入为分数增加多少（从全零输入起的积分梯度）",
         "field_baseline": "没有任何字段（全零输入）",
+        "attention": "对你最近记录的注意力（最早的在左）：为所有商品排序的状态中来自每一项的份额",
         "field_residual": "积分残差",
         "field_sum": "无字段 {baseline} + 字段 {fields} = 分数 {score}",
         "confidence": "校准后的置信度",

@@ -142,23 +142,30 @@ function barChart(rows, sum, cls) {  // signed horizontal bars, one row each (gr
   return chart;
 }
 
-function heatmap(e) {  // attention over the recent history (sequence models): one row of cells
-  const cells = e.evidence.filter((x) => x.kind === "sequence_position");
-  if (cells.length === 0) return null;
-  const max = Math.max(...cells.map((x) => Math.abs(x.weight)), 1e-9);
-  const chart = svg("svg", { viewBox: `0 0 ${cells.length * 44} 50`, role: "img", class: "heatmap", "aria-label": "attention" });
-  cells.forEach((x, i) => chart.append(svg("rect", { x: i * 44, y: 0, width: 42, height: 30, fill: "var(--accent)",
-    "fill-opacity": (0.1 + 0.9 * Math.abs(x.weight) / max).toFixed(2) }, svg("title", {}, `${x.label}: ${fmt(x.weight, 4)}`)),
-  svg("text", { x: i * 44 + 21, y: 45, "font-size": 10, "text-anchor": "middle" }, x.label.slice(0, 6))));
-  return chart;
+function heatmap(a) {  // attention rollout over the recent history (SASRec): cells in reading order, oldest first
+  const cells = a.positions;
+  if (cells.length === 0) return [];
+  const max = Math.max(...cells.map((x) => x.share), 1e-9);
+  const label = Lang.ui("attention");
+  const per = Math.min(cells.length, 10);
+  const chart = svg("svg", { viewBox: `0 0 ${per * 44} ${Math.ceil(cells.length / per) * 62}`, role: "img", class: "heatmap",
+    "aria-label": label, style: `max-width:${per * 66}px` });
+  cells.forEach((x, i) => {
+    const [cx, cy] = [(i % per) * 44, Math.floor(i / per) * 62];
+    const title = titleOf(x.item_id);
+    chart.append(svg("rect", { class: "cell", x: cx, y: cy, width: 42, height: 30, fill: "var(--accent)", "data-item": x.item_id,
+      "data-share": x.share, "fill-opacity": (0.1 + 0.9 * x.share / max).toFixed(2) }, svg("title", {}, `${title}: ${(x.share * 100).toFixed(1)}%`)),
+    svg("text", { x: cx + 21, y: cy + 19, "font-size": 10, "text-anchor": "middle" }, (x.share * 100).toFixed(0) + "%"),
+    svg("text", { x: cx + 21, y: cy + 45, "font-size": 9, "text-anchor": "middle" }, title.slice(0, 7)));
+  });
+  return [el("p", { class: "legend", text: label }), chart];
 }
 
 function whyPanel(r, e, panelId) {
   const panel = el("div", { class: "why", id: panelId, role: "region", "aria-label": Lang.ui("why") + " " + r.title });
   panel.append(el("p", { class: "legend", text: Lang.ui("evidence") }), ...evidenceChart(r, e));
   if (e.fields) panel.append(...fieldChart(r, e.fields));
-  const map = heatmap(e);
-  if (map) panel.append(map);
+  if (e.attention) panel.append(...heatmap(e.attention));
   const cf = cfSentence(e);
   if (cf) panel.append(el("p", { class: "cf", text: cf }));
   if (e.trust && e.trust.confidence !== null) {
