@@ -113,7 +113,8 @@ def test_the_chinese_report_has_chinese_on_every_line(web_runs: Path, tmp_path: 
     (runs / "ease" / "calibration.json").write_text(json.dumps({"horizon": 10, "ece_test": 0.01, "method": "isotonic",
                                                                 "reliability_test": bins}))
     columns = (*FAITHFULNESS, *VALIDITY, *LATENCY)
-    rows = [{"method": m, **{c: 0.1 * (i + 1) for i, c in enumerate(columns)}} for m in ("exact", "counterfactual")]
+    rows = [{"method": m, **{c: 0.1 * (i + 1) for i, c in enumerate(columns)}, "deletion_curve": [0.2, 0.3, 0.35],
+             "insertion_curve": [0.4, 0.6, 0.7]} for m in ("exact", "counterfactual")]
     (runs / "ease" / "explain-eval").mkdir()
     (runs / "ease" / "explain-eval" / "explain_eval.json").write_text(json.dumps({"users": 20, "k": 10,
                                                                                    "all_pairs": rows}))
@@ -134,7 +135,8 @@ def test_the_chinese_report_has_chinese_on_every_line(web_runs: Path, tmp_path: 
                            for token in re.split(r"[\s:()*,;=@|/+]+|(?<=\d)-(?=\d)", t) if token)]
     assert not_chinese == []
     for heading in ("排序效果", "可信度与解释", "模型对比 @10", "按活跃度分组的 ndcg@10", "按性别分组的 ndcg@10",
-                    "校准：ease", "解释质量：ease", "解释耗时（毫秒）：ease", "重新训练后的有效性：ease"):
+                    "校准：ease", "解释质量：ease", "解释耗时（毫秒）：ease", "重新训练后的有效性：ease",
+                    "删除曲线：ease", "插入曲线：ease"):
         assert heading in html
     english = out.with_name("report-en.html")
     assert CliRunner().invoke(app, ["report", str(runs), "--out", str(english)]).exit_code == 0

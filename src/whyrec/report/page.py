@@ -140,6 +140,7 @@ def _explain_figures(summary: RunsSummary, w: dict[str, str]) -> list[str]:
         out.append(_figure(grouped_bars(w["explanations"].format(run=run.name), list(FAITHFULNESS),
                                         {m: [column(c)[i] for c in FAITHFULNESS] for i, m in enumerate(methods)}),
                            w["explanations_note"].format(users=ev.get("users"), k=ev.get("k"))))
+        out += _curve_figures(run.name, rows, w)
         out.append(_figure(grouped_bars(w["latency"].format(run=run.name), list(LATENCY),
                                         {m: [column(c)[i] for c in LATENCY] for i, m in enumerate(methods)}),
                            w["latency_note"]))
@@ -147,6 +148,19 @@ def _explain_figures(summary: RunsSummary, w: dict[str, str]) -> list[str]:
             out.append(_figure(grouped_bars(w["validity"].format(run=run.name), list(VALIDITY),
                                             {m: [column(c)[i] for c in VALIDITY] for i, m in enumerate(methods)}),
                                w["validity_note"]))
+    return out
+
+
+def _curve_figures(run: str, rows: list[dict[str, Any]], w: dict[str, str]) -> list[str]:
+    """The mean deletion and insertion curves of each method (`whyrec.explain.fidelity`), one chart each."""
+    out = []
+    for key, axis in (("deletion", "removed"), ("insertion", "inserted")):
+        curves = {str(r.get("method")): c for r in rows if isinstance(c := r.get(f"{key}_curve"), list) and c}
+        if not curves:
+            continue
+        steps = list(range(1, max(len(c) for c in curves.values()) + 1))
+        out.append(_figure(line_chart(w[f"{key}_curve"].format(run=run), steps, curves, x_label=w[axis]),
+                           w[f"{key}_curve_note"]))
     return out
 
 

@@ -49,8 +49,17 @@ REPORT_WORDS: dict[Lang, dict[str, str]] = {
         "observed": "observed",
         "bin": "confidence {confidence:.3f}, observed {accuracy:.3f}, {count:.0f} pairs",
         "explanations": "explanations: {run}",
-        "explanations_note": "deletion AUC (lower: removing the top evidence drops the score faster), insertion "
-                             "AUC (higher is better), sufficiency, counterfactual validity; {users} users x top {k}",
+        "explanations_note": "deletion AUC (the mean share of the score lost as the top evidence is removed; higher "
+                             "is more faithful), insertion AUC (the mean share recovered from the top evidence "
+                             "alone; higher is better), sufficiency, counterfactual validity; {users} users x top {k}",
+        "deletion_curve": "deletion curve: {run}",
+        "deletion_curve_note": "mean share of the score lost after removing the top 1, 2, ... evidence items "
+                               "(a faithful method rises fast)",
+        "insertion_curve": "insertion curve: {run}",
+        "insertion_curve_note": "mean share of the score recovered from the top 1, 2, ... evidence items alone "
+                                "(a faithful method rises fast)",
+        "removed": "evidence items removed",
+        "inserted": "evidence items kept",
         "latency": "explanation latency (ms): {run}",
         "latency_note": "milliseconds per explained item, median and 95th percentile",
         "validity": "retrain validity: {run}",
@@ -96,8 +105,15 @@ REPORT_WORDS: dict[Lang, dict[str, str]] = {
         "observed": "实测命中率",
         "bin": "置信度 {confidence:.3f}，实测 {accuracy:.3f}，{count:.0f} 对",
         "explanations": "解释质量：{run}",
-        "explanations_note": "删除 AUC（越低越好：去掉最重要的证据后分数下降越快），插入 AUC（越高越好），充分性，"
-                             "反事实有效性；{users} 位用户，每人前 {k} 项",
+        "explanations_note": ("删除 AUC（依次去掉最重要的证据后分数平均损失的比例，越高越忠实），"
+                              "插入 AUC（只保留最重要的证据时平均恢复的分数比例，越高越好），充分性，反事实有效性；"
+                              "{users} 位用户，每人前 {k} 项"),
+        "deletion_curve": "删除曲线：{run}",
+        "deletion_curve_note": "去掉前 1、2……项证据后分数平均损失的比例（忠实的方法上升得快）",
+        "insertion_curve": "插入曲线：{run}",
+        "insertion_curve_note": "只保留前 1、2……项证据时平均恢复的分数比例（忠实的方法上升得快）",
+        "removed": "去掉的证据项数",
+        "inserted": "保留的证据项数",
         "latency": "解释耗时（毫秒）：{run}",
         "latency_note": "每个被解释商品的毫秒数，中位数与第 95 百分位",
         "validity": "重新训练后的有效性：{run}",
