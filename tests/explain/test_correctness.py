@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 from whyrec.data.loading import DataSource
 from whyrec.evaluate import split_dataset
@@ -23,3 +25,8 @@ def test_exact_evidence_matches_planted_preferences_more_than_random() -> None:
     # match; the model's real evidence must match more often
     assert rows["exact"]["correctness"] > rows["random"]["correctness"]
     assert rows["exact"]["correctness"] > 0.6
+    # the report's curves: the AUCs are the mean of the mean curves over the steps
+    for row in rows.values():
+        for curve, auc in (("deletion_curve", "deletion_auc"), ("insertion_curve", "insertion_auc")):
+            assert len(row[curve]) > 1
+            assert sum(row[curve]) / len(row[curve]) == pytest.approx(row[auc])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,10 +19,11 @@ import pytest
 
 from whyrec.data import Dataset
 from whyrec.data.loading import DataSource
-from whyrec.evaluate import Split
+from whyrec.evaluate import Split, split_dataset
 from whyrec.evaluate.evaluator import evaluate
 from whyrec.models import EASE
 from whyrec.models.popular import MostPopular
+from whyrec.models.registry import create_model
 from whyrec.runs import RunMeta, save_run
 
 from tests.serve.test_serve_process import free_port, whyrec_serve
@@ -103,11 +106,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def page(browser: object, server: str) -> Iterator[object]:
-    """A fresh page (1200 x 900); after the test, no request may have left 127.0.0.1 and no script may have
-    thrown."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=server)  # type: ignore[attr-defined]
+@contextmanager
+def _recorded_page(browser: object, base_url: str) -> Iterator[object]:
+    """A fresh page (1200 x 900) on `base_url`; afterwards, no request may have left 127.0.0.1 and no script may
+    have thrown."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, base_url=base_url)  # type: ignore[attr-defined]
     opened = context.new_page()
     requested: list[str] = []
     errors: list[str] = []
@@ -120,3 +123,66 @@ def page(browser: object, server: str) -> Iterator[object]:
                if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).hostname not in LOCAL_HOSTS]
     assert requested and not outside, f"requests outside 127.0.0.1: {outside}"
     assert not errors, f"script errors: {errors}"
+
+
+@pytest.fixture
+def page(browser: object, server: str) -> Iterator[object]:
+    """A recorded page on the EASE server (see `_recorded_page`)."""
+    with _recorded_page(browser, server) as opened:
+        yield opened
+
+
+@dataclass(frozen=True)
+class SmallRunServer:
+    """`whyrec serve` on a small run of a synthetic shop: its base URL and a user of its training data."""
+
+    url: str
+    user: str
+
+
+@contextmanager
+def _serve_small_run(tmp_path_factory: pytest.TempPathFactory, model_name: str,
+                     **params: object) -> Iterator[SmallRunServer]:
+    """Fit `model_name` with `params` on a small synthetic shop (5,000 events), save the run and serve it."""
+    _need_chromium()
+    source = DataSource(source="synthetic", synthetic_events=5_000, seed=1)
+    dataset, _ = source.load()
+    split = split_dataset(dataset)
+    model = create_model(model_name, **params).fit(split.fit)
+    meta = RunMeta(model=model.name, params=model.config.model_dump(), data=source,
+                   dataset_fingerprint=dataset.fingerprint, n_items=dataset.n_items, protocol=split.protocol)
+    run = save_run(tmp_path_factory.mktemp(f"{model_name}-run") / model_name, model, meta, split=split)
+    db = tmp_path_factory.mktemp(f"{model_name}-db") / "events.sqlite3"
+    port = free_port()
+    with whyrec_serve(run, f"sqlite:///{db}", port):
+        yield SmallRunServer(f"http://127.0.0.1:{port}", split.fit.users.id_of(0))
+
+
+@pytest.fixture(scope="session")
+def deepfm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallRunServer]:
+    """DeepFM, one short epoch."""
+    with _serve_small_run(tmp_path_factory, "deepfm", embedding_size=8, hidden_size=16, epochs=1, n_negatives=1,
+                          batch_size=4096) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def sasrec_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallRunServer]:
+    """SASRec over the last 8 events, one epoch."""
+    with _serve_small_run(tmp_path_factory, "sasrec", embedding_size=16, max_length=8, epochs=1,
+                          batch_size=256) as served:
+        yield served
+
+
+@pytest.fixture
+def deepfm_page(browser: object, deepfm_server: SmallRunServer) -> Iterator[object]:
+    """A recorded page on the DeepFM server."""
+    with _recorded_page(browser, deepfm_server.url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sasrec_page(browser: object, sasrec_server: SmallRunServer) -> Iterator[object]:
+    """A recorded page on the SASRec server."""
+    with _recorded_page(browser, sasrec_server.url) as opened:
+        yield opened

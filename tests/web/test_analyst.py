@@ -25,3 +25,6 @@ def test_the_analyst_view_draws_the_runs_and_the_live_numbers(page: Page, server
     expect(page.locator("#live-cache .value")).to_have_text(re.compile(r"^\d+\.\d%$"))
     expect(page.locator("#live-events .value")).to_have_text(re.compile(r"^\d+\.\d$"))  # after the second poll
     page.screenshot(path=str(shots / "analyst.png"), full_page=True)
+    page.get_by_role("button", name="中文").click()  # the report's body switches too (whyrec report --lang zh)
+    expect(page.locator("#report h2").first).to_contain_text("中的运行记录")
+    expect(page.locator('#report svg.chart[aria-label="模型对比 @10"]')).to_have_count(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,10 @@ from whyrec.evaluate.compare import paired_test
 from whyrec.evaluate.groups import breakdown, user_groups
 from whyrec.report import collect_runs, report_body
 from whyrec.report.breakdowns import METRIC
+from whyrec.report.page import EXPOSURE, FAITHFULNESS, LATENCY, RANKING, VALIDITY
 from whyrec.runs import EVALUATION_FILE
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_the_report_embeds_its_data_and_charts_and_needs_nothing_else(web_runs: Path, tmp_path: Path) -> None:
@@ -77,3 +81,63 @@ def test_group_metrics_match_the_evaluators_breakdown(web_runs: Path, ml100k: Da
     assert list(groups["activity"]) == ["low", "mid", "high"]
     html = report_body(collect_runs(web_runs))
     assert html.count(f"mean test {METRIC} per user group") == 3  # one chart per grouping
+
+
+class _TextNodes(HTMLParser):
+    """Every text node of a page outside <script> and <style> (<title> elements, SVG ones included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ("meta", "br", "rect", "circle", "line", "polyline"):  # no end tag, or self-closed in SVG
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop() != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not (self.open and self.open[-1] in ("script", "style")):
+            self.texts.append(data.strip())
+
+
+def test_the_chinese_report_has_chinese_on_every_line(web_runs: Path, tmp_path: Path) -> None:
+    """Rule: every text node holds CJK, or only numbers, metric, run, model and method names and the symbols K
+    (the cutoff) and p (a p-value)."""
+    runs = tmp_path / "runs"
+    shutil.copytree(web_runs, runs)
+    bins = [{"lower": 0.0, "upper": 0.5, "count": 30, "confidence": 0.2, "accuracy": 0.25}]
+    (runs / "ease" / "calibration.json").write_text(json.dumps({"horizon": 10, "ece_test": 0.01, "method": "isotonic",
+                                                                "reliability_test": bins}))
+    columns = (*FAITHFULNESS, *VALIDITY, *LATENCY)
+    rows = [{"method": m, **{c: 0.1 * (i + 1) for i, c in enumerate(columns)}, "deletion_curve": [0.2, 0.3, 0.35],
+             "insertion_curve": [0.4, 0.6, 0.7]} for m in ("exact", "counterfactual")]
+    (runs / "ease" / "explain-eval").mkdir()
+    (runs / "ease" / "explain-eval" / "explain_eval.json").write_text(json.dumps({"users": 20, "k": 10,
+                                                                                   "all_pairs": rows}))
+    out = tmp_path / "report-zh.html"
+    result = CliRunner().invoke(app, ["report", str(runs), "--out", str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="zh">' in html and "Noto Sans CJK SC" in html
+    summary = collect_runs(runs)
+    names = {*columns, *RANKING, *EXPOSURE, "avgpop", "exact", "counterfactual", "K", "p",
+             *(r.name for r in summary.runs), *(r.model for r in summary.runs)}
+    number = re.compile(r"^[+-]?\d+(\.\d+)?(e[+-]?\d+)?%?$")
+    parser = _TextNodes()
+    parser.feed(html)
+    assert len(parser.texts) > 200
+    not_chinese = [t for t in parser.texts if not CJK.search(t)
+                   and any(not (token in names or number.match(token))
+                           for token in re.split(r"[\s:()*,;=@|/+]+|(?<=\d)-(?=\d)", t) if token)]
+    assert not_chinese == []
+    for heading in ("排序效果", "可信度与解释", "模型对比 @10", "按活跃度分组的 ndcg@10", "按性别分组的 ndcg@10",
+                    "校准：ease", "解释质量：ease", "解释耗时（毫秒）：ease", "重新训练后的有效性：ease",
+                    "删除曲线：ease", "插入曲线：ease"):
+        assert heading in html
+    english = out.with_name("report-en.html")
+    assert CliRunner().invoke(app, ["report", str(runs), "--out", str(english)]).exit_code == 0
+    assert not CJK.search(english.read_text(encoding="utf-8").split('id="whyrec-data"')[0])

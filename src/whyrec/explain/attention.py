@@ -13,12 +13,13 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from whyrec._types import IndexArray
+from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 from whyrec.explain.base import HistoryWeights, HistoryWeightsExplainer, ItemEvidence, ScoredHistory, history_evidence
-from whyrec.explain.explanation import ExplainMethod
+from whyrec.explain.explanation import AttentionCell, ExplainMethod, SequenceAttention
 from whyrec.models.base import Recommender
 
-__all__ = ["AttentionExplainer", "AttentionScorer", "rollout"]
+__all__ = ["AttentionExplainer", "AttentionScorer", "position_shares", "rollout", "sequence_attention"]
 
 
 @runtime_checkable
@@ -45,6 +46,22 @@ def rollout(weights: tuple[np.ndarray, ...]) -> np.ndarray:
     return shares
 
 
+def position_shares(model: AttentionScorer, history: History) -> tuple[np.ndarray, np.ndarray]:
+    """(events (m,) indices into the history's events, oldest first; their rollout shares (m,)), padding left out."""
+    maps = model.attention(history)
+    flow = rollout(maps.weights)
+    used = maps.slots >= 0
+    return np.asarray(maps.slots[used], dtype=np.int64), np.asarray(flow[used], dtype=np.float64)
+
+
+def sequence_attention(model: AttentionScorer, dataset: Dataset, history: History) -> SequenceAttention:
+    """The rollout onto each input position of `history`, as the why panel's heatmap shows it."""
+    events, shares = position_shares(model, history)
+    cells = (AttentionCell(item_id=dataset.items.id_of(int(history.items[e])), share=float(s))
+             for e, s in zip(events, shares, strict=True))
+    return SequenceAttention(positions=tuple(cells))
+
+
 class AttentionExplainer(HistoryWeightsExplainer):
     """History items weighted by attention rollout onto their positions (repeated items add up).
 
@@ -59,13 +76,10 @@ class AttentionExplainer(HistoryWeightsExplainer):
                   scored: ScoredHistory) -> HistoryWeights:
         """The rollout onto the distinct history items: the same for every item of one history."""
         assert isinstance(model, AttentionScorer)  # checked by explain()
-        maps = model.attention(history)
-        flow = rollout(maps.weights)
-        used = maps.slots >= 0
-        events = maps.slots[used]
+        events, shares = position_shares(model, history)
         distinct = np.unique(history.items[events]) if len(events) else np.zeros(0, dtype=np.int32)
         weights = np.zeros(len(distinct))
-        np.add.at(weights, np.searchsorted(distinct, history.items[events]), flow[used])
+        np.add.at(weights, np.searchsorted(distinct, history.items[events]), shares)
         return HistoryWeights(distinct, np.tile(weights, (len(items), 1)), np.zeros(len(items)))
 
     def describe(self, state: HistoryWeights, row: int, item: int, score: float) -> ItemEvidence:

@@ -37,6 +37,13 @@ __all__ = [
 ]
 
 
+def _mean_curve(curves: list[list[float]]) -> list[float] | None:
+    """The mean of equally long per-pair curves at each step (None without pairs or when lengths differ)."""
+    if not curves or len({len(c) for c in curves}) != 1 or not curves[0]:
+        return None
+    return [float(v) for v in np.mean(np.asarray(curves, dtype=np.float64), axis=0)]
+
+
 @dataclass
 class MethodStats:
     """What one method achieved on its pairs."""
@@ -53,10 +60,10 @@ class MethodStats:
     verified_as: set[str] = field(default_factory=set)
     truthful: list[bool] = field(default_factory=list)
 
-    def row(self) -> dict[str, float | int | str | None]:
+    def row(self) -> dict[str, float | int | str | list[float] | None]:
         """One table row."""
         fid = self.fidelity
-        row: dict[str, float | int | str | None] = {
+        row: dict[str, float | int | str | list[float] | None] = {
             "method": self.method,
             "pairs": len(fid),
             "deletion_auc": float(np.mean([f.deletion_auc for f in fid])) if fid else None,
@@ -66,6 +73,8 @@ class MethodStats:
             "ms_median": float(np.median(self.elapsed_ms)) if self.elapsed_ms else None,
             "ms_mean": float(np.mean(self.elapsed_ms)) if self.elapsed_ms else None,
             "ms_p95": float(np.percentile(self.elapsed_ms, 95)) if self.elapsed_ms else None,
+            "deletion_curve": _mean_curve([f.deletion_score_drop for f in fid]),
+            "insertion_curve": _mean_curve([f.insertion_score for f in fid]),
         }
         if self.counterfactual_total:
             row["cf_validity"] = len(self.counterfactual_sizes) / self.counterfactual_total

@@ -10,8 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation", "Lang", "Reason", "TextSource",
-           "Trust", "Verification"]
+__all__ = ["AttentionCell", "Counterfactual", "Evidence", "EvidenceKind", "ExplainMethod", "Explanation",
+           "FieldAttribution", "FieldAttributions", "Lang", "Reason", "SequenceAttention", "TextSource", "Trust",
+           "Verification"]
 
 
 class EvidenceKind(StrEnum):
@@ -96,6 +97,81 @@ class Counterfactual(BaseModel):
     verified: Verification | None
 
 
+class FieldAttribution(BaseModel):
+    """One input field's share of a feature model's score (DeepFM).
+
+    Attributes:
+        field: the model's field name: ``item`` (the item's id), ``item:<name>`` (an item attribute such as
+            ``item:category``), ``user:<name>`` (a user attribute) or ``history`` (the history as a whole).
+        values: what the field holds here: the item id, the attribute's values (none when unknown), or the
+            number of distinct history items.
+        weight: the field's attribution in score units.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    values: tuple[str, ...]
+    weight: float
+
+
+class FieldAttributions(BaseModel):
+    """Integrated gradients over a feature model's input fields (see `whyrec.explain.fields`).
+
+    ``baseline_score + sum(f.weight for f in fields) + residual == score``: the baseline is the score of the
+    all-zero input (every field vector zero, "no field at all"); ``residual`` is the integration error, what
+    completeness leaves unexplained.
+
+    Attributes:
+        method: always integrated gradients.
+        baseline: the baseline input (``"zeros"``).
+        baseline_score: the model's score of the baseline input.
+        residual: score - baseline_score - the summed weights.
+        n_steps: points on the integration path.
+        fields: every field, in the model's order.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["ig"] = "ig"
+    baseline: Literal["zeros"] = "zeros"
+    baseline_score: float
+    residual: float
+    n_steps: int
+    fields: tuple[FieldAttribution, ...]
+
+
+class AttentionCell(BaseModel):
+    """One input position of a sequence model and the share of the final state that flows from it.
+
+    Attributes:
+        item_id: the history item at this position.
+        share: its share of the last position's state (attention rollout); the shares of a sequence sum to 1.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str
+    share: float
+
+
+class SequenceAttention(BaseModel):
+    """Attention rollout over the recent history a self-attentive model reads (SASRec), oldest position first.
+
+    The same for every item of one list: it describes the state that scores all items (see
+    `whyrec.explain.attention`). Shares, not score units.
+
+    Attributes:
+        method: always attention rollout (Abnar & Zuidema, 2020).
+        positions: the model's input positions with their items and shares (padding left out).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["rollout"] = "rollout"
+    positions: tuple[AttentionCell, ...]
+
+
 class Lang(StrEnum):
     """Languages the reasons are written in."""
 
@@ -173,6 +249,11 @@ class Explanation(BaseModel):
     """The readable sentence, once rendered (see `whyrec.explain.text`)."""
     trust: Trust | None = None
     """The trust line, once computed (see `whyrec.explain.trust`)."""
+    fields: FieldAttributions | None = None
+    """Per-field attributions of a feature model (DeepFM), whatever the method; None for other models."""
+    attention: SequenceAttention | None = None
+    """Attention rollout over the recent history of a self-attentive model (SASRec), whatever the method; None
+    for other models."""
 
     def to_json_dict(self) -> dict[str, object]:
         """The documented JSON form (ids as strings)."""

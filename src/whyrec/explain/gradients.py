@@ -35,6 +35,7 @@ from whyrec.explain.base import (
     history_evidence,
 )
 from whyrec.explain.explanation import Evidence, EvidenceKind, ExplainMethod
+from whyrec.explain.fields import FieldDifferentiable, FieldWeights, field_values, field_weights
 from whyrec.models.base import Recommender
 
 __all__ = ["DifferentiableScorer", "FieldDifferentiable", "GradientConfig", "IntegratedGradientsExplainer",
@@ -59,13 +60,6 @@ class SequenceDifferentiable(Protocol):
     def embedding_scorer(self) -> Any: ...
 
 
-@runtime_checkable
-class FieldDifferentiable(Protocol):
-    """Scores as a differentiable function of input field vectors (see DeepFM's ``FieldScorer``)."""
-
-    def feature_scorer(self, history: History, items: IndexArray) -> Any: ...
-
-
 @dataclass(frozen=True)
 class GradientConfig(ExplainerConfig):
     """Knobs of integrated gradients.
@@ -77,16 +71,7 @@ class GradientConfig(ExplainerConfig):
     n_steps: int = 50
 
 
-@dataclass(frozen=True)
-class _FieldWeights:
-    """Per-field attributions (the item, its attributes, the user's attributes, the history)."""
-
-    fields: tuple[str, ...]
-    weights: np.ndarray  # (len(items), n_fields)
-    history: History  # the user's attributes and history size label the field evidence
-
-
-class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]):
+class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | FieldWeights]):
     """History-item attributions by integrated gradients (captum).
 
     Knobs (`GradientConfig`): ``n_steps``, ``top_n``, ``candidates``. The explanation's ``baseline`` is the score
@@ -155,7 +140,7 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
                                     "a differentiable scorer (torch_scorer or embedding_scorer)")
 
     def attribute(self, model: Recommender, history: History, items: IndexArray,
-                  scored: ScoredHistory) -> HistoryWeights | _FieldWeights:
+                  scored: ScoredHistory) -> HistoryWeights | FieldWeights:
         """Attributions to the history items, or to the input fields for field models (DeepFM)."""
         if isinstance(model, FieldDifferentiable) and not isinstance(model, (DifferentiableScorer,
                                                                              SequenceDifferentiable)):
@@ -163,7 +148,7 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
         distinct, weights, _ = self.attributions(model, history, items)
         return HistoryWeights(distinct, weights, np.zeros(len(items)))
 
-    def describe(self, state: HistoryWeights | _FieldWeights, row: int, item: int, score: float) -> ItemEvidence:
+    def describe(self, state: HistoryWeights | FieldWeights, row: int, item: int, score: float) -> ItemEvidence:
         """History-item or field evidence; ``baseline`` is what the attributions leave of the score."""
         if isinstance(state, HistoryWeights):
             return ItemEvidence(evidence=history_evidence(self.dataset, state.items, state.weights[row], score,
@@ -176,33 +161,22 @@ class IntegratedGradientsExplainer(BaseExplainer[HistoryWeights | _FieldWeights]
                             baseline=score - float(state.weights[row].sum()),
                             complete=self.top_n is None or self.top_n >= len(evidence))
 
-    def field_attributions(self, model: Any, history: History, items: IndexArray) -> _FieldWeights:
+    def field_attributions(self, model: FieldDifferentiable, history: History, items: IndexArray) -> FieldWeights:
         """Per-field attributions: the item, its attributes, the user's attributes and the history."""
-        import torch
-        from captum.attr import IntegratedGradients
-
-        fields = model.feature_scorer(history, items)
-        ig = IntegratedGradients(fields.forward)
-        zeros = torch.zeros_like(fields.inputs)
-        attr = ig.attribute(fields.inputs, baselines=zeros, n_steps=self.n_steps)
-        return _FieldWeights(tuple(fields.fields), attr.sum(-1).detach().numpy().astype(np.float64), history)
+        return field_weights(model, history, items, n_steps=self.n_steps)
 
     def _field_evidence(self, field: str, item: int, history: History, weight: float, score: float) -> Evidence:
         share = weight / score if score else 0.0
         side, _, name = field.partition(":")
+        values = field_values(self.dataset, field, item, history)
         if side == "item" and name:
-            values = self.dataset.catalog.attributes.values(name, item)
             return Evidence(kind=EvidenceKind.ATTRIBUTE, ref=f"{name}={'|'.join(values)}",
                             label=f"{name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
         if side == "user":
-            table = self.dataset.user_attributes
-            mine: tuple[str, ...] = ()
-            if history.user_id is not None and history.user_id in self.dataset.users:
-                mine = table.values(name, self.dataset.users.index_of(history.user_id))
-            return Evidence(kind=EvidenceKind.USER_ATTRIBUTE, ref=f"{name}={'|'.join(mine)}",
-                            label=f"your {name}: {', '.join(mine) or 'unknown'}", weight=weight, share=share)
+            return Evidence(kind=EvidenceKind.USER_ATTRIBUTE, ref=f"{name}={'|'.join(values)}",
+                            label=f"your {name}: {', '.join(values) or 'unknown'}", weight=weight, share=share)
         if field == "item":
             return Evidence(kind=EvidenceKind.FEATURE, ref="item", label=self.dataset.catalog.label(item),
                             weight=weight, share=share)
-        return Evidence(kind=EvidenceKind.FEATURE, ref=field, label=f"your {len(np.unique(history.items))} past items "
+        return Evidence(kind=EvidenceKind.FEATURE, ref=field, label=f"your {values[0]} past items "
                         "as a whole", weight=weight, share=share)

@@ -1,7 +1,9 @@
 """Explaining a list: the one path the CLI, the API and the benchmarks take.
 
 `explain_list` chooses the method (`registry.default_method` when none is asked), explains every item with
-it, adds the verified counterfactual (unless the method is the counterfactual itself), the trust line
+it, adds the verified counterfactual (unless the method is the counterfactual itself), the per-field
+attributions of a feature model (DeepFM, `whyrec.explain.fields`), the attention rollout of a self-attentive
+one (SASRec, `whyrec.explain.attention`), the trust line
 (calibrated when the run has a calibration) and the reason people read: the template sentence, or the LLM's
 rewrite when it passes the faithfulness guard. History items carry the kind of their strongest event (the
 verb of the reason). A list made by popularity (a new shopper, or one who turned personalization off) is
@@ -24,6 +26,7 @@ from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.evaluate.calibration import Calibration
+from whyrec.explain.attention import AttentionScorer, sequence_attention
 from whyrec.explain.attributes import AttributeExplainer, check_group_by
 from whyrec.explain.base import (
     BaseExplainer,
@@ -37,6 +40,7 @@ from whyrec.explain.base import (
 )
 from whyrec.explain.counterfactual import CounterfactualExplainer
 from whyrec.explain.explanation import Counterfactual, Evidence, EvidenceKind, ExplainMethod, Explanation, Lang
+from whyrec.explain.fields import FieldDifferentiable, field_attributions
 from whyrec.explain.registry import create_explainer, default_method, explain_method
 from whyrec.explain.signal import FALLBACK_POPULARITY, has_signal, no_signal_reason
 from whyrec.explain.text import realize
@@ -130,6 +134,12 @@ def explain_list(model: Recommender, history: History, items: IndexArray, *, dat
         explanations = [e.model_copy(update={"counterfactual": c.counterfactual,
                                              "elapsed_ms": e.elapsed_ms + c.elapsed_ms})
                         for e, c in zip(explanations, counterfactuals, strict=True)]
+    if isinstance(model, FieldDifferentiable) and len(items):  # DeepFM: the field chart, whatever the method
+        fields = field_attributions(model, dataset, history, items, scores=np.array([e.score for e in explanations]))
+        explanations = [e.model_copy(update={"fields": f}) for e, f in zip(explanations, fields, strict=True)]
+    if isinstance(model, AttentionScorer) and len(items) and len(history):  # SASRec: the heatmap
+        attention = sequence_attention(model, dataset, history)
+        explanations = [e.model_copy(update={"attention": attention}) for e in explanations]
     if not has_signal(scored.scores[~scored.excluded], k):
         explanations = [_unclaimed(e) for e in explanations]
     else:

@@ -100,8 +100,17 @@ def line_chart(title: str, xs: Sequence[float], series: Mapping[str, Sequence[fl
     return _frame(title, body, list(series), kind="lines")
 
 
-def reliability_diagram(title: str, bins: Sequence[Mapping[str, float]]) -> str:
-    """Observed hit rate against stated confidence per bin (dots sized by count), with the diagonal."""
+def reliability_diagram(title: str, bins: Sequence[Mapping[str, float]], *, x_label: str, observed: str,
+                        bin_title: str) -> str:
+    """Observed hit rate against stated confidence per bin (dots sized by count), with the diagonal.
+
+    Args:
+        title: the chart's title.
+        bins: reliability bins (``confidence``, ``accuracy``, ``count``; an empty bin has None values).
+        x_label: the x axis title.
+        observed: the legend of the dots.
+        bin_title: each dot's tooltip (``{confidence} {accuracy} {count}``).
+    """
     body, y = _y_axis(0.0, 1.0, [0.0, 0.25, 0.5, 0.75, 1.0])
 
     def x(v: float) -> float:
@@ -109,7 +118,8 @@ def reliability_diagram(title: str, bins: Sequence[Mapping[str, float]]) -> str:
 
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
         body.append(f'<text x="{x(t):.1f}" y="{H - BOTTOM + 14}" text-anchor="middle" font-size="10">{t:g}</text>')
-    body.append(f'<text x="{W - RIGHT}" y="{H - BOTTOM + 28}" text-anchor="end" font-size="10">confidence</text>')
+    body.append(f'<text x="{W - RIGHT}" y="{H - BOTTOM + 28}" text-anchor="end" font-size="10">{escape(x_label)}'
+                "</text>")
     body.append(f'<line x1="{x(0)}" y1="{y(0):.1f}" x2="{x(1)}" y2="{y(1):.1f}" stroke="#999" stroke-dasharray="4 3"/>')
     most = max((float(b.get("count", 0)) for b in bins), default=1.0) or 1.0
     points = []
@@ -120,7 +130,7 @@ def reliability_diagram(title: str, bins: Sequence[Mapping[str, float]]) -> str:
         r = 2.5 + 6 * math.sqrt(count / most)
         points.append(f"{x(conf):.1f},{y(acc):.1f}")
         body.append(f'<circle class="bin" cx="{x(conf):.1f}" cy="{y(acc):.1f}" r="{r:.1f}" fill="{PALETTE[0]}" '
-                    f'fill-opacity="0.7"><title>confidence {conf:.3f}, observed {acc:.3f}, {count:.0f} pairs</title>'
-                    "</circle>")
+                    f'fill-opacity="0.7"><title>{escape(bin_title.format(confidence=conf, accuracy=acc, count=count))}'
+                    "</title></circle>")
     body.insert(0, f'<polyline fill="none" stroke="{PALETTE[0]}" points="{" ".join(points)}"/>')
-    return _frame(title, body, ["observed"], kind="reliability")
+    return _frame(title, body, [observed], kind="reliability")

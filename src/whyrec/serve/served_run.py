@@ -178,17 +178,18 @@ def run_hash(path: str | Path) -> str:
 
 
 def validate_model(run: Run, n_items: int) -> None:
-    """Check a loaded model before it serves: numeric, finite arrays, and scores of the right shape.
+    """Check a loaded model before it serves: numeric (or text: ids and names), finite arrays, and scores of the
+    right shape.
 
     Raises:
-        ConfigError: an array is not numeric or has NaN/inf, or scoring a one-item history fails or gives
-            another shape than (1, n_items) or NaN scores (the reason is in the message).
+        ConfigError: an array is neither numbers nor text, or has NaN/inf, or scoring a one-item history fails
+            or gives another shape than (1, n_items) or NaN scores (the reason is in the message).
     """
     name = Path(run.path).name
     for key, array in run.model.state().items():
         array = np.asarray(array)
-        if array.dtype.kind not in "biuf":
-            raise ConfigError(f"run {name!r}: array {key!r} has dtype {array.dtype}; expected numbers.",
+        if array.dtype.kind not in "biufU":  # DeepFM keeps its user ids and field names as text
+            raise ConfigError(f"run {name!r}: array {key!r} has dtype {array.dtype}; expected numbers or text.",
                               source="run_dir", field="run_dir")
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             bad = int((~np.isfinite(array)).sum())

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whyrec.explain.explanation import Evidence, EvidenceKind, Lang
+from whyrec.explain.explanation import Evidence, EvidenceKind, FieldAttribution, Lang
 from whyrec.explain.text.realize import TEMPLATES, attribute_counts, kg_parts
 
-__all__ = ["CARD_WORDS", "CardWords", "attribute_name", "evidence_label"]
+__all__ = ["CARD_WORDS", "CardWords", "attribute_name", "attribute_value", "evidence_label", "field_label"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ class CardWords:
         attribute_plain: the same without counts (``{attribute} {value}``).
         popularity_label: a popularity evidence row (``{count}``).
         kg_label: a knowledge-graph evidence row (``{relation} {entity} {title}``).
+        field_item: DeepFM's item-id field (``{item_id}``).
+        field_user: a user-attribute field (``{attribute} {value}``).
+        field_history: the history field (``{count}``).
+        field_unknown: the value of a field the shopper has none for.
+        value_sep: between the values of one attribute.
     """
 
     header_user: str
@@ -76,6 +81,11 @@ class CardWords:
     attribute_plain: str
     popularity_label: str
     kg_label: str
+    field_item: str
+    field_user: str
+    field_history: str
+    field_unknown: str
+    value_sep: str
 
 
 EN = CardWords(
@@ -111,6 +121,11 @@ EN = CardWords(
     attribute_plain="{attribute}: {value}",
     popularity_label="{count:,} shoppers interacted with it",
     kg_label="same {relation} ({entity}) as {title}",
+    field_item="this product itself ({item_id})",
+    field_user="your {attribute}: {value}",
+    field_history="your {count} past items as a whole",
+    field_unknown="unknown",
+    value_sep=", ",
 )
 
 ZH = CardWords(
@@ -144,15 +159,50 @@ ZH = CardWords(
     attribute_plain="{attribute}：{value}",
     popularity_label="{count:,} 位用户与它有过互动",
     kg_label="与《{title}》有相同的{relation}（{entity}）",
+    field_item="商品本身（{item_id}）",
+    field_user="你的{attribute}：{value}",
+    field_history="你过去的 {count} 项记录整体",
+    field_unknown="未知",
+    value_sep="、",
 )
 
 CARD_WORDS: dict[Lang, CardWords] = {Lang.EN: EN, Lang.ZH: ZH}
 """The card words of each language."""
 
 
+#: Chinese names of catalog and user columns the reason templates do not name.
+_NAMES_ZH = {"year": "年份", "platform": "平台", "price": "价格", "gender": "性别", "age_band": "年龄段",
+             "age": "年龄", "occupation": "职业", "zip_code": "邮编"}
+#: Chinese values of user columns (the templates translate catalog values).
+_USER_VALUES_ZH = {"gender": {"M": "男", "F": "女"}, "age_band": {"under 18": "18 岁以下"}}
+
+
 def attribute_name(attribute: str, lang: Lang) -> str:
     """An attribute's display name in `lang` (the column name where none is known)."""
-    return TEMPLATES[lang].attributes.get(attribute, attribute) if lang != Lang.EN else attribute
+    if lang == Lang.EN:
+        return attribute
+    return TEMPLATES[lang].attributes.get(attribute, _NAMES_ZH.get(attribute, attribute))
+
+
+def attribute_value(attribute: str, value: str, lang: Lang) -> str:
+    """A catalog or user attribute's value in `lang` (as it is where no translation is known)."""
+    if lang == Lang.EN:
+        return value
+    return _USER_VALUES_ZH.get(attribute, {}).get(value) or TEMPLATES[lang].values.get(value, value)
+
+
+def field_label(field: FieldAttribution, lang: Lang) -> str:
+    """The label of one of DeepFM's fields in `lang`: ``category: Comedy``, ``your gender: M``..."""
+    words = CARD_WORDS[lang]
+    side, _, name = field.field.partition(":")
+    shown = words.value_sep.join(attribute_value(name, v, lang) for v in field.values) or words.field_unknown
+    if side == "item" and name:
+        return words.attribute_plain.format(attribute=attribute_name(name, lang), value=shown)
+    if side == "user":
+        return words.field_user.format(attribute=attribute_name(name, lang), value=shown)
+    if field.field == "item":
+        return words.field_item.format(item_id=shown)
+    return words.field_history.format(count=shown)
 
 
 def evidence_label(evidence: Evidence, lang: Lang) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from whyrec.explain.explanation import Lang
 from whyrec.report import collect_runs, report_body
 from whyrec.serve.deps import MetricsAccess, SettingsDep
 from whyrec.serve.schemas import ErrorBody
@@ -27,8 +28,9 @@ class AnalystReportOut(BaseModel):
 
 
 @router.get("/report", response_model=AnalystReportOut, responses={422: {"model": ErrorBody}})
-def report(_: MetricsAccess, settings: SettingsDep) -> AnalystReportOut:
+def report(_: MetricsAccess, settings: SettingsDep,
+           lang: Annotated[Lang, Query(description="Language of the report's body.")] = Lang.EN) -> AnalystReportOut:
     """Model comparison, metric@K curves, exposure, calibration and explanation quality of the runs folder
     (``whyrec serve --runs DIR``; default: the served run's parent folder), read from the runs' files."""
     summary = collect_runs(settings.runs_dir or settings.run_dir.parent)
-    return AnalystReportOut(folder=summary.folder, html=report_body(summary), data=summary.to_json())
+    return AnalystReportOut(folder=summary.folder, html=report_body(summary, lang), data=summary.to_json())

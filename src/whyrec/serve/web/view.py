@@ -11,8 +11,7 @@ from collections import defaultdict
 from pydantic import BaseModel
 
 from whyrec.explain.explanation import Lang
-from whyrec.explain.text.card import evidence_label
-from whyrec.explain.text.realize import TEMPLATES
+from whyrec.explain.text.card import attribute_name, attribute_value, evidence_label, field_label
 from whyrec.serve.explanations import _calibration
 from whyrec.serve.schemas import RecommendationsOut
 from whyrec.serve.served_run import ServedRun
@@ -46,6 +45,9 @@ class ShopperViewOut(BaseModel):
     """The same attributes in the page's language, one line per item."""
     evidence_labels: dict[str, list[str]]
     """Each item's evidence labels in the page's language, in the order of its evidence."""
+    field_labels: dict[str, list[str]] = {}
+    """Each item's field labels (DeepFM's `Explanation.fields`) in the page's language, in their order; empty
+    for other models."""
     history: list[HistoryEntry]
     """The most recent distinct items of the scored history, newest first."""
     horizon: int
@@ -60,17 +62,12 @@ def item_attributes(served: ServedRun, index: int) -> dict[str, list[str]]:
     return {name: list(values) for name in table.names if (values := table.values(name, index))}
 
 
-#: Attribute names the run's templates may not translate.
-_NAMES_ZH = {"year": "年份", "platform": "平台", "price": "价格", "brand": "品牌", "category": "类别"}
-
-
 def attributes_line(attributes: dict[str, list[str]], lang: Lang) -> str:
     """``category: Comedy, Drama · year: 1995`` in `lang` (names and known values translated)."""
     if lang == Lang.EN:
         return " · ".join(f"{name}: {', '.join(values)}" for name, values in attributes.items())
-    words = TEMPLATES[lang]
-    return " · ".join(f"{words.attributes.get(name, _NAMES_ZH.get(name, name))}："
-                      f"{'、'.join(words.values.get(v, v) for v in values)}" for name, values in attributes.items())
+    return " · ".join(f"{attribute_name(name, lang)}：{'、'.join(attribute_value(name, v, lang) for v in values)}"
+                      for name, values in attributes.items())
 
 
 def shopper_view(service: RecommendationService, user_id: str, *, k: int, lang: Lang) -> ShopperViewOut:
@@ -90,8 +87,11 @@ def shopper_view(service: RecommendationService, user_id: str, *, k: int, lang: 
                                     attributes=found_attributes, shown=attributes_line(found_attributes, lang)))
     labels = {r.item_id: [evidence_label(e, lang) for e in r.explanation.evidence] if r.explanation else []
               for r in found.items}
+    fields = {r.item_id: [field_label(f, lang) for f in r.explanation.fields.fields]
+              for r in found.items if r.explanation is not None and r.explanation.fields is not None}
     calibration = served.extra("calibration", lambda: _calibration(served))
     return ShopperViewOut(recommendations=found, attributes=attributes,
                           shown={i: attributes_line(a, lang) for i, a in attributes.items()}, evidence_labels=labels,
+                          field_labels=fields,
                           history=history,
                           horizon=calibration.horizon if calibration is not None else 0, run=served.path.name)

@@ -91,7 +91,7 @@ async function poll() {
 function status(text) { document.getElementById("status").textContent = text || ""; }
 
 async function loadReport() {
-  const found = await api("GET", "/v1/analyst/report");
+  const found = await api("GET", `/v1/analyst/report?lang=${Lang.current}`);
   const box = document.getElementById("report");
   box.innerHTML = found.html;  // drawn by whyrec.report from the runs' files (escaped there)
   box.dataset.runs = String(found.data.runs.length);
@@ -100,7 +100,10 @@ async function loadReport() {
 document.addEventListener("DOMContentLoaded", () => {
   Lang.apply();
   for (const b of document.querySelectorAll("[data-lang]")) {
-    b.addEventListener("click", () => { Lang.current = b.dataset.lang; Lang.apply(); poll(); });
+    b.addEventListener("click", () => {
+      Lang.current = b.dataset.lang; Lang.apply(); poll();
+      loadReport().catch((e) => status(Lang.ui("error", { message: e.message })));
+    });
   }
   loadReport().catch((e) => status(Lang.ui("error", { message: e.message })));
   poll();

@@ -106,44 +106,66 @@ function evidenceChart(r, e) {
   const other = r.score - e.baseline - shown;
   if (Math.abs(other) > 1e-6 * Math.max(1, Math.abs(r.score))) rows.push({ label: Lang.ui("other"), weight: other, kind: "other" });
   rows.push({ label: Lang.ui("baseline"), weight: e.baseline, kind: "baseline" });
+  const sum = Lang.ui("sum", { baseline: fmt(e.baseline), evidence: fmt(rows.filter((x) => x.kind !== "baseline").reduce((a, x) => a + x.weight, 0)), score: fmt(r.score) });
+  return [barChart(rows, sum, "evidence"), el("p", { class: "sum", text: sum })];
+}
+
+function fieldChart(r, f) {  // DeepFM: integrated gradients per input field, from the all-zero input
+  const labels = S.view.field_labels[r.item_id] || [];
+  const rows = f.fields.map((x, i) => ({ label: labels[i] || x.field, weight: x.weight, kind: "field", field: x.field }));
+  if (Math.abs(f.residual) > 1e-6 * Math.max(1, Math.abs(r.score))) rows.push({ label: Lang.ui("field_residual"), weight: f.residual, kind: "other" });
+  rows.push({ label: Lang.ui("field_baseline"), weight: f.baseline_score, kind: "baseline" });
+  const sum = Lang.ui("field_sum", { baseline: fmt(f.baseline_score), fields: fmt(rows.filter((x) => x.kind !== "baseline").reduce((a, x) => a + x.weight, 0)), score: fmt(r.score) });
+  return [el("p", { class: "legend", text: Lang.ui("fields") }), barChart(rows, sum, "fields"), el("p", { class: "sum", text: sum })];
+}
+
+function barChart(rows, sum, cls) {  // signed horizontal bars, one row each (green adds, red counts against)
   const W = 640, L = 250, H = 24, R = 70;
   const max = Math.max(...rows.map((x) => Math.abs(x.weight)), 1e-9);
   const neg = rows.some((x) => x.weight < 0);
   const zero = neg ? L + (W - L - R) / 2 : L;
   const span = neg ? (W - L - R) / 2 : W - L - R;
-  const sum = Lang.ui("sum", { baseline: fmt(e.baseline), evidence: fmt(rows.filter((x) => x.kind !== "baseline").reduce((a, x) => a + x.weight, 0)), score: fmt(r.score) });
-  const chart = svg("svg", { viewBox: `0 0 ${W} ${rows.length * H + 8}`, role: "img", "aria-label": sum, class: "evidence" });
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${rows.length * H + 8}`, role: "img", "aria-label": sum, class: cls });
   rows.forEach((x, i) => {
     const w = Math.max(1, (Math.abs(x.weight) / max) * span);
     const y = i * H + 4;
     const fill = x.kind === "baseline" ? "var(--base)" : x.weight >= 0 ? "var(--plus)" : "var(--minus)";
     const label = x.label.length > 34 ? x.label.slice(0, 33) + "…" : x.label;
-    chart.append(svg("text", { x: L - 6, y: y + 15, "text-anchor": "end", "font-size": 12 }, label),
+    const right = x.weight >= 0 || zero - w - 50 < L;  // a long negative bar's number goes right of the axis
+    chart.append(svg("text", { x: L - 6, y: y + 15, "text-anchor": "end", "font-size": 12, class: "label" }, label),
       svg("rect", { class: "bar", x: x.weight >= 0 ? zero : zero - w, y: y + 3, width: w, height: H - 8, fill,
-        "data-weight": x.weight, "data-kind": x.kind }, svg("title", {}, `${x.label}: ${fmt(x.weight, 4)}`)),
-      svg("text", { x: x.weight >= 0 ? zero + w + 4 : zero - w - 4, y: y + 15, "font-size": 11,
-        "text-anchor": x.weight >= 0 ? "start" : "end" }, fmt(x.weight)));
+        "data-weight": x.weight, "data-kind": x.kind, "data-field": x.field }, svg("title", {}, `${x.label}: ${fmt(x.weight, 4)}`)),
+      svg("text", { x: right ? zero + (x.weight >= 0 ? w : 0) + 4 : zero - w - 4, y: y + 15, "font-size": 11,
+        "text-anchor": right ? "start" : "end" }, fmt(x.weight)));
   });
   chart.append(svg("line", { x1: zero, x2: zero, y1: 0, y2: rows.length * H + 8, stroke: "#333", "stroke-width": 1 }));
-  return [chart, el("p", { class: "sum", text: sum })];
+  return chart;
 }
 
-function heatmap(e) {  // attention over the recent history (sequence models): one row of cells
-  const cells = e.evidence.filter((x) => x.kind === "sequence_position");
-  if (cells.length === 0) return null;
-  const max = Math.max(...cells.map((x) => Math.abs(x.weight)), 1e-9);
-  const chart = svg("svg", { viewBox: `0 0 ${cells.length * 44} 50`, role: "img", class: "heatmap", "aria-label": "attention" });
-  cells.forEach((x, i) => chart.append(svg("rect", { x: i * 44, y: 0, width: 42, height: 30, fill: "var(--accent)",
-    "fill-opacity": (0.1 + 0.9 * Math.abs(x.weight) / max).toFixed(2) }, svg("title", {}, `${x.label}: ${fmt(x.weight, 4)}`)),
-  svg("text", { x: i * 44 + 21, y: 45, "font-size": 10, "text-anchor": "middle" }, x.label.slice(0, 6))));
-  return chart;
+function heatmap(a) {  // attention rollout over the recent history (SASRec): cells in reading order, oldest first
+  const cells = a.positions;
+  if (cells.length === 0) return [];
+  const max = Math.max(...cells.map((x) => x.share), 1e-9);
+  const label = Lang.ui("attention");
+  const per = Math.min(cells.length, 10);
+  const chart = svg("svg", { viewBox: `0 0 ${per * 44} ${Math.ceil(cells.length / per) * 62}`, role: "img", class: "heatmap",
+    "aria-label": label, style: `max-width:${per * 66}px` });
+  cells.forEach((x, i) => {
+    const [cx, cy] = [(i % per) * 44, Math.floor(i / per) * 62];
+    const title = titleOf(x.item_id);
+    chart.append(svg("rect", { class: "cell", x: cx, y: cy, width: 42, height: 30, fill: "var(--accent)", "data-item": x.item_id,
+      "data-share": x.share, "fill-opacity": (0.1 + 0.9 * x.share / max).toFixed(2) }, svg("title", {}, `${title}: ${(x.share * 100).toFixed(1)}%`)),
+    svg("text", { x: cx + 21, y: cy + 19, "font-size": 10, "text-anchor": "middle" }, (x.share * 100).toFixed(0) + "%"),
+    svg("text", { x: cx + 21, y: cy + 45, "font-size": 9, "text-anchor": "middle" }, title.slice(0, 7)));
+  });
+  return [el("p", { class: "legend", text: label }), chart];
 }
 
 function whyPanel(r, e, panelId) {
   const panel = el("div", { class: "why", id: panelId, role: "region", "aria-label": Lang.ui("why") + " " + r.title });
   panel.append(el("p", { class: "legend", text: Lang.ui("evidence") }), ...evidenceChart(r, e));
-  const map = heatmap(e);
-  if (map) panel.append(map);
+  if (e.fields) panel.append(...fieldChart(r, e.fields));
+  if (e.attention) panel.append(...heatmap(e.attention));
   const cf = cfSentence(e);
   if (cf) panel.append(el("p", { class: "cf", text: cf }));
   if (e.trust && e.trust.confidence !== null) {
