@@ -32,11 +32,9 @@ __all__ = [
     "ErrorBody",
     "EventIn",
     "EventType",
-    "EventsIn",
     "ExplainMethodParam",
     "Health",
     "Identifier",
-    "PostedEvent",
     "ProfileOut",
     "ProfileTag",
     "Readiness",
@@ -167,24 +165,6 @@ class EventIn(BaseModel):
         if not (_EARLIEST <= aware <= _LATEST):
             raise ValueError(f"timestamp must lie between {_EARLIEST.year} and {_LATEST.year}; got {stamp.isoformat()}")
         return aware.astimezone(UTC)
-
-
-PostedEvent = Annotated[EventIn | dict[str, Any], Field(union_mode="left_to_right")]
-"""One element of a batch: an `EventIn`, or any other object, which is rejected on its own (its result says
-which field is wrong and what was expected) while the batch's valid events are stored."""
-
-
-class EventsIn(BaseModel):
-    """A batch of events, stored in one transaction.
-
-    Each element is an object; one that is not a valid `EventIn` is rejected on its own
-    (`whyrec.serve.schemas_events.check_events`), unless the request asks for all or nothing.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    events: list[PostedEvent] = Field(min_length=1)
-    """The events, in order (at most the service's ``max_batch``, else 413)."""
 
 
 class RecommendationOut(BaseModel):

@@ -1,18 +1,37 @@
-"""The answer of ``POST /v1/events``: per event, whether it was applied, stored for the next training, or
-rejected (and why); and the per-event check that decides the rejected ones."""
+"""The body and the answer of ``POST /v1/events``: per event, whether it was applied, stored for the next
+training, or rejected (and why); and the per-event check that decides the rejected ones."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from whyrec.serve.schemas import EventIn, PostedEvent
+from whyrec.serve.schemas import EventIn
 
-__all__ = ["EventOutcome", "EventProblem", "EventResult", "EventsAccepted", "check_events"]
+__all__ = ["EventOutcome", "EventProblem", "EventResult", "EventsAccepted", "EventsIn", "PostedEvent",
+           "check_events"]
+
+
+PostedEvent = Annotated[EventIn | dict[str, Any], Field(union_mode="left_to_right")]
+"""One element of a batch: an `EventIn`, or any other object, which is rejected on its own (its result says
+which field is wrong and what was expected) while the batch's valid events are stored."""
+
+
+class EventsIn(BaseModel):
+    """A batch of events, stored in one transaction.
+
+    Each element is an object; one that is not a valid `EventIn` is rejected on its own
+    (`check_events`), unless the request asks for all or nothing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[PostedEvent] = Field(min_length=1)
+    """The events, in order (at most the service's ``max_batch``, else 413)."""
 
 
 class EventOutcome(StrEnum):

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from whyrec.errors import AdminAuthError, BatchTooLargeError
 from whyrec.serve.deps import EventsAccess, MetricsDep, ServiceDep, SettingsDep
 from whyrec.serve.feedback import now_utc
-from whyrec.serve.schemas import ErrorBody, EventIn, EventsIn
-from whyrec.serve.schemas_events import EventOutcome, EventProblem, EventResult, EventsAccepted, check_events
+from whyrec.serve.schemas import ErrorBody, EventIn
+from whyrec.serve.schemas_events import EventOutcome, EventProblem, EventResult, EventsAccepted, EventsIn, check_events
 from whyrec.serve.storage import NewEvent
 
 __all__ = ["router"]
