@@ -1,12 +1,14 @@
-"""SASRec at shop scale on 2 cores: fit time, sequences per second per epoch, NDCG@10 against popularity.
+"""SASRec or GRU4Rec at shop scale on 2 cores: fit time, sequences per second per epoch, NDCG@10 against popularity.
 
 Data: the ``synthetic-beauty`` preset (Amazon Beauty's shape; full size 22,000 users, 12,000 items, ~200,000
-events), split leave-last-out, full ranking of the train + valid catalog. SASRec trains one stage (early
-stopping on valid, no refit) with the default loss for the catalog (sampled softmax above 2,048 items).
+events), split leave-last-out, full ranking of the train + valid catalog. The model trains one stage (early
+stopping on valid, no refit) with the default loss for the catalog (sampled softmax above 2,048 items). A
+"sequence" is one training window of up to ``max_length`` + 1 items (every position in it is a target);
+``targets_per_second`` counts the next-item predictions trained per second (the training transitions).
 Writes docs/benchmarks/sequence.json; docs/benchmarks/sequence.md quotes it.
 
-Run: PYTHONPATH=src .venv/bin/python benchmarks/sequence.py [--scale 1.0] [--max-minutes 12] [--threads 2]
-     [--param dropout=0.5 ...]
+Run: PYTHONPATH=src .venv/bin/python benchmarks/sequence.py [--model sasrec|gru4rec] [--scale 1.0]
+     [--max-minutes 12] [--threads 2] [--param dropout=0.5 ...]
 """
 
 from __future__ import annotations
@@ -19,23 +21,36 @@ import platform
 import time
 from pathlib import Path
 
-from whyrec.data import DataSource
+import numpy as np
+
+from whyrec.data import Dataset, DataSource
 from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS
 from whyrec.evaluate import evaluate, split_dataset
 from whyrec.evaluate.splits import LeaveLastOutSplit
 from whyrec.models import MostPopular
+from whyrec.models.torch.gru4rec import GRU4Rec, training_windows
 from whyrec.models.torch.sasrec import SASRec
 from whyrec.training import fit_on_split
 
 OUT = Path(__file__).parents[1] / "docs" / "benchmarks" / "sequence.json"
+MODELS = {"sasrec": SASRec, "gru4rec": GRU4Rec}
+
+
+def targets_per_window(dataset: Dataset, max_length: int) -> float:
+    """Next-item targets per training window (each user's events but the first, over their windows), to turn
+    windows per second into targets per second (also for an epoch the budget cut short)."""
+    targets = int(np.maximum(np.diff(dataset.user_indptr) - 1, 0).sum())
+    windows = len(training_windows(dataset.user_indptr, dataset.events.item, max_length))
+    return targets / max(windows, 1)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=sorted(MODELS), default="sasrec")
     parser.add_argument("--scale", type=float, default=1.0, help="size of the preset (1 = Beauty's size)")
-    parser.add_argument("--max-minutes", type=float, default=12.0, help="SASRec's fit budget")
+    parser.add_argument("--max-minutes", type=float, default=12.0, help="the model's fit budget")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--param", action="append", default=[], help="SASRec hyperparameter name=value")
+    parser.add_argument("--param", action="append", default=[], help="model hyperparameter name=value")
     parser.add_argument("--label", default="", help="name of this run in the results file")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -47,21 +62,24 @@ def main() -> None:
     started = time.perf_counter()
     dataset, _ = DataSource(source="synthetic-beauty", synthetic_events=round(FULL_EVENTS * args.scale)).load()
     split = split_dataset(dataset, LeaveLastOutSplit())
-    model = SASRec(**params)  # type: ignore[arg-type]
+    model = MODELS[args.model](**params)  # type: ignore[arg-type]
     fit_started = time.perf_counter()
     fitted = fit_on_split(model, split)
     fit_seconds = time.perf_counter() - fit_started
     log = fitted.training_log_
+    per_window = targets_per_window(split.train, fitted.config.max_length)
     ours = evaluate(fitted, split, ks=(10,)).summary["ndcg@10"]
     pop = evaluate(MostPopular().fit(split.fit), split, ks=(10,)).summary["ndcg@10"]
     result = {
-        "label": args.label or f"scale {args.scale:g}",
+        "label": args.label or f"{args.model}, scale {args.scale:g}",
+        "model": args.model,
         "data": {"scale": args.scale, "users": dataset.n_users, "items": dataset.n_items,
                  "events": len(dataset.events)},
         "params": fitted.config.model_dump(),
         "fit_seconds": round(fit_seconds, 1),
         "epochs": len(log.losses), "best_epoch": log.best_epoch, "stopped_by": log.stopped_by,
         "sequences_per_second": [round(x) for x in log.sequences_per_second],
+        "targets_per_second": [round(x * per_window) for x in log.sequences_per_second],
         "train_seconds": [round(x, 1) for x in log.train_seconds],
         "validation_seconds": [round(x, 1) for x in log.validation_seconds],
         "validation_ndcg": [round(x, 4) for x in log.validation],

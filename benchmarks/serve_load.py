@@ -36,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,6 +70,34 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(run_dir: Path, db: Path, workers: int, env: dict[str, str], *flags: str) -> Iterator[tuple[int, int]]:
+    """A ``whyrec serve`` process group, ready; yields (port, pid); SIGTERM (then SIGKILL) at the end."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "whyrec.cli.main", "serve", str(run_dir), "--db",
+                               f"sqlite:///{db}", "--port", str(port), "--workers", str(workers), "--log-level",
+                               "warning", "--no-access-log", *flags], env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("whyrec serve did not start")
+            time.sleep(0.3)
+        time.sleep(3)  # let the other workers finish loading too
+        yield port, server.pid
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
@@ -280,36 +310,14 @@ def main() -> None:
     all_users = fit.users.ids_of(fit.active_users)
     probe_users, users = all_users[:N_PROBE_USERS], all_users[N_PROBE_USERS:]
     load_before = os.getloadavg()[0]
-    port = free_port()
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "whyrec.cli.main", "serve", str(run_dir), "--db", f"sqlite:///{tmp / 'bench.sqlite3'}",
-         "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
-        env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("whyrec serve did not start")
-            time.sleep(0.3)
-        time.sleep(2)  # let the second worker finish loading too
+    with serving(run_dir, tmp / "bench.sqlite3", args.workers, env) as (port, _):
         spec = {"base": f"http://127.0.0.1:{port}", "users": users, "probe_users": probe_users,
                 "concurrency": args.concurrency, "duration": args.duration, "seed": 0, "n_workers": args.workers}
         done = subprocess.run([sys.executable, __file__, "--generate", json.dumps(spec)], env=env,
                               capture_output=True, text=True, check=True, timeout=args.duration + 300)
         result = json.loads(done.stdout)
         result["loadavg"] = (load_before, os.getloadavg()[0])
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
     write_report(args, result)
 
 

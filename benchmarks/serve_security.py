@@ -21,53 +21,22 @@ import asyncio
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import RawConnection, balanced_connections, free_port, percentiles, train_run
+from serve_load import RawConnection, balanced_connections, percentiles, serving, train_run
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "benchmarks" / "serve_security.md"
 COMMAND = "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/serve_security.py"
 QUERY = "k=10&explain=true"
-
-
-@contextmanager
-def serving(run_dir: Path, db: Path, workers: int, env: dict[str, str], *flags: str) -> Iterator[tuple[int, int]]:
-    """A ``whyrec serve`` process group, ready; yields (port, pid); SIGTERM (then SIGKILL) at the end."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "whyrec.cli.main", "serve", str(run_dir), "--db",
-                               f"sqlite:///{db}", "--port", str(port), "--workers", str(workers), "--log-level",
-                               "warning", "--no-access-log", *flags], env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("whyrec serve did not start")
-            time.sleep(0.3)
-        time.sleep(3)  # let the other workers finish loading too
-        yield port, server.pid
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 # --- the load generator (its own process) ----------------------------------------------------------------------

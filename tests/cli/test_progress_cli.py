@@ -107,3 +107,18 @@ def test_ease_over_the_memory_budget_is_refused_before_fitting(tmp_path: Path) -
     assert "--model als or --model itemknn" in error and "--memory-budget 1.5MB" in error
     assert not (tmp_path / "run").exists()
     assert "Fitting ease" not in result.stderr
+
+
+def test_calibrate_checks_its_refit_against_the_memory_budget(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert runner.invoke(app, ["-q", *TRAIN, "--out", str(run)]).exit_code == 0
+    refused = runner.invoke(app, ["calibrate", str(run), "--memory-budget", "1MB"])
+    assert refused.exit_code != 0
+    error = str(refused.exception)
+    assert "EASE on 200 items: about 1.3 MB peak memory" in error and "over the memory budget of 1.0 MB" in error
+    assert not (run / "calibration.json").exists()
+    assert "Calibrating" not in refused.stderr  # refused before the refit started
+    done = runner.invoke(app, ["calibrate", str(run), "--memory-budget", "2MB"])
+    assert done.exit_code == 0, done.output
+    assert "EASE on 200 items" in done.stderr and "memory budget 2.0 MB (--memory-budget)" in done.stderr
+    assert (run / "calibration.json").is_file()

@@ -125,3 +125,19 @@ def test_a_query_parameter_the_route_does_not_take_is_a_422_naming_it(client: Te
     assert refused.status_code == 422 and refused.json()["error"]["loc"] == ["query", "all_or_nothng"]
     assert client.get("/v1/users/typo-shopper/profile").json() == before.json()  # nothing was written
     assert client.post("/v1/events", params={"all_or_nothing": "true"}, json=batch).status_code == 201
+
+
+def test_the_query_names_are_walked_once_per_route_and_unknown_ones_stay_refused(small: tuple[TestClient, str]
+                                                                                 ) -> None:
+    c, _ = small
+    path = "/v1/users/cached/recommendations"
+    for typo in ("explian", "kk", "explian"):  # the second and third calls read the cached names
+        refused = c.get(path, params={typo: "1"})
+        assert refused.status_code == 422 and refused.json()["error"]["loc"] == ["query", typo]
+    assert c.get(path, params={"k": 3}).status_code == 200
+    cache = c.app.state.query_names  # type: ignore[attr-defined]
+    assert {"k", "explain"} <= cache[("/v1/users/{user_id}/recommendations", frozenset({"GET"}))]
+    # another method on a path has its own names: settings take no query parameter
+    wrong = c.put("/v1/users/cached/settings", params={"k": 3}, json={"personalization": True})
+    assert wrong.status_code == 422 and wrong.json()["error"]["loc"] == ["query", "k"]
+    assert cache[("/v1/users/{user_id}/settings", frozenset({"PUT"}))] == frozenset()

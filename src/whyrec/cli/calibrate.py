@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from whyrec import progress
-from whyrec.cli.common import JsonOpt
+from whyrec.cli.common import JsonOpt, MemoryBudgetOpt, check_memory
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.evaluate.calibration import calibrate, save_calibration
 from whyrec.runs import load_run
@@ -18,12 +18,15 @@ def calibrate_run(
     run_dir: Annotated[Path, typer.Argument(help="A run directory made by `whyrec train`.")],
     k: Annotated[int, typer.Option("--k", min=1, help="List length ECE is measured on.")] = 10,
     json_output: JsonOpt = False,
+    memory_budget: MemoryBudgetOpt = None,
 ) -> None:
     """Fit confidence = P(relevant | rank, history size) on validation (model refitted on train); print test ECE.
 
-    The calibrator is stored as calibration.json in the run directory; `whyrec explain` then shows it.
+    The calibrator is stored as calibration.json in the run directory; `whyrec explain` then shows it. The
+    refit is checked like `whyrec train`'s fit: EASE prints its estimate and is refused above --memory-budget.
     """
     run = load_run(run_dir)
+    check_memory(run.model, run.split.dataset.n_items, memory_budget)
     with progress.task(f"Calibrating {run.meta.model}"):
         calibration = calibrate(run.model, run.split, k=k, run_created=run.meta.created)
     path = save_calibration(run_dir, calibration)

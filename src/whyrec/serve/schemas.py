@@ -11,7 +11,16 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from whyrec.explain.explanation import ExplainMethod, Explanation
 from whyrec.explain.registry import api_methods, explain_method
@@ -23,7 +32,6 @@ __all__ = [
     "ErrorBody",
     "EventIn",
     "EventType",
-    "EventsIn",
     "ExplainMethodParam",
     "Health",
     "Identifier",
@@ -134,32 +142,29 @@ class EventIn(BaseModel):
     user_id: Identifier
     item_id: Identifier
     event_type: EventType = "view"
-    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12, strict=True)
+    value: float | None = Field(default=None, allow_inf_nan=False, ge=-1e12, le=1e12, strict=True,
+                                validate_default=True)
     """A rating (required and positive for ``rating``) or an amount."""
     timestamp: Timestamp | None = None
     """When it happened: ISO 8601 or epoch seconds (numbers are always seconds); a time without zone is UTC;
     default: now."""
 
-    @model_validator(mode="after")
-    def _rating_has_value(self) -> EventIn:
-        if self.event_type == "rating" and (self.value is None or self.value <= 0):
-            raise ValueError(f"a rating event needs a positive value (its weight); got {self.value!r}")
-        if self.timestamp is not None:
-            stamp = self.timestamp if self.timestamp.tzinfo is not None else self.timestamp.replace(tzinfo=UTC)
-            if not (_EARLIEST <= stamp <= _LATEST):
-                raise ValueError(f"timestamp must lie between {_EARLIEST.year} and {_LATEST.year}; got "
-                                 f"{self.timestamp.isoformat()}")
-            self.timestamp = stamp.astimezone(UTC)
-        return self
+    @field_validator("value")
+    @classmethod
+    def _rating_has_value(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if info.data.get("event_type") == "rating" and (value is None or value <= 0):
+            raise ValueError(f"a rating event needs a positive value (its weight); got {value!r}")
+        return value
 
-
-class EventsIn(BaseModel):
-    """A batch of events, stored in one transaction."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    events: list[EventIn] = Field(min_length=1)
-    """The events, in order (at most the service's ``max_batch``, else 413)."""
+    @field_validator("timestamp")
+    @classmethod
+    def _in_range_utc(cls, stamp: datetime | None) -> datetime | None:
+        if stamp is None:
+            return None
+        aware = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+        if not (_EARLIEST <= aware <= _LATEST):
+            raise ValueError(f"timestamp must lie between {_EARLIEST.year} and {_LATEST.year}; got {stamp.isoformat()}")
+        return aware.astimezone(UTC)
 
 
 class RecommendationOut(BaseModel):
