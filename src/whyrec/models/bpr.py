@@ -30,7 +30,7 @@ class BPRConfig(ModelConfig):
 
     embedding_size: int = Field(default=128, ge=1)
     """Latent factors per user and item."""
-    learning_rate: PositiveFloat = 0.005
+    learning_rate: PositiveFloat = 0.01
     """SGD step size."""
     regularization: PositiveFloat = 0.03
     """L2 penalty on the factors."""
