@@ -12,16 +12,10 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["bpr_fold_in", "bpr_sgd", "negative_sample"]
+__all__ = ["bpr_fold_in", "bpr_sgd"]
 
 _REDRAWS = 4
 """Negative candidates drawn per pair: the first one the user has not had is used."""
-
-
-def negative_sample(n_items: int, size: int, seed: int) -> np.ndarray:
-    """`size` distinct items drawn uniformly (seeded): the negatives every history is contrasted with."""
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.choice(n_items, size=min(size, n_items), replace=False)).astype(np.int64)
 
 
 def _canonical(matrix: sp.csr_array | sp.csr_matrix) -> sp.csr_array:

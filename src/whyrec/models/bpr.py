@@ -14,7 +14,6 @@ from whyrec import progress
 from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
-from whyrec.models._bpr_sgd import bpr_fold_in, bpr_sgd, negative_sample
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import WarmStartMixin
 from whyrec.models.implicit_mf import als_solver, fold_in
@@ -23,6 +22,12 @@ __all__ = ["BPR", "BPRConfig"]
 
 _NEGATIVE_EXPONENTS = {"uniform": 0.0, "sqrt-popularity": 0.5}
 """Negatives of whyrec's SGD are drawn in proportion to count ** exponent."""
+
+
+def _negative_sample(n_items: int, size: int, seed: int) -> np.ndarray:
+    """`size` distinct items drawn uniformly (seeded): the negatives the BPR fold-in contrasts every history with."""
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_items, size=min(size, n_items), replace=False)).astype(np.int64)
 
 
 class BPRConfig(ModelConfig):
@@ -92,6 +97,8 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         self._load_state({"item_factors": factors[:, :-1], "item_bias": factors[:, -1]})
 
     def _fit_sgd(self, x: sp.csr_matrix) -> None:
+        from whyrec.models._bpr_sgd import bpr_sgd  # numba: imported when needed (CLI start-up)
+
         cfg = self.config
         initial = None
         if self._initial is not None and self._initial["item_factors"].shape == (x.shape[1], cfg.embedding_size):
@@ -106,6 +113,8 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
     def _score(self, histories: HistoryBatch) -> FloatArray:
         cfg = self.config
         if cfg.fold_in == "bpr":
+            from whyrec.models._bpr_sgd import bpr_fold_in
+
             users = bpr_fold_in(histories.binary, self.item_factors_, self.item_bias_, self._negatives,
                                 regularization=cfg.regularization, steps=cfg.fold_in_steps)
         else:
@@ -119,4 +128,4 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         self.item_factors_ = np.asarray(state["item_factors"], dtype=np.float32)
         self.item_bias_ = np.asarray(state["item_bias"], dtype=np.float32)
         self._solver = als_solver(self.item_factors_, self.config.fold_in_regularization, self.config.fold_in_alpha)
-        self._negatives = negative_sample(len(self.item_factors_), self.config.fold_in_negatives, self.config.seed)
+        self._negatives = _negative_sample(len(self.item_factors_), self.config.fold_in_negatives, self.config.seed)
