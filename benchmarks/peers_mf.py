@@ -161,7 +161,8 @@ def main() -> None:
     parser.add_argument("--datasets", default="synthetic-beauty,ml-100k")
     parser.add_argument("--als", action="store_true", help="also run the ALS rows")
     args = parser.parse_args()
-    lines = [f"\nCommand: `nice -n 10 .venv/bin/python benchmarks/peers_mf.py {' '.join(sys.argv[1:])}` "
+    path = f"PYTHONPATH={os.environ['PYTHONPATH']} " if os.environ.get("PYTHONPATH") else ""
+    lines = [f"\nCommand: `{path}nice -n 10 .venv/bin/python benchmarks/peers_mf.py {' '.join(sys.argv[1:])}` "
              f"({time.strftime('%Y-%m-%d', time.gmtime())}, load average {os.getloadavg()[0]:.1f} at the start)", "",
              "| data | model | NDCG@10 | seconds |", "|---|---|---:|---:|"]
     for name in args.datasets.split(","):
