@@ -53,3 +53,15 @@ def test_bpr_fold_in_does_not_depend_on_the_batch(sparse_split: Split) -> None:
     together = bpr.score(batch)[:3]
     alone = bpr.score(sparse_split.fit.histories([str(u) for u in batch.user_ids[:3]]))
     np.testing.assert_allclose(together, alone, rtol=1e-4, atol=1e-5)
+
+
+def test_a_warm_start_continues_from_the_learned_factors_and_bias(sparse_split: Split, defaults: list[BPR]) -> None:
+    learned = defaults[0].state()
+    warm = BPR(epochs=1, seed=1)
+    warm.warm_start(learned)
+    warm.fit(sparse_split.fit)
+    cold = BPR(epochs=1, seed=1).fit(sparse_split.fit)
+    for name in ("item_factors", "item_bias"):
+        near = np.linalg.norm(warm.state()[name] - learned[name])
+        far = np.linalg.norm(cold.state()[name] - learned[name])
+        assert near < 0.3 * far, (name, near, far)

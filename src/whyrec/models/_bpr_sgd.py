@@ -58,7 +58,7 @@ def _sgd_epoch(indptr: np.ndarray, indices: np.ndarray, users_of: np.ndarray, or
 
 def bpr_sgd(matrix: sp.csr_array, factors: int, *, learning_rate: float, regularization: float, epochs: int,
             seed: int, on_epoch: Callable[[], object] | None = None,
-            initial_items: np.ndarray | None = None,
+            initial_items: np.ndarray | None = None, initial_bias: np.ndarray | None = None,
             negative_exponent: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(user factors, item factors, item bias) trained by BPR, negatives drawn in proportion to count^exponent.
 
@@ -78,7 +78,7 @@ def bpr_sgd(matrix: sp.csr_array, factors: int, *, learning_rate: float, regular
     p = rng.standard_normal((n_users, factors)) * 0.01
     q = (rng.standard_normal((n_items, factors)) * 0.01) if initial_items is None else initial_items.astype(np.float64)
     q = np.ascontiguousarray(q)
-    bias = np.zeros(n_items)
+    bias = np.zeros(n_items) if initial_bias is None else initial_bias.astype(np.float64)
     counts = np.bincount(indices, minlength=n_items).astype(np.float64)
     cumulative = np.cumsum(np.where(counts > 0, counts**negative_exponent, 0.0))
     cumulative /= cumulative[-1]

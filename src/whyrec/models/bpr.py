@@ -100,13 +100,13 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         from whyrec.models._bpr_sgd import bpr_sgd  # numba: imported when needed (CLI start-up)
 
         cfg = self.config
-        initial = None
+        initial, initial_bias = None, None
         if self._initial is not None and self._initial["item_factors"].shape == (x.shape[1], cfg.embedding_size):
-            initial = self._initial["item_factors"]
+            initial, initial_bias = self._initial["item_factors"], self._initial["item_bias"]
         with progress.task("BPR epochs", total=cfg.epochs) as bar:
             _, items, bias = bpr_sgd(sp.csr_array(x), cfg.embedding_size, learning_rate=cfg.learning_rate,
                                      regularization=cfg.regularization, epochs=cfg.epochs, seed=cfg.seed,
-                                     on_epoch=bar.advance, initial_items=initial,
+                                     on_epoch=bar.advance, initial_items=initial, initial_bias=initial_bias,
                                      negative_exponent=_NEGATIVE_EXPONENTS[cfg.negatives])
         self._load_state({"item_factors": items, "item_bias": bias})
 
