@@ -1,4 +1,4 @@
-"""BPR variants against popularity on the small sparse set of tests/models/test_bpr_sparse.py (12,000 events).
+"""BPR variants against popularity on a small sparse set (12,000 events), with the settings of before 2026-12-02.
 
 Run: .venv/bin/python benchmarks/bpr_sparse_small.py
 """
@@ -17,8 +17,10 @@ def f(model: object) -> float:
 
 
 print("pop", f(create_model("pop").fit(parts.fit)))
-print("default bpr 15 epochs 32", f(BPR(embedding_size=32, epochs=15, seed=0).fit(parts.fit)))
-print("uniform+bpr foldin", f(BPR(negatives="uniform", fold_in="bpr", embedding_size=32, learning_rate=0.05,
-                                 regularization=0.001, epochs=15, seed=0).fit(parts.fit)))
+old = {"negatives": "popularity", "fold_in": "least-squares", "fold_in_negatives": 256}
+print("old default bpr 15 epochs 32", f(BPR(embedding_size=32, epochs=15, learning_rate=0.005, seed=0, **old
+                                            ).fit(parts.fit)))
+print("uniform+bpr foldin", f(BPR(negatives="uniform", fold_in="bpr", fold_in_negatives=256, embedding_size=32,
+                                 learning_rate=0.05, regularization=0.001, epochs=15, seed=0).fit(parts.fit)))
 print("popsampler lr.05 LS", f(BPR(embedding_size=32, learning_rate=0.05, regularization=0.001, epochs=15,
-                                  seed=0).fit(parts.fit)))
+                                  seed=0, **old).fit(parts.fit)))

@@ -133,7 +133,7 @@ def test_a_damaged_arrays_file_is_a_one_line_error(command: list[str], damage: s
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-HEAVY = {"pandas", "scipy", "sklearn", "torch", "shap", "optuna", "fastapi", "pyspark"}
+HEAVY = {"pandas", "scipy", "sklearn", "torch", "shap", "optuna", "fastapi", "pyspark", "numba"}
 
 
 @pytest.mark.parametrize("flag", ["--version", "--help"])

@@ -37,6 +37,8 @@ def test_scaled_starts_give_back_the_ml100k_defaults_on_ml100k(ml100k_split: Spl
     assert not als_binary["use_weights"] and als_binary["alpha"] == pytest.approx(als["alpha"] * shape.mean_weight)
     (knn,) = scaled_starts("itemknn", shape)
     assert 700 <= knn["n_neighbors"] <= 800
+    (bpr,) = scaled_starts("bpr", shape)
+    assert bpr["learning_rate"] == pytest.approx(create_model("bpr").config.learning_rate, rel=0.2)
     assert scaled_starts("pop", shape) == []
 
 
@@ -50,6 +52,8 @@ def test_sparser_data_gets_more_confidence_and_a_smaller_penalty(ml100k_split: S
     (ease_sparse,) = scaled_starts("ease", sparse)  # one weight for every pair: one, binary, start
     assert not ease_sparse["use_weights"]
     assert ease_sparse["regularization"] < scaled_starts("ease", dense)[1]["regularization"]
+    # fewer events per item: longer SGD steps for BPR
+    assert scaled_starts("bpr", sparse)[0]["learning_rate"] > 2 * scaled_starts("bpr", dense)[0]["learning_rate"]
 
 
 def test_auto_searches_from_the_starting_points_and_never_loses_to_the_fixed_defaults(shop: Split) -> None:

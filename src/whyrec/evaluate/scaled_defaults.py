@@ -17,6 +17,11 @@ ml-100k gives back about its tuned value:
 - **ItemKNN** ``n_neighbors`` is half the active catalog, at most 800 (ml-100k: 800); ``shrinkage`` damps
   similarities built on few co-occurrences, so it grows as items get rarer: 250 / mean users per item,
   at most 50.
+- **BPR** ``learning_rate``: an item's factors take one SGD step per event of the item and epoch, so
+  with fewer events per item they need longer steps to move as far off their random start:
+  learning_rate = 0.46 / mean users per item (ml-100k: about 0.01, the fixed default; a Beauty-like
+  shop with ~13 users per item: about 0.035). Sparse data with the ml-100k step size is what left BPR
+  near popularity (docs/benchmarks/accuracy_bpr_als.md).
 
 Other models start from their fixed defaults. Every value is clipped into the model's search space
 (`whyrec.evaluate.tuning.SEARCH_SPACES`), so the search can always move around it.
@@ -37,6 +42,7 @@ _EASE_LAMBDA_PER_GRAM_DIAGONAL = 4.0
 _ALS_ALPHA_PER_SQRT_SPARSITY = 0.4
 _ALS_REGULARIZATION_PER_CONFIDENCE = 0.05
 _KNN_MAX_NEIGHBORS, _KNN_SHRINKAGE_SCALE, _KNN_MAX_SHRINKAGE = 800, 250.0, 50.0
+_BPR_STEP_PER_ITEM_USERS = 0.46
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,11 @@ def _itemknn(shape: DataShape) -> list[dict[str, Any]]:
     return [{"n_neighbors": neighbors, "shrinkage": float(shrinkage)}]
 
 
-_RULES = {"ease": _ease, "als": _als, "itemknn": _itemknn}
+def _bpr(shape: DataShape) -> list[dict[str, Any]]:
+    return [{"learning_rate": _BPR_STEP_PER_ITEM_USERS / shape.mean_item_users}]
+
+
+_RULES = {"ease": _ease, "als": _als, "itemknn": _itemknn, "bpr": _bpr}
 
 
 def scaled_starts(model: str, shape: DataShape) -> list[dict[str, Any]]:
