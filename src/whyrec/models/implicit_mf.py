@@ -120,6 +120,14 @@ class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return self.user_factors(histories) @ self.item_factors_.T
 
+    def query_vectors(self, histories: HistoryBatch) -> FloatArray:
+        """The folded-in user vectors (`DotProductScorer`)."""
+        return self.user_factors(histories)
+
+    def item_vectors(self) -> FloatArray:
+        """The item factors (`DotProductScorer`)."""
+        return self.item_factors_
+
     def contributions(self, history: History, items: IndexArray, *, peel: int = 5) -> Contributions:
         """Each history item's exact removal effect on the folded-in score, and the part the items share.
 
