@@ -49,14 +49,14 @@ def recommend(
         raise ConfigError("give exactly one of --user ID, --history ID,ID,... or --all-users.", field="user")
     run = load_run(run_dir)
     fit = run.fit_data
-    retriever = retriever_for(run.model, run.meta.n_items, RetrievalConfig(mode=ann, threshold=ann_threshold),
-                              run_dir=run.path)
+    retrieval = RetrievalConfig(mode=ann, threshold=ann_threshold)
     if all_users:
         if out_file is None:
             raise ConfigError("--all-users writes a CSV: add --out recs.csv.", field="out")
         if not item_filter.is_empty:
             raise ConfigError("--category, --filter, --exclude and --candidates apply to --user and --history, "
                               "not to --all-users.", field="filter")
+        retriever = retriever_for(run.model, run.meta.n_items, retrieval, run_dir=run.path)
         ranking = rank_split(run.model, run.split, k=k, retriever=retriever)
         frame = ranking.to_frame()
         frame.to_csv(out_file, index=False, float_format="%.6g")
@@ -80,20 +80,21 @@ def recommend(
         except UnknownIdError as e:
             raise UnknownIdError("item", e.ids, where=f"run {run_dir}", n_known=fit.n_items) from None
         batch = HistoryBatch.from_histories([new], fit.n_items)
+    retriever = retriever_for(run.model, run.meta.n_items, retrieval, run_dir=run.path)
     with progress.task("Scoring"):
         allowed = item_filter.allows(fit.active_items, fit.catalog, fit.items)
         recs = (run.model if retriever is None else retriever).recommend(batch, k, exclude_seen=True,
                                                                          candidates=allowed)
-    retrieval = "approximate" if isinstance(recs, Retrieved) and recs.approximate[0] else "exact"
+    how = "approximate" if isinstance(recs, Retrieved) and recs.approximate[0] else "exact"
     items = [int(i) for i in recs.items[0] if i >= 0]
     scores = recs.scores[0][: len(items)]
     rows = [{"item_id": fit.items.id_of(i), "rank": r + 1, "score": float(s), "title": fit.catalog.label(i)}
             for r, (i, s) in enumerate(zip(items, scores, strict=True))]
     if json_output:
-        print_json([{"item_id": r["item_id"], "rank": r["rank"], "score": r["score"], "retrieval": retrieval}
+        print_json([{"item_id": r["item_id"], "rank": r["rank"], "score": r["score"], "retrieval": how}
                     for r in rows])
         return
     who = f"user {user}" if user is not None else f"history of {len(batch[0])} items"
-    out.print(metrics_table(f"{run.meta.model}: top {k} for {who} ({retrieval} retrieval)", rows,
+    out.print(metrics_table(f"{run.meta.model}: top {k} for {who} ({how} retrieval)", rows,
                             ["rank", "item_id", "score", "title"]))
 

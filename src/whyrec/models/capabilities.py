@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from whyrec.data.dataset import Dataset
     from whyrec.models.base import ModelConfig
 
-__all__ = ["AdditiveScorer", "Contributions", "DotProductScorer", "RetrainEdits", "RetrainScorer", "TermScorer",
-           "ValidationTuned", "WarmStartMixin", "WarmStartable"]
+__all__ = ["AdditiveScorer", "Contributions", "DotProductScorer", "ItemFactorVectors", "RetrainEdits",
+           "RetrainScorer", "TermScorer", "ValidationTuned", "WarmStartMixin", "WarmStartable"]
 
 #: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
 #: model retrained without the user's interactions with those items.
@@ -75,6 +75,16 @@ class DotProductScorer(Protocol):
     def item_vectors(self) -> FloatArray:
         """(n_items, dim) float32 vectors of the items."""
         ...
+
+
+class ItemFactorVectors:
+    """`DotProductScorer.item_vectors` of a model whose item vectors are its ``item_factors_`` (ALS)."""
+
+    item_factors_: FloatArray
+
+    def item_vectors(self) -> FloatArray:
+        """The item factors."""
+        return self.item_factors_
 
 
 @runtime_checkable

@@ -18,7 +18,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.models._foldin import FoldIn
 from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.capabilities import Contributions, RetrainEdits, WarmStartMixin
+from whyrec.models.capabilities import Contributions, ItemFactorVectors, RetrainEdits, WarmStartMixin
 from whyrec.models.retraining import training_row
 
 __all__ = ["ALS", "ALSConfig", "als_solver", "fold_in"]
@@ -59,7 +59,7 @@ class ALSConfig(ModelConfig):
     """Use event weights (ratings, purchase > view) as confidences instead of 1 per item."""
 
 
-class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
+class ALS(WarmStartMixin, ItemFactorVectors, BaseRecommender[ALSConfig]):
     """Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky, ICDM 2008).
 
     Any history is scored by folding it in: the user vector is solved in closed form against the fixed
@@ -102,6 +102,8 @@ class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
         """
         return self._fold_in()(self._matrix(histories.matrix)).astype(np.float32)
 
+    query_vectors = user_factors  # DotProductScorer, with ItemFactorVectors.item_vectors
+
     def _fold_in(self) -> FoldIn:
         cached: FoldIn | None = getattr(self, "_fold_in_cache", None)
         if cached is None:
@@ -119,14 +121,6 @@ class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
         return self.user_factors(histories) @ self.item_factors_.T
-
-    def query_vectors(self, histories: HistoryBatch) -> FloatArray:
-        """The folded-in user vectors (`DotProductScorer`)."""
-        return self.user_factors(histories)
-
-    def item_vectors(self) -> FloatArray:
-        """The item factors (`DotProductScorer`)."""
-        return self.item_factors_
 
     def contributions(self, history: History, items: IndexArray, *, peel: int = 5) -> Contributions:
         """Each history item's exact removal effect on the folded-in score, and the part the items share.
