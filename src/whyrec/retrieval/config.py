@@ -50,7 +50,7 @@ class RetrievalConfig(BaseModel):
     ef_construction: int = Field(default=200, ge=8)
     """HNSW candidate list while building (more: a better graph, a slower build)."""
     ef_search: int = Field(default=256, ge=8)
-    """HNSW candidate list while searching (at least the number of items fetched)."""
+    """HNSW candidate list while searching (lists widen it to twice the number of items they fetch)."""
     overfetch: float = Field(default=2.0, ge=1.0)
     """Items fetched per list slot, beyond the history items, before seen items and filters are removed."""
 

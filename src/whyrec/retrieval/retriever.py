@@ -24,6 +24,8 @@ __all__ = ["Retrieved", "Retriever", "retriever_for"]
 _EXACT_SHARE = 0.2
 #: Quantile of the history lengths in a batch that the fetch size covers.
 _TYPICAL = 0.9
+#: HNSW candidate list per item fetched.
+_WIDEN = 2
 #: Lists rescored at once ((rows, fetched, dim) float32 at a time).
 _ROWS = 64
 
@@ -90,7 +92,9 @@ class Retriever:
         if fetch > _EXACT_SHARE * n_items or len(histories) == 0:
             return self._exact(histories, k, exclude_seen, candidates, np.arange(len(histories)))
         queries = self._scorer.query_vectors(histories)
-        ids = np.sort(self.index.search(queries, fetch, ef_search=self.config.ef_search), axis=1)
+        # the list's items sit deep in what is fetched (behind the seen ones): search twice as wide
+        ef = max(self.config.ef_search, _WIDEN * fetch)
+        ids = np.sort(self.index.search(queries, fetch, ef_search=ef), axis=1)
         keep = ids >= 0
         if allowed is not None:
             keep &= allowed[np.maximum(ids, 0)]
