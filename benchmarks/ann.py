@@ -1,11 +1,11 @@
 """Approximate top-k (whyrec.retrieval, faiss HNSW) against exact ranking on a 100,000-item catalog.
 
-Two catalogs of ``--events / 10`` items (100,000 at the default 1,000,000 events): ALS fitted on
-synthetic-longtail, and random Gaussian factors of the same shape (no structure for the graph to use: a hard
-case). For each: index build time and size; recall@10 and recall@100 of the index search against exact
-inner-product top-k; per-query latency of the search alone (exact: score every item + top-k). For ALS also
-whole lists as ``whyrec recommend`` makes them (fold-in of the history, seen items excluded, `Retriever`
-against `ALS.recommend`). Writes docs/benchmarks/ann.md and ann.json.
+Catalogs of ``--events / 10`` items (100,000 at the default 1,000,000 events): ALS fitted on
+synthetic-longtail and, with ``--random``, random Gaussian factors of the same shape (no structure for the
+graph to use: a hard case). For each: index build time and size; recall@10 and recall@100 of the index
+search against exact inner-product top-k; per-query latency of the search alone (exact: score every item,
+then top-k). For ALS also whole lists as ``whyrec recommend`` makes them (fold-in of the history, seen items
+excluded; `Retriever` against `ALS.recommend`). Writes docs/benchmarks/ann.md and ann.json.
 
 Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/ann.py
 """
@@ -42,16 +42,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1_000, help="Lists compared for recall.")
     parser.add_argument("--latency-queries", type=int, default=200, help="Lists timed one at a time.")
     parser.add_argument("--ef-search", default="128,256,512")
+    parser.add_argument("--random", action="store_true", help="Also random Gaussian factors (a second index build).")
     parser.add_argument("--index-dir", type=Path, default=None,
                         help="Keep the indexes here and reuse them when built from the same vectors.")
     args = parser.parse_args()
     command = ("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 10 .venv/bin/python benchmarks/ann.py "
                + " ".join(sys.argv[1:])).strip()
     efs = [int(e) for e in args.ef_search.split(",")]
-    rows = [als_catalog(args, efs), random_catalog(args, efs)]
-    for row in rows:
+    rows = []
+    for catalog in (als_catalog, random_catalog) if args.random else (als_catalog,):
+        row = catalog(args, efs)
         row.pop("_index")
-    write(rows, command)
+        rows.append(row)
+        write(rows, command)  # after each catalog, so a run cut short keeps what it measured
 
 
 def als_catalog(args: argparse.Namespace, efs: list[int]) -> dict[str, Any]:
