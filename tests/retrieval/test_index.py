@@ -25,6 +25,7 @@ def test_a_run_keeps_its_index_and_moves_with_it(shop_run: Path, tmp_path: Path)
     vectors = run.model.item_vectors()
     built = run_index(run_dir, vectors, ef_construction=40)
     assert not built.loaded and (run_dir / INDEX_DIR / "hnsw.faiss").is_file()
+    assert (run_dir / INDEX_DIR / "hnsw.faiss").stat().st_mode & 0o044 == 0o044  # readable like the run's files
     assert run_hash(run_dir) == content  # derived from arrays.npz: not part of the run's identity
     moved = tmp_path / "elsewhere" / "als"
     moved.parent.mkdir()

@@ -99,6 +99,7 @@ class ItemIndex:
             os.close(fd)
             try:
                 write(Path(tmp))
+                os.chmod(tmp, 0o644)  # mkstemp's files are private; the run's other files are not
                 os.replace(tmp, directory / name)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
