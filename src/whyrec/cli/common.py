@@ -23,11 +23,17 @@ from whyrec.evaluate.splits import (
     make_splitter,
     split_dataset,
 )
+from whyrec.retrieval import RetrievalMode
 
-__all__ = ["CatalogOpt", "JsonOpt", "MemoryBudgetOpt", "UsersOpt", "check_memory", "column_settings",
-           "data_or_split_dir", "data_source", "load_source", "load_split", "parse_params"]
+__all__ = ["AnnOpt", "AnnThresholdOpt", "CatalogOpt", "JsonOpt", "MemoryBudgetOpt", "UsersOpt", "check_memory",
+           "column_settings", "data_or_split_dir", "data_source", "load_source", "load_split", "parse_params"]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+AnnOpt = Annotated[RetrievalMode, typer.Option("--ann", help="Approximate top-k from an HNSW index of the item "
+                                                             "vectors (ALS, BPR, LightGCN): auto (from "
+                                                             "--ann-threshold items on), on or off.")]
+AnnThresholdOpt = Annotated[int, typer.Option("--ann-threshold", min=1, help="Catalog size from which --ann auto "
+                                                                             "is approximate.")]
 CatalogOpt = Annotated[Path | None, typer.Option("--catalog", help="Item table: item_id + attribute columns.")]
 UsersOpt = Annotated[Path | None, typer.Option("--users", help="User table: user_id + attribute columns.")]
 DataOpt = Annotated[str, typer.Option("--data", help="Interactions file or built-in name (ml-100k, synthetic, "

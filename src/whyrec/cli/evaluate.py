@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from whyrec.cli.common import JsonOpt
+from whyrec.cli.common import AnnOpt, AnnThresholdOpt, JsonOpt
 from whyrec.cli.output import err, metrics_table, out, print_json
 from whyrec.evaluate.evaluator import rank_split, score_ranking
 from whyrec.evaluate.groups import breakdown, exposure_by_popularity, user_groups
 from whyrec.explain.signal import no_signal_share_of_lists, no_signal_warning
+from whyrec.retrieval import ANN_THRESHOLD, RetrievalConfig, RetrievalMode, retriever_for
 from whyrec.runs import load_run, update_metrics
 
 KOpt = Annotated[list[int] | None, typer.Option("--k", help="List lengths (repeatable; default 10 and 20).")]
@@ -39,9 +40,15 @@ def evaluate_run(
     new_users: Annotated[bool, typer.Option("--new-users", help="New users instead (PROTOCOL.md): refit without ~20% "
                                                                 "of the users, score them from 1, 3, 5 and all "
                                                                 "interactions.")] = False,
+    ann: AnnOpt = RetrievalMode.OFF,
+    ann_threshold: AnnThresholdOpt = ANN_THRESHOLD,
     json_output: JsonOpt = False,
 ) -> None:
-    """Score the run's test part with full ranking (PROTOCOL.md metrics)."""
+    """Score the run's test part with full ranking (PROTOCOL.md metrics).
+
+    With ``--ann auto|on`` the lists may come from an approximate index: the metrics are then printed but not
+    recorded in the run, whose numbers stay those of the exact protocol.
+    """
     if cold_items or new_users:
         evaluate_cold_start(run_dir, cold_items=cold_items, new_users=new_users, json_output=json_output)
         return
@@ -51,11 +58,17 @@ def evaluate_run(
 
         raise ConfigError(f"--k must be at least 1. Got {ks[0]} instead.", field="k")
     run = load_run(run_dir)
-    ranking = rank_split(run.model, run.split, k=max(ks))
+    retriever = retriever_for(run.model, run.meta.n_items, RetrievalConfig(mode=ann, threshold=ann_threshold),
+                              run_dir=run.path)
+    ranking = rank_split(run.model, run.split, k=max(ks), retriever=retriever)
     users_frame, summary = score_ranking(ranking, ks=ks)
     if (warning := no_signal_warning(no_signal_share_of_lists(ranking.recommendations.scores))) is not None:
         err.print(f"[yellow]{warning}[/yellow]")
-    update_metrics(run_dir, summary, per_user=users_frame)
+    if ranking.retrieval == "exact":
+        update_metrics(run_dir, summary, per_user=users_frame)
+    elif not json_output:
+        err.print(f"{ranking.approximate_lists:,} of {len(ranking.user_ids):,} lists came from the approximate "
+                  "index: these metrics are not recorded in the run (rerun with --ann off for the protocol's).")
     breakdowns = {attr: breakdown(users_frame, user_groups(run.dataset, ranking.history, users_frame.index, attr))
                   for attr in by or []}
     exposure_table = exposure_by_popularity(ranking, ks[0]) if exposure else None
@@ -63,15 +76,16 @@ def evaluate_run(
         users_frame.to_csv(per_user)
     if json_output:
         payload: dict[str, object] = {"run": str(run_dir), "model": run.meta.model, "protocol": run.split.protocol,
-                                      "target": "test", "users": len(users_frame), "metrics": summary}
+                                      "target": "test", "users": len(users_frame), "metrics": summary,
+                                      "retrieval": ranking.retrieval}
         if breakdowns:
             payload["breakdown"] = {a: t.reset_index().to_dict(orient="records") for a, t in breakdowns.items()}
         if exposure_table is not None:
             payload["exposure"] = exposure_table.reset_index().to_dict(orient="records")
         print_json(payload)
         return
-    out.print(summary_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol})",
-                            summary, ks))
+    out.print(summary_table(f"{run.meta.model} on test, {len(users_frame):,} users ({run.split.protocol}, "
+                            f"{ranking.retrieval} retrieval)", summary, ks))
     for attr, table in breakdowns.items():
         cols = ["users", *[f"{m}@{ks[0]}" for m in ("recall", "ndcg", "hr")]]
         rows = [{"group": str(g), **{c: (float(v) if c != "users" else int(v)) for c, v in r.items() if c in cols}}

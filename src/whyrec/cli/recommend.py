@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from whyrec import progress
-from whyrec.cli.common import JsonOpt
+from whyrec.cli.common import AnnOpt, AnnThresholdOpt, JsonOpt
 from whyrec.cli.output import metrics_table, out, print_json
 from whyrec.data.filters import ItemFilter
 from whyrec.data.history import HistoryBatch
 from whyrec.errors import ConfigError, UnknownIdError
 from whyrec.evaluate.evaluator import rank_split
+from whyrec.retrieval import ANN_THRESHOLD, RetrievalConfig, RetrievalMode, Retrieved, retriever_for
 from whyrec.runs import load_run
 
 
@@ -36,6 +37,8 @@ def recommend(
                                                                   "recommend.")] = None,
     candidates: Annotated[str | None, typer.Option("--candidates", help="Comma-separated item ids: recommend "
                                                                         "only among these.")] = None,
+    ann: AnnOpt = RetrievalMode.AUTO,
+    ann_threshold: AnnThresholdOpt = ANN_THRESHOLD,
     json_output: JsonOpt = False,
 ) -> None:
     """Top-k items for one user, for any list of items, or for every test user."""
@@ -46,19 +49,23 @@ def recommend(
         raise ConfigError("give exactly one of --user ID, --history ID,ID,... or --all-users.", field="user")
     run = load_run(run_dir)
     fit = run.fit_data
+    retrieval = RetrievalConfig(mode=ann, threshold=ann_threshold)
     if all_users:
         if out_file is None:
             raise ConfigError("--all-users writes a CSV: add --out recs.csv.", field="out")
         if not item_filter.is_empty:
             raise ConfigError("--category, --filter, --exclude and --candidates apply to --user and --history, "
                               "not to --all-users.", field="filter")
-        ranking = rank_split(run.model, run.split, k=k)
+        retriever = retriever_for(run.model, run.meta.n_items, retrieval, run_dir=run.path)
+        ranking = rank_split(run.model, run.split, k=k, retriever=retriever)
         frame = ranking.to_frame()
         frame.to_csv(out_file, index=False, float_format="%.6g")
         if json_output:
-            print_json({"out": str(out_file), "users": len(ranking.user_ids), "rows": len(frame)})
+            print_json({"out": str(out_file), "users": len(ranking.user_ids), "rows": len(frame),
+                        "retrieval": ranking.retrieval, "approximate_lists": ranking.approximate_lists})
         else:
-            out.print(f"wrote {len(frame):,} rows for {len(ranking.user_ids):,} users to {out_file}")
+            out.print(f"wrote {len(frame):,} rows for {len(ranking.user_ids):,} users to {out_file} "
+                      f"({ranking.retrieval} retrieval)")
         return
     if user is not None:
         if user not in fit.users:
@@ -73,16 +80,21 @@ def recommend(
         except UnknownIdError as e:
             raise UnknownIdError("item", e.ids, where=f"run {run_dir}", n_known=fit.n_items) from None
         batch = HistoryBatch.from_histories([new], fit.n_items)
+    retriever = retriever_for(run.model, run.meta.n_items, retrieval, run_dir=run.path)
     with progress.task("Scoring"):
         allowed = item_filter.allows(fit.active_items, fit.catalog, fit.items)
-        recs = run.model.recommend(batch, k, exclude_seen=True, candidates=allowed)
+        recs = (run.model if retriever is None else retriever).recommend(batch, k, exclude_seen=True,
+                                                                         candidates=allowed)
+    how = "approximate" if isinstance(recs, Retrieved) and recs.approximate[0] else "exact"
     items = [int(i) for i in recs.items[0] if i >= 0]
     scores = recs.scores[0][: len(items)]
     rows = [{"item_id": fit.items.id_of(i), "rank": r + 1, "score": float(s), "title": fit.catalog.label(i)}
             for r, (i, s) in enumerate(zip(items, scores, strict=True))]
     if json_output:
-        print_json([{"item_id": r["item_id"], "rank": r["rank"], "score": r["score"]} for r in rows])
+        print_json([{"item_id": r["item_id"], "rank": r["rank"], "score": r["score"], "retrieval": how}
+                    for r in rows])
         return
     who = f"user {user}" if user is not None else f"history of {len(batch[0])} items"
-    out.print(metrics_table(f"{run.meta.model}: top {k} for {who}", rows, ["rank", "item_id", "score", "title"]))
+    out.print(metrics_table(f"{run.meta.model}: top {k} for {who} ({how} retrieval)", rows,
+                            ["rank", "item_id", "score", "title"]))
 

@@ -20,6 +20,8 @@ from whyrec.evaluate.metrics import DEFAULT_METRICS, Metric, hit_matrix
 from whyrec.evaluate.splits import Split
 from whyrec.models.base import Recommender
 from whyrec.models.ranking import Recommendations
+from whyrec.retrieval.config import Retrieval
+from whyrec.retrieval.retriever import Retrieved, Retriever
 
 __all__ = ["EvaluationResult", "Ranking", "Target", "evaluate", "list_measures", "rank_split", "score_ranking",
            "summarize", "user_metrics"]
@@ -43,6 +45,7 @@ class Ranking:
         relevant: per user, the target items (indices), including items outside the catalog.
         history: the data the lists were made from (train + valid for test, train for validation).
         catalog: candidate item indices (the items of `history`).
+        approximate_lists: how many lists came from an approximate index (`whyrec.retrieval`); 0: all exact.
     """
 
     user_ids: tuple[str, ...]
@@ -50,6 +53,12 @@ class Ranking:
     relevant: tuple[np.ndarray, ...]
     history: Dataset
     catalog: np.ndarray
+    approximate_lists: int = 0
+
+    @property
+    def retrieval(self) -> Retrieval:
+        """``approximate`` when any list came from an index, else ``exact``."""
+        return "approximate" if self.approximate_lists else "exact"
 
     def to_frame(self) -> pd.DataFrame:
         """``user_id,item_id,rank,score`` rows, rank 1 = best, empty slots left out."""
@@ -88,7 +97,7 @@ class EvaluationResult:
 
 
 def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "test",
-               users: Sequence[str] | None = None) -> Ranking:
+               users: Sequence[str] | None = None, retriever: Retriever | None = None) -> Ranking:
     """Rank the full catalog for every user with items in `target`, excluding their own history items.
 
     Args:
@@ -97,6 +106,7 @@ def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "te
         k: list length.
         target: which part holds the truth.
         users: restrict to these users (default: every user with a target item).
+        retriever: find the lists in an item index instead (approximate; the protocol's ranking is exact).
     """
     history = split.fit if target == "test" else split.train
     truth = split.test if target == "test" else split.validation
@@ -104,12 +114,16 @@ def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "te
     catalog = history.active_items
     items_out = np.full((len(user_index), k), -1, dtype=np.int32)
     scores_out = np.full((len(user_index), k), -np.inf, dtype=np.float32)
+    approximate = np.zeros(len(user_index), dtype=bool)
+    ranker: Recommender | Retriever = model if retriever is None else retriever
 
     def rank(lo: int) -> int:
         batch = history.histories_of(user_index[lo:lo + _BATCH])
-        recs = model.recommend(batch, k, exclude_seen=True, candidates=catalog)
+        recs = ranker.recommend(batch, k, exclude_seen=True, candidates=catalog)
         items_out[lo:lo + len(batch)] = recs.items
         scores_out[lo:lo + len(batch)] = recs.scores
+        if isinstance(recs, Retrieved):
+            approximate[lo:lo + len(batch)] = recs.approximate
         return len(batch)
 
     starts = range(0, len(user_index), _BATCH)
@@ -127,7 +141,7 @@ def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "te
                 bar.advance(rank(lo))
     relevant = tuple(np.unique(truth.sequence(int(u))) for u in user_index)
     return Ranking(tuple(history.users.ids_of(user_index)), Recommendations(items_out, scores_out), relevant,
-                   history, catalog)
+                   history, catalog, int(approximate.sum()))
 
 
 def user_metrics(ranking: Ranking, *, ks: Sequence[int] = (10, 20),

@@ -111,15 +111,26 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         self._load_state({"item_factors": items, "item_bias": bias})
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
+        return self._users(histories) @ self.item_factors_.T + self.item_bias_
+
+    def _users(self, histories: HistoryBatch) -> FloatArray:
         cfg = self.config
         if cfg.fold_in == "bpr":
             from whyrec.models._bpr_sgd import bpr_fold_in
 
-            users = bpr_fold_in(histories.binary, self.item_factors_, self.item_bias_, self._negatives,
-                                regularization=cfg.regularization, steps=cfg.fold_in_steps)
-        else:
-            users = fold_in(self._solver, histories.binary)
-        return users @ self.item_factors_.T + self.item_bias_
+            users: FloatArray = bpr_fold_in(histories.binary, self.item_factors_, self.item_bias_, self._negatives,
+                                            regularization=cfg.regularization, steps=cfg.fold_in_steps)
+            return users
+        return fold_in(self._solver, histories.binary)
+
+    def query_vectors(self, histories: HistoryBatch) -> FloatArray:
+        """The folded-in user vectors with a 1 appended for the item bias (`DotProductScorer`)."""
+        users = self._users(histories)
+        return np.hstack([users, np.ones((len(users), 1), dtype=np.float32)]).astype(np.float32)
+
+    def item_vectors(self) -> FloatArray:
+        """The item factors with the item bias as a last column (`DotProductScorer`)."""
+        return np.hstack([self.item_factors_, self.item_bias_[:, None]]).astype(np.float32)
 
     def state(self) -> dict[str, np.ndarray]:
         return {"item_factors": self.item_factors_, "item_bias": self.item_bias_}

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from whyrec._types import FloatArray, IndexArray
-from whyrec.data.history import History
+from whyrec.data.history import History, HistoryBatch
 
 if TYPE_CHECKING:
     from whyrec.data.dataset import Dataset
     from whyrec.models.base import ModelConfig
 
-__all__ = ["AdditiveScorer", "Contributions", "RetrainEdits", "RetrainScorer", "TermScorer", "ValidationTuned",
-           "WarmStartMixin", "WarmStartable"]
+__all__ = ["AdditiveScorer", "Contributions", "DotProductScorer", "ItemFactorVectors", "RetrainEdits",
+           "RetrainScorer", "TermScorer", "ValidationTuned", "WarmStartMixin", "WarmStartable"]
 
 #: removals -> (len(removals), n_items) float32 scores of the history without each set of items, under the
 #: model retrained without the user's interactions with those items.
@@ -59,6 +59,32 @@ class TermScorer(Protocol):
     def additive_terms(self, history: History, items: IndexArray) -> Contributions:
         """Per-item terms summing to the score, with a zero baseline."""
         ...
+
+
+@runtime_checkable
+class DotProductScorer(Protocol):
+    """A model whose scores are inner products: ``score(histories) == query_vectors(histories) @ item_vectors().T``.
+
+    Approximate top-k retrieval (`whyrec.retrieval`) indexes its item vectors (ALS, BPR, LightGCN).
+    """
+
+    def query_vectors(self, histories: HistoryBatch) -> FloatArray:
+        """(n_histories, dim) float32 vectors of the histories."""
+        ...
+
+    def item_vectors(self) -> FloatArray:
+        """(n_items, dim) float32 vectors of the items."""
+        ...
+
+
+class ItemFactorVectors:
+    """`DotProductScorer.item_vectors` of a model whose item vectors are its ``item_factors_`` (ALS)."""
+
+    item_factors_: FloatArray
+
+    def item_vectors(self) -> FloatArray:
+        """The item factors."""
+        return self.item_factors_
 
 
 @runtime_checkable

@@ -18,7 +18,7 @@ from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
 from whyrec.models._foldin import FoldIn
 from whyrec.models.base import BaseRecommender, ModelConfig
-from whyrec.models.capabilities import Contributions, RetrainEdits, WarmStartMixin
+from whyrec.models.capabilities import Contributions, ItemFactorVectors, RetrainEdits, WarmStartMixin
 from whyrec.models.retraining import training_row
 
 __all__ = ["ALS", "ALSConfig", "als_solver", "fold_in"]
@@ -59,7 +59,7 @@ class ALSConfig(ModelConfig):
     """Use event weights (ratings, purchase > view) as confidences instead of 1 per item."""
 
 
-class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
+class ALS(WarmStartMixin, ItemFactorVectors, BaseRecommender[ALSConfig]):
     """Implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky, ICDM 2008).
 
     Any history is scored by folding it in: the user vector is solved in closed form against the fixed
@@ -101,6 +101,8 @@ class ALS(WarmStartMixin, BaseRecommender[ALSConfig]):
         checked equal to implicit's ``recalculate_user`` and to the per-history solve in the tests).
         """
         return self._fold_in()(self._matrix(histories.matrix)).astype(np.float32)
+
+    query_vectors = user_factors  # DotProductScorer, with ItemFactorVectors.item_vectors
 
     def _fold_in(self) -> FoldIn:
         cached: FoldIn | None = getattr(self, "_fold_in_cache", None)

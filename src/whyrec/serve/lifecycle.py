@@ -76,7 +76,7 @@ class RunLifecycle:
 
     def _load(self, path: str | Path, version: int) -> ServedRun:
         """Load a run, with the catalog rows put into the service applied (:func:`grow_served_run`)."""
-        return grow_served_run(load_served_run(path, version), self.storage.catalog_items())
+        return grow_served_run(load_served_run(path, version, self.settings.retrieval), self.storage.catalog_items())
 
     def put_items(self, rows: Sequence[tuple[str, dict[str, Any]]]) -> tuple[ServedRun, ServedRun]:
         """Store catalog rows and swap in the served run grown by them (this worker; other workers apply

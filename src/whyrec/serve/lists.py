@@ -52,7 +52,7 @@ class RecommendationLists:
                 catalog lacks.
         """
         served = self.runs.served
-        state = self.states.user_state(user_id, served)
+        state = self.states.user_state(user_id, served, exact=False)
         found = self._recommend(served, state, k, explain, method, lang, item_filter)
         self.states.account(state)
         return found
@@ -65,7 +65,7 @@ class RecommendationLists:
         The hot path of the API: a repeated request costs one version lookup in the store.
         """
         served = self.runs.served
-        state = self.states.user_state(user_id, served)
+        state = self.states.user_state(user_id, served, exact=False)
         key = (k, explain, method, lang, item_filter.key)
         body = state.rendered.get(key)
         if body is None:
@@ -80,12 +80,17 @@ class RecommendationLists:
                    lang: Lang, item_filter: ItemFilter) -> RecommendationsOut:
         ranking = item_filter.allows(state.ranking, served.fit.catalog, served.fit.items)
         fallback = state.uses_model and not has_signal(state.scores[ranking], k)
+        if state.retrieval == "approximate" and (fallback or len(ranking) < k):
+            # too few items left after the filter, or no signal among them: rank them all
+            state = state.exact(served)
+            ranking = item_filter.allows(state.ranking, served.fit.catalog, served.fit.items)
+            fallback = state.uses_model and not has_signal(state.scores[ranking], k)
         scores = served.popularity if fallback else state.scores
         # without signal, by popularity (the ranking's own tie-break, applied to the whole list)
         items = (ranking[np.argsort(-served.popularity[ranking], kind="stable")] if fallback else ranking)[:k]
         explanations: list[Explanation | None] = [None] * len(items)
         if explain:
-            explanations = list(self.explanations.explain(served, state, items, method, k, lang,
+            explanations = list(self.explanations.explain(served, state.exact(served), items, method, k, lang,
                                                           by_popularity=fallback))
         entries = [RecommendationOut(item_id=served.fit.items.id_of(int(i)), title=served.fit.catalog.label(int(i)),
                                      rank=r + 1, score=float(scores[i]), explanation=e)
@@ -95,7 +100,8 @@ class RecommendationLists:
                                   run_version=served.version, personalized=state.personalized,
                                   cold_start=state.cold_start, history_size=len(state.history),
                                   fallback=FALLBACK_POPULARITY if fallback else None,
-                                  fallback_reason=no_signal_reason(k, lang) if fallback else None, items=entries)
+                                  fallback_reason=no_signal_reason(k, lang) if fallback else None,
+                                  retrieval=state.retrieval, items=entries)
 
     def explain_item(self, user_id: str, item_id: str, *, method: str | None = None, k: int = 10,
                      lang: Lang = Lang.EN) -> Explanation:

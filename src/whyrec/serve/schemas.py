@@ -195,6 +195,9 @@ class RecommendationsOut(BaseModel):
     `whyrec.explain.signal`) and the list is by popularity instead; None otherwise."""
     fallback_reason: str | None = None
     """Why the list fell back, in words."""
+    retrieval: Literal["exact", "approximate"] = "exact"
+    """``approximate`` when the list came from the item index (large catalogs, ``ann`` setting), ``exact``
+    when every item was scored. Explanations are exact either way."""
     items: list[RecommendationOut]
 
 

@@ -23,6 +23,7 @@ from whyrec.data.history import History, HistoryBatch
 from whyrec.data.schema import EventWeights
 from whyrec.errors import ConfigError, IncompatibleRunError, ItemNotFoundError
 from whyrec.models.base import BaseRecommender
+from whyrec.retrieval import RetrievalConfig, Retriever, retriever_for
 from whyrec.runs import ARRAYS_FILE, META_FILE, Run, load_run
 from whyrec.serve.storage import NOT_INTERESTED  # hides an item from one user; adds nothing to the history
 
@@ -51,6 +52,7 @@ class ServedRun:
         item_tags: per item, the tags it carries.
         loaded_s: seconds the load took.
         content_hash: SHA-256 of the run's arrays.npz and meta.json (:func:`run_hash`), its identity.
+        retrieval: how lists are retrieved (the ``ann`` settings).
     """
 
     path: Path
@@ -64,6 +66,7 @@ class ServedRun:
     item_tags: tuple[tuple[str, ...], ...]
     loaded_s: float = 0.0
     content_hash: str = ""
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     _by_item: sp.csc_array | None = field(default=None, repr=False)
     _extras: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -134,6 +137,12 @@ class ServedRun:
             return np.zeros(self.n_items, dtype=np.int64)
         rows = self.fit.interactions[users]
         return np.bincount(rows.indices, minlength=self.n_items).astype(np.int64)
+
+    @property
+    def retriever(self) -> Retriever | None:
+        """The item index lists are retrieved from (None: lists are exact); read from or built in ``RUN/ann``."""
+        return self.extra("retriever", lambda: retriever_for(self.model, self.n_items, self.retrieval,
+                                                             run_dir=self.path))
 
     def extra(self, name: str, build: Callable[[], T]) -> T:
         """A lazily built per-run object (the KG, the text domain), built once under a lock."""
@@ -208,8 +217,9 @@ def validate_model(run: Run, n_items: int) -> None:
                           field="run_dir")
 
 
-def load_served_run(path: str | Path, version: int) -> ServedRun:
-    """Load a run directory, check it (:func:`validate_model`) and precompute what every request needs.
+def load_served_run(path: str | Path, version: int, retrieval: RetrievalConfig | None = None) -> ServedRun:
+    """Load a run directory, check it (:func:`validate_model`) and precompute what every request needs
+    (the item index too, when `retrieval` asks for approximate lists).
 
     The arrays are read into memory, so the folder may be deleted or overwritten while the run serves.
 
@@ -234,7 +244,9 @@ def load_served_run(path: str | Path, version: int) -> ServedRun:
     served = ServedRun(
         path=Path(path), version=version, run=run, fit=fit, candidates=fit.active_items, popularity=popularity,
         weights=run.meta.data.weights, tag_items=tag_items, item_tags=item_tags, content_hash=content,
+        retrieval=retrieval or RetrievalConfig(),
     )
+    _ = served.retriever  # built now, not on the first request
     served.loaded_s = time.perf_counter() - started
     logger.info("loaded %s run %s (version %d) in %.2f s", run.meta.model, Path(path).name, version,
                 served.loaded_s)

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from whyrec.errors import ConfigError
+from whyrec.retrieval import ANN_THRESHOLD, RetrievalConfig, RetrievalMode
 
 __all__ = ["ENV_PREFIX", "ServeSettings"]
 
@@ -99,6 +100,16 @@ class ServeSettings(BaseModel):
     None: a random one per process."""
     evidence: int = Field(default=5, ge=1, le=50)
     """Evidence entries per explanation."""
+    ann: RetrievalMode = RetrievalMode.AUTO
+    """Approximate top-k lists from an HNSW index of the item vectors (dot-product models): ``auto`` from
+    `ann_threshold` items on, ``on`` always, ``off`` never. Explanations are computed exactly either way."""
+    ann_threshold: int = Field(default=ANN_THRESHOLD, ge=1)
+    """Catalog size from which ``ann=auto`` lists are approximate."""
+
+    @property
+    def retrieval(self) -> RetrievalConfig:
+        """How lists are retrieved (`ann`, `ann_threshold`)."""
+        return RetrievalConfig(mode=self.ann, threshold=self.ann_threshold)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -38,13 +38,18 @@ class UserStates:
         self.cache_hits = 0
         self.cache_misses = 0
 
-    def user_state(self, user_id: str, served: ServedRun) -> UserState:
-        """The user's scoring state under `served`, rebuilt only when their version or the run changed."""
+    def user_state(self, user_id: str, served: ServedRun, *, exact: bool = True) -> UserState:
+        """The user's scoring state under `served`, rebuilt only when their version or the run changed.
+
+        Args:
+            exact: False: the state may rank only the best items found in the run's item index
+                (``UserState.retrieval``); True: every allowed item is ranked.
+        """
         version = self.storage.user_version(user_id)
         cached = self._states.get(user_id)
         if cached is not None and cached.user_version == version and cached.run_version == served.version:
             self.cache_hits += 1
-            return cached
+            return cached.exact(served) if exact else cached
         self.cache_misses += 1
         events = [LiveEvent(e.item_id, e.event_type, e.value, int(e.timestamp.timestamp()))
                   for e in self.storage.events_of(user_id)]
@@ -52,7 +57,8 @@ class UserStates:
         # the store's hidden_items() is this same set; reading it from the events saves a query
         hidden = {e.item_id for e in events if e.event_type == NOT_INTERESTED}
         state = build_user_state(served, user_id, version, events, personalized=settings.personalization,
-                                 removed_tags=list(self.storage.removed_tags(user_id)), hidden_ids=hidden)
+                                 removed_tags=list(self.storage.removed_tags(user_id)), hidden_ids=hidden,
+                                 exact=exact)
         self._states.put(user_id, state)
         return state
 

@@ -6,7 +6,7 @@ import math
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.history import History, HistoryBatch
 from whyrec.explain.base import HistoryEvents, ScoredHistory, history_events, history_ratings, strongest_events
+from whyrec.retrieval import Retrieval, Retriever
 from whyrec.serve.served_run import RATING, ServedRun
 
 __all__ = ["RankedHistory", "SizedStore", "UserState", "build_user_state", "deep_size", "profile_tags"]
@@ -56,6 +57,9 @@ class UserState:
         ranks: (n_items,) int32 1-based rank of each item, 0 when it cannot be recommended.
         events: what the user did with each history item, logged and live (event kinds and last ratings by
             item id): the verbs of the reasons.
+        retrieval: ``approximate`` when `ranking` holds only the best `APPROXIMATE_DEPTH` items found in the
+            run's item index (`scores` are -inf and `ranks` 0 for the others); :meth:`exact` gives the full state.
+        excluded: (n,) int32 items that may not be recommended (history before edits, hidden items).
     """
 
     user_id: str
@@ -76,14 +80,33 @@ class UserState:
     """Explanations made so far, by (method, k, item, lang)."""
     rendered: SizedStore = field(default_factory=lambda: SizedStore(), repr=False)
     """Response bodies made so far, by request parameters."""
+    retrieval: Retrieval = "exact"
+    excluded: IndexArray = field(default_factory=lambda: np.zeros(0, np.int32), repr=False)
+    _exact: UserState | None = field(default=None, repr=False)
+
+    def exact(self, served: ServedRun) -> UserState:
+        """This state with every allowed item scored and ranked (itself when it already is); built once.
+
+        Explanations and rendered bodies are shared with the approximate state.
+        """
+        if self.retrieval == "exact":
+            return self
+        if self._exact is None:
+            scores = served.model.score(HistoryBatch.from_histories([self.history], served.n_items))[0]
+            ranking = _rank(served, scores, self.excluded)
+            self._exact = replace(self, scores=np.asarray(scores, dtype=np.float32), ranking=ranking,
+                                  ranks=_ranks(served, ranking), retrieval="exact")
+        return self._exact
 
     @property
     def nbytes(self) -> int:
         """Bytes this state holds: its arrays, its explanations and its rendered bodies (measured, not guessed)."""
         arrays = (self.history.items, self.history.weights, self.history.timestamps, self.hidden, self.scores,
-                  self.ranking, self.ranks)
-        return (sum(a.nbytes for a in arrays if a is not None) + self.explanations.nbytes + self.rendered.nbytes
-                + deep_size(self.events) + _STATE_OVERHEAD)
+                  self.ranking, self.ranks, self.excluded)
+        exact = 0 if self._exact is None else sum(a.nbytes for a in (self._exact.scores, self._exact.ranking,
+                                                                     self._exact.ranks))
+        return (sum(a.nbytes for a in arrays if a is not None) + exact + self.explanations.nbytes
+                + self.rendered.nbytes + deep_size(self.events) + _STATE_OVERHEAD)
 
     def trim(self, max_bytes: int) -> None:
         """Drop the explanations and rendered bodies when together they are over `max_bytes` (they are rebuilt
@@ -166,8 +189,9 @@ class LiveEvent:
 
 
 def build_user_state(served: ServedRun, user_id: str, user_version: int, events: Iterable[LiveEvent], *,
-                     personalized: bool, removed_tags: Sequence[str], hidden_ids: Iterable[str]) -> UserState:
-    """Score one user's live history and rank every allowed item.
+                     personalized: bool, removed_tags: Sequence[str], hidden_ids: Iterable[str],
+                     exact: bool = True) -> UserState:
+    """Score one user's live history and rank every allowed item (or, approximately, the best ones).
 
     Args:
         served: the run.
@@ -177,6 +201,7 @@ def build_user_state(served: ServedRun, user_id: str, user_version: int, events:
         personalized: the user's setting.
         removed_tags: tags whose items no longer count.
         hidden_ids: items the user is not interested in.
+        exact: False: rank from the run's item index when it has one (``served.retriever``).
     """
     training = served.training_history(user_id)
     items: list[np.ndarray] = []
@@ -218,20 +243,58 @@ def build_user_state(served: ServedRun, user_id: str, user_version: int, events:
     history = full.without(np.concatenate(dropped).tolist() if dropped else []) if dropped else full
     history = history.without(hidden.tolist()) if len(hidden) else history
     cold = len(history) == 0
-    if personalized and not cold:
+    excluded = np.union1d(full.items, hidden).astype(np.int32)
+    retriever = None if exact or cold or not personalized else served.retriever
+    retrieval: Retrieval = "exact"
+    if retriever is not None:
+        scores, ranking, retrieval = _retrieve(served, retriever, history, excluded)
+    elif personalized and not cold:
         scores = served.model.score(HistoryBatch.from_histories([history], served.n_items))[0]
+        ranking = _rank(served, scores, excluded)
     else:
         scores = served.popularity
-    ranking = _rank(served, scores, np.union1d(full.items, hidden))
-    ranks = np.zeros(served.n_items, dtype=np.int32)
-    ranks[ranking] = np.arange(1, len(ranking) + 1, dtype=np.int32)
+        ranking = _rank(served, scores, excluded)
+    ranks = _ranks(served, ranking)
     logged: HistoryEvents = ((history_events(served.fit, training), history_ratings(served.fit, training))
                              if training is not None else ({}, {}))
     events_of = (strongest_events([*logged[0].items(), *live_kinds]), {**logged[1], **live_ratings})
     return UserState(user_id=user_id, user_version=user_version, run_version=served.version, history=history,
                      n_training=n_training, n_live=len(live_items), personalized=personalized, cold_start=cold,
                      removed_tags=removed, hidden=hidden, scores=np.asarray(scores, dtype=np.float32),
-                     ranking=ranking, ranks=ranks, events=events_of)
+                     ranking=ranking, ranks=ranks, events=events_of, retrieval=retrieval, excluded=excluded)
+
+
+#: Items an approximate state ranks: enough for the longest list (100) after filters drop half of them.
+APPROXIMATE_DEPTH = 200
+
+
+def _retrieve(served: ServedRun, retriever: Retriever, history: History,
+              excluded: IndexArray) -> tuple[FloatArray, IndexArray, Retrieval]:
+    """(scores, ranking, retrieval) of the best `APPROXIMATE_DEPTH` allowed items found in the index."""
+    allowed = served.candidates
+    if len(excluded):
+        mask = np.zeros(served.n_items, dtype=bool)
+        mask[excluded] = True
+        allowed = allowed[~mask[allowed]]
+    found = retriever.recommend(HistoryBatch.from_histories([history], served.n_items), APPROXIMATE_DEPTH,
+                                exclude_seen=False, candidates=allowed)
+    if not found.approximate[0]:  # too few items left: ranked exactly instead
+        scores = served.model.score(HistoryBatch.from_histories([history], served.n_items))[0]
+        return scores, _rank(served, scores, excluded), "exact"
+    items, top = found.items[0], found.scores[0]
+    keep = items >= 0
+    items, top = items[keep], top[keep]
+    scores = np.full(served.n_items, -np.inf, dtype=np.float32)
+    scores[items] = top
+    # the exact ranking's tie-break: score, then popularity, then index
+    order = np.lexsort((items, -served.popularity[items], -top))
+    return scores, items[order].astype(np.int32), "approximate"
+
+
+def _ranks(served: ServedRun, ranking: IndexArray) -> np.ndarray:
+    ranks = np.zeros(served.n_items, dtype=np.int32)
+    ranks[ranking] = np.arange(1, len(ranking) + 1, dtype=np.int32)
+    return ranks
 
 
 def _rank(served: ServedRun, scores: FloatArray, excluded: np.ndarray) -> IndexArray:

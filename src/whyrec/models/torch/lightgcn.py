@@ -226,6 +226,14 @@ class LightGCN(BaseRecommender[LightGCNConfig]):
         scores: FloatArray = self.user_embeddings(histories) @ self.item_embeddings_.T
         return scores
 
+    def query_vectors(self, histories: HistoryBatch) -> FloatArray:
+        """The fold-in user embeddings (`DotProductScorer`)."""
+        return self.user_embeddings(histories)
+
+    def item_vectors(self) -> FloatArray:
+        """The final item embeddings (`DotProductScorer`)."""
+        return self.item_embeddings_
+
     def state(self) -> dict[str, np.ndarray]:
         return {**module_state(self.module_), "item_embeddings": self.item_embeddings_.copy(),
                 "fold_in": self.fold_in_.copy(), "item_degree": self.item_degree_.copy()}
