@@ -42,7 +42,7 @@ MODELS: dict[str, dict[str, Any]] = {
     "sasrec": {"max_minutes": 3.0, "epochs": 50, "threads": 2},
 }
 SEQUENTIAL_ONLY_AT = "1M"  # SASRec is fitted at the smallest size only (its time limit is max_minutes)
-EXPLAIN_USERS = 200  # explained one at a time (~0.3 s each on a loaded machine); times are scaled to 1,000
+EXPLAIN_USERS = 50  # explained one at a time (0.3-1.4 s each on the loaded machine); times are scaled to 1,000
 
 
 def shape(events: int) -> tuple[int, int]:

@@ -119,7 +119,13 @@ def render(results: list[Record], plot_dir: Path) -> str:
              "`PYTHONPATH=src .venv/bin/python benchmarks/growth.py --report`.", "",
              "Commands that made the numbers:", ""]
     lines += [f"- `{c}`" for c in dict.fromkeys(r["command"] for r in results)]
-    lines += ["", "## Data and loading", "",
+    from growth import MODELS
+
+    params = "; ".join(f"{m} {', '.join(f'{k}={v}' for k, v in p.items()) or 'defaults'}" for m, p in MODELS.items())
+    lines += ["", f"Hyperparameters (`growth.MODELS`): {params}. Each fit runs under a time limit (`--limit`, "
+              "600 s unless the command says otherwise; the child is killed 120 s after it, the loading of the "
+              "data included) and a memory budget (`--budget`, 6 GiB); before it runs, its estimate is checked "
+              "against both.", "", "## Data and loading", "",
               "| size | events | users | items | user-item pairs | load (s) | peak RSS (GiB) | load avg | when |",
               "|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for size in sizes:
@@ -160,15 +166,17 @@ def render(results: list[Record], plot_dir: Path) -> str:
                      f"{r['ratio']:.2f} | {_load(r)} |")
     lines += ["", "## Batch recommend and explain per 1,000 users (ALS, exact explanations)", "",
               "Top 10 of 1,000 users' full histories in one batch, then top 10 with exact explanations "
-              "(`recommend_explained`, 5 evidence items each) one user at a time, as `whyrec explain` does.", "",
-              "| size | recommend (s / 1,000 users) | recommend + explain (s / 1,000 users) | load avg |",
-              "|---|---:|---:|---|"]
+              "(`recommend_explained`, 5 evidence items each) one user at a time, as `whyrec explain` does, on the "
+              "first users of that sample (`growth.EXPLAIN_USERS`), scaled to 1,000.", "",
+              "| size | recommend (s / 1,000 users) | recommend + explain (s / 1,000 users) | users explained | "
+              "load avg |", "|---|---:|---:|---:|---|"]
     for size in sizes:
         r = by_key.get((size, "fit", "als"))
         if r is None or "explain_per_1k_s" not in r:
-            lines.append(f"| {size} | {_cell(r)} | | |")
+            lines.append(f"| {size} | {_cell(r)} | | | |")
             continue
-        lines.append(f"| {size} | {r['recommend_per_1k_s']:.2f} | {r['explain_per_1k_s']:.1f} | {_load(r)} |")
+        lines.append(f"| {size} | {r['recommend_per_1k_s']:.2f} | {r['explain_per_1k_s']:.1f} | "
+                     f"{r['explain_users']} | {_load(r)} |")
     lines += ["", "## Approximate retrieval (ANN hook)", "",
               "ANN recall@100 against exact search and its latency are filled in when whyrec has an approximate "
               "retrieval module at the time of the run (`growth.ann_module`); until then the column says so.", "",
