@@ -110,6 +110,7 @@ def measure_fit(size: str, model_name: str, root: Path = DATA, explain: bool = F
     out: dict[str, Any] = {"seconds": time.perf_counter() - started, "peak_rss": _peak(), "rss_before": rss_before,
                            "events": len(dataset.events), "users": dataset.n_users, "items": dataset.n_items}
     if explain:
+        print(json.dumps(out), flush=True)  # the fit's numbers survive an explanation step killed at the limit
         out.update(_explain_per_1k(model, dataset))
     return out
 
@@ -199,8 +200,6 @@ def feasibility(size: str, model_name: str, results: list[dict[str, Any]], limit
 
     events = parse_events(size)
     own = fit_estimate_of(create_model(model_name, **MODELS[model_name]), shape(events)[1])
-    if model_name == "ease" and shape(events)[1] > 40_000:
-        return f"not feasible: memory (EASE refuses over 40,000 items; {shape(events)[1]:,} here)"
     if own is not None:
         if own.peak_bytes > budget:
             return (f"not feasible: memory (estimate {format_size(own.peak_bytes)}, budget {format_size(budget)}; "
@@ -224,14 +223,24 @@ def child(spec: dict[str, Any], timeout_s: float) -> dict[str, Any]:
     try:
         done = subprocess.run(["nice", "-n", "10", sys.executable, __file__, "--child", json.dumps(spec)],
                               capture_output=True, text=True, timeout=timeout_s, env=env, check=False)
-    except subprocess.TimeoutExpired:
-        return {"status": f"not done within {timeout_s:.0f} s (killed)", "load": [load, os.getloadavg()[0]]}
+    except subprocess.TimeoutExpired as killed:
+        printed = (killed.stdout or b"").decode() if isinstance(killed.stdout, bytes) else (killed.stdout or "")
+        return _partial(printed, f"not done within {timeout_s:.0f} s (killed)", load)
     if done.returncode:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"status": f"failed (exit {done.returncode}): {tail[:300]}", "load": [load, os.getloadavg()[0]]}
+        return _partial(done.stdout, f"failed (exit {done.returncode}): {tail[:300]}", load)
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     out.update(status="ok", load=[load, os.getloadavg()[0]])
     return out
+
+
+def _partial(printed: str, status: str, load: float) -> dict[str, Any]:
+    """A stopped child's record: its fit, when printed before its explanations were stopped, else only why."""
+    if not printed.strip():
+        return {"status": status, "load": [load, os.getloadavg()[0]]}
+    partial: dict[str, Any] = json.loads(printed.strip().splitlines()[-1])
+    partial.update(status="ok", explain_status=status, load=[load, os.getloadavg()[0]])
+    return partial
 
 
 def append(path: Path, record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -172,6 +172,9 @@ def render(results: list[Record], plot_dir: Path) -> str:
               "load avg |", "|---|---:|---:|---:|---|"]
     for size in sizes:
         r = by_key.get((size, "fit", "als"))
+        if r is not None and "explain_status" in r:
+            lines.append(f"| {size} | | {r['explain_status']} | | {_load(r)} |")
+            continue
         if r is None or "explain_per_1k_s" not in r:
             lines.append(f"| {size} | {_cell(r)} | | | |")
             continue
