@@ -207,6 +207,10 @@ def feasibility(size: str, model_name: str, results: list[dict[str, Any]], limit
         if own.seconds > limit_s:
             return f"not feasible: time (estimate {own.seconds:.0f} s / limit {limit_s:.0f} s)"
         return None
+    stopped = [r for r in results if r["what"] == "fit" and r.get("model") == model_name
+               and r["events_asked"] < events and r["status"].startswith(("not done", "not feasible: time"))]
+    if stopped:
+        return f"not feasible: time (at {stopped[0]['size']} already {stopped[0]['status']})"
     seconds, peak = estimate_from(results, model_name, events)
     if peak is not None and peak > budget:
         return (f"not feasible: memory (estimate {format_size(peak)} from the smaller sizes, "

@@ -145,11 +145,18 @@ def render(results: list[Record], plot_dir: Path) -> str:
         t, m = _exponents(_ok(results, "fit", model))
         cells = [_cell(by_key.get((s, "fit", model))) for s in sizes]
         lines.append(f"| {model} | " + " | ".join(cells) + f" | {t} | {m} |")
-    lines += ["", "Where each model stops being feasible, and why:", ""]
+    loads = [x for r in results for x in r.get("load") or () if r["status"] == "ok"]
+    lines += ["", f"The load average went from {min(loads):.0f} to {max(loads):.0f} over these measurements (2 cores): "
+              "an exponent here mixes how a model's cost grows with how busy the machine was: "
+              "where the load rose with the size, as here, it overstates the growth a quiet machine would show.", "",
+              "Where each model stops being feasible, and why (SASRec is fitted at the smallest size only, under "
+              "its `max_minutes` budget):", ""] if loads else ["", "Where each model stops being feasible, and why:",
+                                                                 ""]
     for model in models:
         stop = next((by_key[(s, "fit", model)] for s in sizes if (s, "fit", model) in by_key
                      and by_key[(s, "fit", model)]["status"] != "ok"), None)
-        lines.append(f"- **{model}**: " + ("feasible at every size measured" if stop is None
+        measured = ", ".join(s for s in sizes if by_key.get((s, "fit", model), {}).get("status") == "ok")
+        lines.append(f"- **{model}**: " + (f"feasible at every size measured ({measured})" if stop is None
                                            else f"from {stop['size']}: {stop['status']}"))
     lines += ["", "## Spark local[2] against single-node ALS", "",
               "`whyrec.scale.spark.train_als` (MLlib ALS, implicit preferences) and whyrec's ALS with the same "

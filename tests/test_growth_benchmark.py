@@ -58,6 +58,10 @@ def test_estimates_refuse_what_does_not_fit(results: tuple[Path, list[dict[str, 
     assert growth.feasibility("100k", "als", records, seconds / 2, 10**15).startswith("not feasible: time")
     assert growth.feasibility("100k", "als", records, seconds * 2, 10**15) is None
     assert growth_report.estimate_from(records, "bpr", 100_000) == (None, None)
+    # a model stopped at its time limit on fewer events is not tried on more
+    killed = {"size": "5k", "events_asked": 5_000, "what": "fit", "model": "bpr", "status": "not done within 1 s"}
+    assert growth.feasibility("10k", "bpr", [*records, killed], 600.0, 10**15) == (
+        "not feasible: time (at 5k already not done within 1 s)")
 
 
 def test_report_has_tables_plots_and_exponents(results: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
