@@ -147,8 +147,8 @@ def render(results: list[Record], plot_dir: Path) -> str:
         lines.append(f"| {model} | " + " | ".join(cells) + f" | {t} | {m} |")
     loads = [x for r in results for x in r.get("load") or () if r["status"] == "ok"]
     lines += ["", f"The load average went from {min(loads):.0f} to {max(loads):.0f} over these measurements (2 cores): "
-              "an exponent here mixes how a model's cost grows with how busy the machine was: "
-              "where the load rose with the size, as here, it overstates the growth a quiet machine would show.", "",
+              "an exponent here mixes how a model's cost grows with how busy the machine was at each size, so "
+              "read it as rough; the memory exponents do not depend on the load.", "",
               "Where each model stops being feasible, and why (SASRec is fitted at the smallest size only, under "
               "its `max_minutes` budget):", ""] if loads else ["", "Where each model stops being feasible, and why:",
                                                                  ""]
