@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from whyrec.data import DataSource, load_dataset
-from whyrec.data.builtin.synthetic import SyntheticConfig, SyntheticData, generate, write_synthetic
+from whyrec.data.builtin.synthetic import MAX_EVENTS, SyntheticConfig, SyntheticData, generate, write_synthetic
 
 N_EVENTS = 20_000
 
@@ -204,7 +204,7 @@ def test_config_is_frozen_and_strict() -> None:
     with pytest.raises(ValidationError):
         SyntheticConfig(n_events=999)
     with pytest.raises(ValidationError):
-        SyntheticConfig(n_events=10_000_001)
+        SyntheticConfig(n_events=MAX_EVENTS + 1)
     with pytest.raises(ValidationError, match="n_brands"):
         SyntheticConfig(n_events=5_000, n_categories=10, n_brands=5)
 

@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from whyrec.data.builtin import BUILTIN_NAMES, ml100k_tables
+from whyrec.data.builtin.synthetic import MAX_EVENTS
 from whyrec.data.dataset import Dataset, build_dataset
 from whyrec.data.mapping import ColumnMap, map_columns
 from whyrec.data.readers import read_table
@@ -74,7 +75,7 @@ class DataSource(BaseModel):
     weights: EventWeights = Field(default_factory=EventWeights)
     unknown_items: UnknownItems = "keep"
     on_invalid: InvalidRows = "error"
-    synthetic_events: int | None = Field(default=None, ge=1_000, le=10_000_000)
+    synthetic_events: int | None = Field(default=None, ge=1_000, le=MAX_EVENTS)
     seed: int = 0
     encoding: str = "utf-8"
     user_column: str = Field(default=USER_ID, min_length=1)

@@ -7,7 +7,8 @@ sometimes a purchase after the cart (rarely a "buy now" without one). Interactio
 few minutes, sessions days apart.
 
 Everything is vectorised with numpy (loops run over chunks of users, never over events), so 10 million
-events take well under a minute; the same config always gives identical tables. The catalog is made in
+events take well under a minute and 20 million (a million shoppers) under 2 GB of memory
+(docs/benchmarks/growth.md); the same config always gives identical tables. The catalog is made in
 `_synthetic_shop`, the shoppers, their interactions and events in `_synthetic_shoppers`.
 
 Example:
@@ -33,10 +34,13 @@ from whyrec import progress
 from whyrec.data.builtin._synthetic_shop import _BRANDS, _CATEGORIES, _catalog
 from whyrec.data.builtin._synthetic_shoppers import _events, _interactions, _users
 
-__all__ = ["LONGTAIL_EVENTS", "SyntheticConfig", "SyntheticData", "generate", "longtail_config", "write_synthetic"]
+__all__ = ["LONGTAIL_EVENTS", "MAX_EVENTS", "SyntheticConfig", "SyntheticData", "generate", "longtail_config",
+           "write_synthetic"]
 
 #: Default size of the ``synthetic-longtail`` preset.
 LONGTAIL_EVENTS = 200_000
+#: Most events one config may ask for (about 90 bytes of memory per event at the peak of a generation).
+MAX_EVENTS = 50_000_000
 
 
 class SyntheticConfig(BaseModel):
@@ -49,7 +53,7 @@ class SyntheticConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    n_events: int = Field(default=100_000, ge=1_000, le=10_000_000)
+    n_events: int = Field(default=100_000, ge=1_000, le=MAX_EVENTS)
     """About how many events to generate (the funnel makes the count approximate, within about 1%)."""
     seed: int = 0
     """Random seed."""
