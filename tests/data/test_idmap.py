@@ -104,3 +104,9 @@ def test_idmap_is_immutable() -> None:
     m = IdMap.from_ids(["a"])
     with pytest.raises(dataclasses.FrozenInstanceError):
         m.ids = ("b",)  # type: ignore[misc]
+
+
+def test_equal_numbers_written_differently_sort_by_their_text() -> None:
+    # "0" and "00" are the same number: the tie is broken on the text, whatever the input order
+    assert sort_ids(["00", "0", "1"]) == ["0", "00", "1"]
+    assert sort_ids(["0", "00", "1"]) == ["0", "00", "1"]

@@ -29,8 +29,9 @@ def sort_ids(ids: Iterable[str]) -> list[str]:
     as_int = pd.to_numeric(series, errors="coerce")
     if len(series) and as_int.notna().all() and series.str.fullmatch(r"-?\d+").all():
         if np.abs(as_int.to_numpy(dtype=np.float64)).max() >= 2.0**53:  # float64 would tie distinct long ids
-            return sorted((str(x) for x in unique), key=int)
-        order = np.argsort(as_int.to_numpy(dtype=np.float64), kind="stable")
+            return sorted((str(x) for x in unique), key=lambda x: (int(x), x))
+        # equal numbers written differently ("0", "00") tie-break on the text, so the order ignores input order
+        order = np.lexsort((series.to_numpy(dtype=str), as_int.to_numpy(dtype=np.float64)))
         return [str(x) for x in series.to_numpy()[order]]
     return sorted(str(x) for x in unique)
 
