@@ -38,13 +38,18 @@ GRIDS: dict[str, tuple[str, list[dict[str, Any]]]] = {
                                                 (100, 100, 0.05, 0.01), (200, 200, 0.01, 0.01), (50, 100, 0.05, 0.001),
                                                 (100, 400, 0.005, 0.01), (200, 100, 0.02, 0.001)]]),
     "cornac-ease": ("ease", [dict(lamb=lam, posB=True) for lam in (500, 50, 100, 250, 1000, 2000, 4000, 8000)]),
-    "cornac-itemknn": ("itemknn", [dict(k=k, similarity="cosine") for k in (20, 50, 100, 200, 400, 800)]),
-    "cornac-vaecf": ("multvae", [dict(k=10, h=20, n_epochs=100, batch_size=100, learning_rate=0.001, beta=1.0),
-                                 dict(k=200, h=600, n_epochs=100, batch_size=100, learning_rate=0.001, beta=0.2)]),
-    "lenskit-itemknn": ("itemknn", [dict(max_nbrs=k, feedback="implicit") for k in (20, 50, 100, 200, 400, 800)]),
-    "lenskit-als": ("als", [dict(embedding_size=f, regularization=r, weight=w, epochs=15)
-                            for f, r, w in [(50, 0.1, 40.0), (64, 0.1, 1.0), (128, 1.0, 5.0), (128, 10.0, 1.0),
-                                            (256, 1.0, 1.0), (128, 0.1, 10.0)]]),
+    # cornac's ItemKNN predicts ratings (a similarity-weighted mean), and scores slowly in Python: 4 settings
+    "cornac-itemknn": ("itemknn", [dict(k=k, similarity="cosine") for k in (20, 50, 200, 800)]),
+    "cornac-vaecf": ("multvae", [dict(k=10, autoencoder_structure=[20], n_epochs=100, batch_size=100,
+                                      learning_rate=0.001, beta=1.0),
+                                 dict(k=200, autoencoder_structure=[600], n_epochs=100, batch_size=100,
+                                      learning_rate=0.001, beta=0.2)]),
+    "lenskit-itemknn": ("itemknn", [dict(max_nbrs=k, feedback=f) for f in ("explicit", "implicit")
+                                    for k in (20, 50, 200, 800)]),
+    "lenskit-als": ("als", [dict(embedding_size=f, regularization=r, weight=w, epochs=e)
+                            for f, r, w, e in [(50, 0.1, 40.0, 10), (64, 0.1, 1.0, 15), (128, 1.0, 5.0, 15),
+                                               (128, 10.0, 1.0, 15), (256, 1.0, 1.0, 15), (128, 0.1, 10.0, 15),
+                                               (128, 1.0, 40.0, 15), (64, 10.0, 5.0, 15)]]),
     "lenskit-ease": ("ease", [dict(regularization=lam) for lam in (1.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0,
                                                                     4000.0)]),
 }
@@ -107,8 +112,8 @@ def _cornac(system: str, params: dict[str, Any], part: Part, users: np.ndarray, 
     data = cornac.data.Dataset.from_uir(triples, seed=seed)
     cls = {"cornac-bpr": cornac.models.BPR, "cornac-ease": cornac.models.EASE,
            "cornac-itemknn": cornac.models.ItemKNN, "cornac-vaecf": cornac.models.VAECF}[system]
-    extra = {"verbose": False} | ({"seed": seed} if system != "cornac-ease" else {})
-    if system == "cornac-itemknn":
+    extra: dict[str, Any] = {"verbose": False, "seed": seed}
+    if system in ("cornac-itemknn", "cornac-bpr"):
         extra["num_threads"] = 1
     model = cls(**params, **extra)
     model.fit(data)
@@ -122,27 +127,28 @@ def _cornac(system: str, params: dict[str, Any], part: Part, users: np.ndarray, 
 
 
 def _lenskit(system: str, params: dict[str, Any], part: Part, users: np.ndarray, seen: sp.csr_matrix) -> np.ndarray:
+    """lenskit's own top-N pipeline (its candidate selector leaves out each user's training items)."""
+    from lenskit import batch
     from lenskit.data import from_interactions_df
+    from lenskit.pipeline import topn_pipeline
 
-    frame = part.frame.rename(columns={"weight": "rating"})
     if system == "lenskit-itemknn":
         from lenskit.knn import ItemKNNScorer as Scorer
     elif system == "lenskit-als":
         from lenskit.als import ImplicitMFScorer as Scorer
     else:
         from lenskit.knn import EASEScorer as Scorer
+    frame = part.frame.rename(columns={"weight": "rating"})
     dataset = from_interactions_df(frame, user_col="user_id", item_col="item_id", rating_col="rating")
-    scorer = Scorer(**params)
-    scorer.train(dataset)
-    from lenskit.data import ItemList, RecQuery
-
-    catalog = ItemList(item_ids=np.asarray(part.items, dtype=object))
-    scores = np.full((len(users), len(part.items)), -np.inf)
-    for row, user in enumerate(part.users[users]):
-        scored = scorer(RecQuery(user_id=user), catalog)
-        values = scored.scores()
-        scores[row] = np.where(np.isfinite(values), values, -np.inf) if values is not None else -np.inf
-    return top_k(scores, seen)
+    pipe = topn_pipeline(Scorer(**params), n=K)
+    pipe.train(dataset)
+    recs = batch.recommend(pipe, list(part.users[users]), n=K, n_jobs=1)
+    top = np.full((len(users), K), -1, dtype=np.int64)
+    row_of = {user: row for row, user in enumerate(part.users[users])}
+    for key, items in recs:
+        codes = part.items.get_indexer(items.ids())
+        top[row_of[key.user_id], :len(codes)] = codes
+    return top
 
 
 def run(system: str, folder: Path, out: Path, seed: int) -> dict[str, Any]:
@@ -179,10 +185,10 @@ def run(system: str, folder: Path, out: Path, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     top = fit_rank(system, best[1], fit, test_users, seed)
     final_s = time.perf_counter() - t0
-    np.savez_compressed(out / f"{system}.npz", test_users=np.asarray(users[test_users], dtype=str),
-                        test_items=np.asarray(items[top], dtype=str),
-                        valid_users=np.asarray(users[valid_users], dtype=str),
-                        valid_items=np.asarray(items[best[2]], dtype=str))
+    # an empty slot (a list shorter than K) is -1 here and '' in the file
+    user_ids, item_ids = np.asarray(users, dtype=str), np.append(np.asarray(items, dtype=str), "")
+    np.savez_compressed(out / f"{system}.npz", test_users=user_ids[test_users], test_items=item_ids[top],
+                        valid_users=user_ids[valid_users], valid_items=item_ids[best[2]])
     record = {"system": system, "family": family, "params": best[1], "valid_ndcg@10_own": best[0],
               "trials": trials, "tune_s": round(tune_s, 1), "fit_s": round(final_s, 1),
               "versions": _versions(system)}

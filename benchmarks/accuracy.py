@@ -17,6 +17,7 @@ Run: nice -n 10 .venv/bin/python benchmarks/accuracy.py --datasets ml-100k [--wh
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import subprocess
@@ -106,15 +107,19 @@ def peer_rows(name: str, parts: Split, systems: list[str]) -> list[dict[str, Any
 
 
 def merge(name: str, parts: Split, rows: list[dict[str, Any]], command: str) -> None:
-    """Put `rows` into the results file (replacing the same dataset and system), then render the md."""
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data = results.setdefault("datasets", {}).setdefault(name, {"rows": {}})
-    data["manifest"] = json.loads((split_dir(name) / "manifest.json").read_text())
-    data["sizes"] = parts.sizes()
-    for row in rows:
-        data["rows"][row["system"]] = {**row, "command": command}
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    render(results)
+    """Put `rows` into the results file (replacing the same dataset and system), then render the md.
+
+    Runs of several datasets may go at once: the file is locked while it is read and rewritten."""
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        data = results.setdefault("datasets", {}).setdefault(name, {"rows": {}})
+        data["manifest"] = json.loads((split_dir(name) / "manifest.json").read_text())
+        data["sizes"] = parts.sizes()
+        for row in rows:
+            data["rows"][row["system"]] = {**row, "command": command}
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        render(results)
 
 
 def all_models(models: list[str]) -> None:
