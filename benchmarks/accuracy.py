@@ -54,7 +54,8 @@ def load() -> float:
 
 def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:
     """Fit `model` as ``whyrec train --split-dir DIR --model MODEL`` does, and score it on test."""
-    held = {"max_minutes": max_minutes} if max_minutes is not None and model == "sasrec" else {}
+    # SASRec under a time budget trains in one stage (early stopping on valid, no refit), as sequence.md runs it
+    held = {"max_minutes": max_minutes, "refit": False} if max_minutes is not None and model == "sasrec" else {}
     load_before = load()
     started = time.perf_counter()
     choice, tuned = choose_params(model, parts, mode="auto", fixed=held, seed=0)
@@ -72,7 +73,7 @@ def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[s
             "valid_ndcg@10": choice.validation_ndcg, "load": [load_before, load()]}
 
 
-def peer_rows(name: str, parts: Split, systems: list[str]) -> list[dict[str, Any]]:
+def peer_rows(name: str, parts: Split, systems: list[str], max_trials: int) -> list[dict[str, Any]]:
     """Run `systems` in the peers' venv on `name`'s split files and score the lists they write."""
     if not PEERS_PYTHON.exists():
         raise SystemExit(f"{PEERS_PYTHON} is missing: run `make peers` first (it creates .venv-peers).")
@@ -85,7 +86,7 @@ def peer_rows(name: str, parts: Split, systems: list[str]) -> list[dict[str, Any
         load_before = load()
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         subprocess.run([str(PEERS_PYTHON), str(ROOT / "benchmarks" / "acc_peers.py"), str(split_dir(name)), str(out),
-                        "--systems", system], env=env, check=False)
+                        "--systems", system, "--max-trials", str(max_trials)], env=env, check=False)
         if not (out / f"{system}.npz").exists():
             failed = out / f"{system}.failed"
             reason = failed.read_text().strip() if failed.exists() else "no output"
@@ -157,6 +158,7 @@ def main() -> None:
                         help="whyrec models ('none' for none; sasrec runs only where asked)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
     parser.add_argument("--max-minutes", type=float, default=None, help="SASRec's time budget")
+    parser.add_argument("--peer-trials", type=int, default=8, help="settings of each peer's grid to try (at most 8)")
     parser.add_argument("--render", action="store_true", help="only render the md from the JSON")
     parser.add_argument("--all-models", action="store_true", help="the ml-100k table of every whyrec model")
     args = parser.parse_args()
@@ -179,7 +181,7 @@ def main() -> None:
                   flush=True)
             merge(name, parts, [row], command)
         if peers:
-            merge(name, parts, peer_rows(name, parts, peers), command)
+            merge(name, parts, peer_rows(name, parts, peers, args.peer_trials), command)
     DOCS.mkdir(parents=True, exist_ok=True)
 
 
