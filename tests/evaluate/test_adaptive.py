@@ -116,16 +116,3 @@ def test_a_bad_tune_value_is_refused_before_loading() -> None:
     with pytest.raises(ConfigError, match="Got 'some' instead"):  # not "no such file": the data never loads
         runner.invoke(app, ["train", "--data", "/nonexistent.csv", "--model", "ease", "--out", "x",
                             "--tune", "some"], catch_exceptions=False)
-
-
-def test_the_ease_space_holds_the_small_lambda_a_long_tail_catalog_scales_to() -> None:
-    longtail = split_dataset(DataSource(source="synthetic-longtail", synthetic_events=8_000).load()[0])
-    starts = scaled_starts("ease", DataShape.of(longtail.train))
-    binary = next(s for s in starts if not s["use_weights"])
-    assert binary["regularization"] < 50  # below where the space used to end: the start was clipped up to 50
-    _, result = choose_params("ease", longtail, mode=len(starts) + 1, seed=0)
-    assert result is not None
-    tried = {t.start: t.params for t in result.trials}
-    label = f"scaled start {starts.index(binary) + 1}"
-    assert tried[label]["regularization"] == pytest.approx(binary["regularization"])
-    assert not tried[label]["use_weights"]
