@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -170,6 +171,7 @@ def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8) ->
     valid_users, valid_truth = truth(parts["valid"])
     test_users, _ = truth(parts["test"])
     family, grid = GRIDS[system]
+    load_before = round(os.getloadavg()[0], 1)
     trials = []
     best: tuple[float, dict[str, Any], np.ndarray] | None = None
     started = time.perf_counter()
@@ -192,6 +194,7 @@ def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8) ->
                         valid_users=user_ids[valid_users], valid_items=item_ids[best[2]])
     record = {"system": system, "family": family, "params": best[1], "valid_ndcg@10_own": best[0],
               "trials": trials, "tune_s": round(tune_s, 1), "fit_s": round(final_s, 1),
+              "load": [load_before, round(os.getloadavg()[0], 1)],
               "versions": _versions(system)}
     (out / f"{system}.json").write_text(json.dumps(record, indent=2) + "\n")
     return record

@@ -73,38 +73,42 @@ def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[s
             "valid_ndcg@10": choice.validation_ndcg, "load": [load_before, load()]}
 
 
-def peer_rows(name: str, parts: Split, systems: list[str], max_trials: int) -> list[dict[str, Any]]:
-    """Run `systems` in the peers' venv on `name`'s split files and score the lists they write."""
-    if not PEERS_PYTHON.exists():
+def peer_rows(name: str, parts: Split, systems: list[str], max_trials: int, *, command: str,
+              collect: bool = False) -> None:
+    """Run `systems` in the peers' venv on `name`'s split files, score the lists they write and merge each row
+    as soon as it is scored. `collect` scores lists an earlier (interrupted) run left, without running."""
+    if not PEERS_PYTHON.exists() and not collect:
         raise SystemExit(f"{PEERS_PYTHON} is missing: run `make peers` first (it creates .venv-peers).")
     out = PEERS_OUT / name
     out.mkdir(parents=True, exist_ok=True)
-    rows = []
     for system in systems:
-        for stale in out.glob(f"{system}.*"):
-            stale.unlink()
         load_before = load()
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        subprocess.run([str(PEERS_PYTHON), str(ROOT / "benchmarks" / "acc_peers.py"), str(split_dir(name)), str(out),
-                        "--systems", system, "--max-trials", str(max_trials)], env=env, check=False)
+        if not collect:
+            for stale in out.glob(f"{system}.*"):
+                stale.unlink()
+            env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            subprocess.run([str(PEERS_PYTHON), str(ROOT / "benchmarks" / "acc_peers.py"), str(split_dir(name)),
+                            str(out), "--systems", system, "--max-trials", str(max_trials)], env=env, check=False)
         if not (out / f"{system}.npz").exists():
             failed = out / f"{system}.failed"
+            if collect and not failed.exists():
+                continue
             reason = failed.read_text().strip() if failed.exists() else "no output"
             print(f"{system}: FAILED ({reason})", flush=True)
-            rows.append({"system": system, "library": system.split("-")[0], "failed": reason})
+            merge(name, parts, [{"system": system, "library": system.split("-")[0], "failed": reason}], command)
             continue
         record = json.loads((out / f"{system}.json").read_text())
         lists = np.load(out / f"{system}.npz")
         _, metrics = score_ranking(ranking_of(parts, lists["test_users"], lists["test_items"]), ks=(10,))
         _, valid = score_ranking(ranking_of(parts, lists["valid_users"], lists["valid_items"], target="validation"),
                                  ks=(10,))
-        rows.append({"system": system, "library": record["versions"], "family": record["family"],
-                     **{k: metrics[k] for k in KEYS}, "tune_s": record["tune_s"], "fit_s": record["fit_s"],
-                     "trials": len(record["trials"]), "tuning": "grid on valid", "chosen": record["params"],
-                     "valid_ndcg@10": valid["ndcg@10"], "valid_ndcg@10_own": record["valid_ndcg@10_own"],
-                     "load": [load_before, load()]})
+        row = {"system": system, "library": record["versions"], "family": record["family"],
+               **{k: metrics[k] for k in KEYS}, "tune_s": record["tune_s"], "fit_s": record["fit_s"],
+               "trials": len(record["trials"]), "tuning": "grid on valid", "chosen": record["params"],
+               "valid_ndcg@10": valid["ndcg@10"], "valid_ndcg@10_own": record["valid_ndcg@10_own"],
+               "load": record.get("load", [load_before, load()])}
         print(f"{system}: test NDCG@10 {metrics['ndcg@10']:.4f}", flush=True)
-    return rows
+        merge(name, parts, [row], command)
 
 
 def merge(name: str, parts: Split, rows: list[dict[str, Any]], command: str) -> None:
@@ -160,6 +164,7 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=None, help="SASRec's time budget")
     parser.add_argument("--peer-trials", type=int, default=8, help="settings of each peer's grid to try (at most 8)")
     parser.add_argument("--render", action="store_true", help="only render the md from the JSON")
+    parser.add_argument("--collect", action="store_true", help="score the peers' lists an interrupted run left")
     parser.add_argument("--all-models", action="store_true", help="the ml-100k table of every whyrec model")
     args = parser.parse_args()
     torch.set_num_threads(1)  # two cores: one thread per process is fastest for these small networks
@@ -181,7 +186,7 @@ def main() -> None:
                   flush=True)
             merge(name, parts, [row], command)
         if peers:
-            merge(name, parts, peer_rows(name, parts, peers, args.peer_trials), command)
+            peer_rows(name, parts, peers, args.peer_trials, command=command, collect=args.collect)
     DOCS.mkdir(parents=True, exist_ok=True)
 
 
