@@ -7,7 +7,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # small models gain nothing from two OpenMP threads on two cores shared with BLAS; they lose a lot
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install demo lint test clean ci-postgres ci-browser screenshots
+.PHONY: install demo lint test clean ci-postgres ci-browser screenshots peers
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,18 @@ demo: $(STAMP)
 	$(BIN)/whyrec report runs --out runs/report.html
 	@echo "shopper view: http://127.0.0.1:8000/  (analyst view: http://127.0.0.1:8000/analyst)"
 	$(BIN)/whyrec serve runs/ease --host 127.0.0.1 --port 8000
+
+# The peer libraries of benchmarks/accuracy.py, in their own venv so that .venv stays as it is.
+# torch first (the CPU build, as above: cornac's VAECF and lenskit need it), then the pinned peers.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PY) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --upgrade pip
+	$(PEERS)/bin/python -m pip install -q torch==2.13.0
+	$(PEERS)/bin/python -m pip install -q cornac==3.0.1 lenskit==2025.8.1 implicit==0.7.3 pyarrow
+	touch $(PEERS)/.installed
+
+peers: $(PEERS)/.installed
 
 # ruff and mypy (strict on src/, configured in pyproject.toml); any finding fails the target
 lint: $(STAMP)
@@ -74,4 +86,4 @@ screenshots: $(STAMP) ci-browser
 	WHYREC_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/web
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis
+	rm -rf $(VENV) $(PEERS) runs .pytest_cache .hypothesis

@@ -11,7 +11,7 @@ from whyrec.cli.main import app
 from whyrec.data.loading import DataSource
 from whyrec.errors import ConfigError
 from whyrec.evaluate import Split, make_splitter, split_dataset
-from whyrec.evaluate.adaptive import AUTO_TRIALS, choose_params, parse_tune, with_check
+from whyrec.evaluate.adaptive import AUTO_TRIALS, choose_params, parse_tune, starting_points, with_check
 from whyrec.evaluate.scaled_defaults import DataShape, scaled_starts
 from whyrec.evaluate.tuning import fit_and_score
 from whyrec.models import create_model
@@ -120,3 +120,21 @@ def test_a_bad_tune_value_is_refused_before_loading() -> None:
     with pytest.raises(ConfigError, match="Got 'some' instead"):  # not "no such file": the data never loads
         runner.invoke(app, ["train", "--data", "/nonexistent.csv", "--model", "ease", "--out", "x",
                             "--tune", "some"], catch_exceptions=False)
+
+
+def test_als_keeps_a_scaled_start_on_data_with_one_weight_for_every_pair() -> None:
+    beauty = DataSource(source="synthetic-beauty", synthetic_events=20_000).load()[0]
+    parts = split_dataset(beauty, make_splitter("leave-last-out"))
+    shape = DataShape.of(parts.train)
+    assert shape.weights_constant
+    points, _ = starting_points("als", shape)
+    assert "scaled start" in points  # the start was binary, needed use_weights=False, and was dropped
+    start = points["scaled start"]
+    assert start["use_weights"]
+    # on constant weights it is the binary model with confidence alpha x weight
+    common = {"regularization": start["regularization"], "embedding_size": 16, "epochs": 3, "seed": 0}
+    weighted = create_model("als", alpha=start["alpha"], use_weights=True, **common).fit(parts.train)
+    binary = create_model("als", alpha=start["alpha"] * shape.mean_weight, use_weights=False, **common).fit(parts.train)
+    histories = parts.train.histories_of(parts.validation.active_users[:50])
+    ours, theirs = weighted.recommend(histories, 10), binary.recommend(histories, 10)
+    assert ours.scores == pytest.approx(theirs.scores, rel=1e-3, abs=1e-5)

@@ -110,7 +110,9 @@ def _als(shape: DataShape) -> list[dict[str, Any]]:
     regularization = float(_ALS_REGULARIZATION_PER_CONFIDENCE * shape.mean_history * (1.0 + confidence))
     weighted = {"alpha": float(confidence / shape.mean_weight), "regularization": regularization, "use_weights": True}
     binary = {"alpha": float(confidence), "regularization": regularization, "use_weights": False}
-    return [binary] if shape.weights_constant else [weighted, binary]
+    # with one weight for every pair the weighted start is the binary model; ALS does not search use_weights,
+    # so only the weighted one (the default use_weights=True) survives into a search
+    return [weighted] if shape.weights_constant else [weighted, binary]
 
 
 def _itemknn(shape: DataShape) -> list[dict[str, Any]]:
