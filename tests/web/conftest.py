@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from whyrec.data import Dataset
@@ -138,6 +140,22 @@ class SmallRunServer:
 
     url: str
     user: str
+
+    def explained_list(self) -> dict[str, Any]:
+        """The user's explained top 10 from the API (what the page draws)."""
+        answer: dict[str, Any] = httpx.get(f"{self.url}/v1/users/{self.user}/recommendations",
+                                           params={"k": 10, "explain": True}, timeout=30).json()
+        return answer
+
+    def open_first_why(self, page: Any, item_id: str) -> Any:
+        """Open the user's page, check its first card is `item_id`, open its why panel and return the card."""
+        from playwright.sync_api import expect
+
+        page.goto(f"/?user={self.user}")
+        first = page.locator(".card").first
+        expect(first).to_have_attribute("data-item", item_id)
+        first.get_by_role("button", name="Why?").click()
+        return first
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import SmallRunServer
@@ -15,18 +14,12 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def test_the_why_panel_draws_deepfm_fields_as_the_api_gives_them(deepfm_page: Page, deepfm_server: SmallRunServer,
                                                                    shots: Path) -> None:
-    user = deepfm_server.user
-    listed = httpx.get(f"{deepfm_server.url}/v1/users/{user}/recommendations", params={"k": 10, "explain": True},
-                       timeout=30).json()
+    listed = deepfm_server.explained_list()
     assert listed["model"] == "deepfm"
     first_item = listed["items"][0]
     fields = first_item["explanation"]["fields"]
     assert fields["baseline"] == "zeros" and fields["fields"][0]["field"] == "item"
-    page = deepfm_page
-    page.goto(f"/?user={user}")
-    first = page.locator(".card").first
-    expect(first).to_have_attribute("data-item", first_item["item_id"])
-    first.get_by_role("button", name="Why?").click()
+    first = deepfm_server.open_first_why(deepfm_page, first_item["item_id"])
     bars = first.locator("svg.fields rect.bar")
     expect(bars.first).to_be_visible()
     rows = [(b.get_attribute("data-kind"), b.get_attribute("data-field"),
@@ -39,9 +32,9 @@ def test_the_why_panel_draws_deepfm_fields_as_the_api_gives_them(deepfm_page: Pa
     assert any(t.startswith("category: ") for t in labels) and any(t.startswith("your gender: ") for t in labels)
     first.screenshot(path=str(shots / "shopper-deepfm-fields-en.png"))
 
-    page.get_by_role("button", name="中文").click()
-    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
-    zh = page.locator(".card").first.locator("svg.fields text.label")
+    deepfm_page.get_by_role("button", name="中文").click()
+    expect(deepfm_page.locator("html")).to_have_attribute("lang", "zh-CN")
+    zh = deepfm_page.locator(".card").first.locator("svg.fields text.label")
     expect(zh.first).to_contain_text(CJK)
     texts = zh.all_text_contents()
     assert len(texts) == len(rows) and all(CJK.search(t) for t in texts), texts
