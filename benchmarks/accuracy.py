@@ -42,7 +42,9 @@ PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 PEERS_OUT = ROOT / "runs" / "accbench" / "peers"
 #: whyrec model -> family of the comparison (None: a baseline)
 FAMILIES = {"pop": None, "als": "als", "bpr": "bpr", "ease": "ease", "itemknn": "itemknn", "multvae": "multvae",
-            "sasrec": "sasrec"}
+            "sasrec": "sasrec", "gru4rec": "gru4rec"}
+#: the next-item models: a time budget trains them in one stage (early stopping on valid, no refit)
+SEQUENCE_MODELS = ("sasrec", "gru4rec")
 PEER_SYSTEMS = ("implicit-als", "implicit-bpr", "cornac-bpr", "cornac-ease", "cornac-itemknn", "cornac-vaecf",
                 "lenskit-itemknn", "lenskit-als", "lenskit-ease")
 KEYS = ("ndcg@10", "recall@10")
@@ -54,8 +56,9 @@ def load() -> float:
 
 def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:
     """Fit `model` as ``whyrec train --split-dir DIR --model MODEL`` does, and score it on test."""
-    # SASRec under a time budget trains in one stage (early stopping on valid, no refit), as sequence.md runs it
-    held = {"max_minutes": max_minutes, "refit": False} if max_minutes is not None and model == "sasrec" else {}
+    # a sequence model under a time budget trains in one stage (early stopping on valid, no refit), as
+    # sequence.md runs it
+    held = {"max_minutes": max_minutes, "refit": False} if max_minutes is not None and model in SEQUENCE_MODELS else {}
     load_before = load()
     started = time.perf_counter()
     choice, tuned = choose_params(model, parts, mode="auto", fixed=held, seed=0)
@@ -159,9 +162,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
     parser.add_argument("--whyrec", default="pop,itemknn,ease,als,bpr,multvae",
-                        help="whyrec models ('none' for none; sasrec runs only where asked)")
+                        help="whyrec models ('none' for none; sasrec and gru4rec run only where asked)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
-    parser.add_argument("--max-minutes", type=float, default=None, help="SASRec's time budget")
+    parser.add_argument("--max-minutes", type=float, default=None, help="the time budget of SASRec and GRU4Rec")
     parser.add_argument("--peer-trials", type=int, default=8, help="settings of each peer's grid to try (at most 8)")
     parser.add_argument("--render", action="store_true", help="only render the md from the JSON")
     parser.add_argument("--collect", action="store_true", help="score the peers' lists an interrupted run left")

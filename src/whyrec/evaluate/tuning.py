@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from whyrec import progress
@@ -24,6 +25,7 @@ from whyrec.models.capabilities import ValidationTuned
 from whyrec.models.registry import create_model, model_class
 
 __all__ = [
+    "CAPACITY",
     "SEARCH_SPACES",
     "Choice",
     "FloatRange",
@@ -32,6 +34,7 @@ __all__ = [
     "TuningResult",
     "fit_and_score",
     "search_space_of",
+    "select_trial",
     "tune",
 ]
 
@@ -127,6 +130,12 @@ SEARCH_SPACES: dict[str, dict[str, Dimension]] = {
     "hybrid": {"recency_decay": FloatRange(0.05, 1.0)},  # the text weight is tuned by the model itself
 }
 
+#: Per model, the hyperparameter whose smaller values make a smaller model. Among the trials whose validation
+#: NDCG@10 is within one standard error of the best, the smallest model wins (the one-standard-error rule,
+#: Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, 7.10): on sparse data a bigger
+#: model's edge on valid is often noise that does not hold on test (docs/benchmarks/accuracy.md).
+CAPACITY: dict[str, str] = {"als": "embedding_size", "bpr": "embedding_size"}
+
 
 def search_space_of(model: str, overrides: Mapping[str, Dimension] | None = None) -> dict[str, Dimension]:
     """The default search space of `model`, with `overrides` replacing or adding dimensions.
@@ -154,6 +163,8 @@ class TrialRecord(BaseModel):
     number: int
     params: dict[str, Any]
     value: float
+    stderr: float | None = None
+    """Standard error of `value` over the validation users (None for epoch models, scored while training)."""
     best_epoch: int | None = None
     seconds: float
     start: str | None = None
@@ -171,8 +182,10 @@ class TuningResult(BaseModel):
     search_space: dict[str, str]
     trials: list[TrialRecord]
     best_params: dict[str, Any]
-    """The best trial's parameters, plus ``epochs`` = its best epoch for models that stop early."""
+    """The chosen trial's parameters (`select_trial`), plus ``epochs`` = its best epoch for models that stop
+    early."""
     best_value: float
+    """The chosen trial's validation NDCG@10."""
 
 
 def _suggest(trial: Any, name: str, dimension: Dimension) -> Any:
@@ -182,20 +195,36 @@ def _suggest(trial: Any, name: str, dimension: Dimension) -> Any:
     return suggest(name, dimension.low, dimension.high, log=dimension.log)
 
 
-def fit_and_score(model: str, params: Mapping[str, Any], parts: Split) -> tuple[float, int | None]:
-    """Fit `model` with `params` on train; its validation NDCG@10 (all validation users) and best epoch."""
+def fit_and_score(model: str, params: Mapping[str, Any], parts: Split) -> tuple[float, int | None, float | None]:
+    """Fit `model` with `params` on train; its validation NDCG@10 (all validation users), best epoch (epoch
+    models) and the NDCG's standard error over the users (models scored after fitting)."""
     recommender = create_model(model, **params)
     fields = type(recommender.config).model_fields
     validation = ValidationSet.from_split(parts)
     if "epochs" in fields and "patience" in fields:
         recommender.fit(parts.train, validation=validation)
         log = recommender.training_log_  # type: ignore[attr-defined]
-        return float(max(log.validation)), int(log.best_epoch)
+        return float(max(log.validation)), int(log.best_epoch), None
     if isinstance(recommender, ValidationTuned) and recommender.needs_validation():
         recommender.fit(parts.train, validation=validation)
     else:
         recommender.fit(parts.train)
-    return validation.ndcg(recommender), None
+    per_user = validation.ndcg_per_user(recommender)
+    stderr = float(per_user.std(ddof=1) / np.sqrt(len(per_user))) if len(per_user) > 1 else None
+    return float(per_user.mean()), None, stderr
+
+
+def select_trial(model: str, records: list[TrialRecord]) -> TrialRecord:
+    """The trial to keep: the best on validation or, for a model in `CAPACITY`, the smallest model within one
+    standard error of the best (ties on size go to the higher score)."""
+    best = max(records, key=lambda r: r.value)
+    capacity = CAPACITY.get(model)
+    if capacity is None or best.stderr is None:
+        return best
+    close = [r for r in records if r.value >= best.value - best.stderr and capacity in r.params]
+    if best not in close:
+        return best
+    return min(close, key=lambda r: (r.params[capacity], -r.value))
 
 
 def _start_points(starts: Mapping[str, Mapping[str, Any]], dims: Mapping[str, Dimension]) -> dict[str, dict[str, Any]]:
@@ -224,7 +253,8 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
         space: dimensions replacing or adding to the model's default search space.
         starts: label -> parameters tried first, in order, before any sampled trial (values are moved into
             the space; a dimension a start leaves out is sampled). They run even past a timeout, so the
-            result is never worse on validation than any of them.
+            result is never worse on validation than any of them (by more than one standard error, for a
+            model in `CAPACITY`: `select_trial`).
         timeout_per_start: also stop starting new trials once the search has taken this many times as
             long as the starting points did (a budget that scales with the cost of a fit).
 
@@ -265,15 +295,19 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
             trial = study.ask()
             params = {name: _suggest(trial, name, dim) for name, dim in dims.items()}
             t0 = time.perf_counter()
-            value, best_epoch = fit_and_score(model, {**fixed, **params, "seed": seed}, parts)
+            value, best_epoch, stderr = fit_and_score(model, {**fixed, **params, "seed": seed}, parts)
             study.tell(trial, value)
-            records.append(TrialRecord(number=number, params=params, value=value, best_epoch=best_epoch,
+            records.append(TrialRecord(number=number, params=params, value=value, stderr=stderr,
+                                       best_epoch=best_epoch,
                                        seconds=round(time.perf_counter() - t0, 2),
                                        start=labels[number] if number < len(labels) else None))
             logger.info("trial %d: ndcg@10 %.4f with %s", number, value, params)
             bar.note(f"best valid ndcg@10 {max(r.value for r in records):.4f}")
             bar.advance()
-    best = max(records, key=lambda r: r.value)
+    best = select_trial(model, records)
+    if best.value < max(r.value for r in records):
+        logger.info("kept trial %d (%s), the smallest model within one standard error of the best", best.number,
+                    best.params)
     best_params = {**fixed, **best.params}
     if best.best_epoch is not None:
         best_params["epochs"] = max(1, best.best_epoch)

@@ -45,6 +45,10 @@ class ValidationSet:
 
     def ndcg(self, model: Recommender) -> float:
         """Mean NDCG@k of `model` over the validation users (full ranking of the train catalog)."""
+        return float(self.ndcg_per_user(model).mean())
+
+    def ndcg_per_user(self, model: Recommender) -> np.ndarray:
+        """NDCG@k of `model` for each validation user, in the order of `histories`."""
         recs = model.recommend(self.histories, self.k, exclude_seen=True, candidates=self.catalog)
         hits = hit_matrix(recs.items, self.relevant)
-        return float(ndcg(hits, np.array([len(r) for r in self.relevant]), self.k).mean())
+        return np.asarray(ndcg(hits, np.array([len(r) for r in self.relevant]), self.k), dtype=np.float64)
