@@ -13,7 +13,7 @@ from whyrec.errors import ConfigError
 from whyrec.evaluate import Split, make_splitter, split_dataset
 from whyrec.evaluate.adaptive import AUTO_TRIALS, choose_params, parse_tune, starting_points, with_check
 from whyrec.evaluate.scaled_defaults import DataShape, scaled_starts
-from whyrec.evaluate.tuning import fit_and_score
+from whyrec.evaluate.tuning import SEARCH_SPACES, fit_and_score
 from whyrec.models import create_model
 
 from tests.cli.conftest import invoke, runner
@@ -35,6 +35,9 @@ def test_scaled_starts_give_back_the_ml100k_defaults_on_ml100k(ml100k_split: Spl
     als, als_binary = scaled_starts("als", shape)
     assert als["alpha"] == pytest.approx(0.5, rel=0.2) and als["regularization"] == pytest.approx(10.0, rel=0.2)
     assert not als_binary["use_weights"] and als_binary["alpha"] == pytest.approx(als["alpha"] * shape.mean_weight)
+    assert als["embedding_size"] == als_binary["embedding_size"]
+    size = SEARCH_SPACES["als"]["embedding_size"].nearest(als["embedding_size"])  # as the search moves it
+    assert size == create_model("als").config.embedding_size
     (knn,) = scaled_starts("itemknn", shape)
     assert 700 <= knn["n_neighbors"] <= 800
     (bpr,) = scaled_starts("bpr", shape)
@@ -49,6 +52,11 @@ def test_sparser_data_gets_more_confidence_and_a_smaller_penalty(ml100k_split: S
     assert sparse.density < dense.density / 5 and sparse.weights_constant and not dense.weights_constant
     (als_sparse,), (als_dense, _) = scaled_starts("als", sparse), scaled_starts("als", dense)
     assert als_sparse["alpha"] * sparse.mean_weight > 2 * als_dense["alpha"] * dense.mean_weight
+    # fewer observations per user and item row: fewer factors (searched sizes: 64, 128, 256)
+    assert als_sparse["embedding_size"] <= 64 < 3 * 64 < als_dense["embedding_size"]
+    kept, _ = starting_points("als", sparse, {"embedding_size": 16})  # a held size replaces the scaled one
+    assert kept["scaled start"]["embedding_size"] == 16
+    assert kept["scaled start"]["alpha"] == pytest.approx(als_sparse["alpha"])
     (ease_sparse,) = scaled_starts("ease", sparse)  # one weight for every pair: one, binary, start
     assert not ease_sparse["use_weights"]
     assert ease_sparse["regularization"] < scaled_starts("ease", dense)[1]["regularization"]

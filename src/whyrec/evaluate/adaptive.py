@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from whyrec.errors import ConfigError
-from whyrec.evaluate.scaled_defaults import DataShape, scaled_starts
+from whyrec.evaluate.scaled_defaults import SCALED_FOR, DataShape, scaled_starts
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.tuning import (
     SEARCH_SPACES,
@@ -151,17 +151,19 @@ def starting_points(model: str, shape: DataShape, held: Mapping[str, Any] | None
     """The points a search of `model` tries first: label -> full parameters, and the scaled starts used.
 
     The data-scaled starts (each completed with the fixed defaults) come first, then the fixed defaults.
-    A start scaled for a value the search cannot take (EASE's lambda for weighted input when
-    ``use_weights=false`` is held; ALS's binary start, since ALS does not search ``use_weights``, unless
-    ``use_weights=false`` is held) is dropped.
+    A held value replaces a scaled one (``embedding_size=16`` keeps ALS's scaled alpha and regularization).
+    A start scaled for an input form (`SCALED_FOR`) the search cannot take (EASE's lambda for weighted
+    input when ``use_weights=false`` is held; ALS's binary start, since ALS does not search
+    ``use_weights``, unless ``use_weights=false`` is held) is dropped.
     """
     held = held or {}
     defaults = {k: v for k, v in create_model(model).config.model_dump().items() if k != "seed"}
     effective, searched = {**defaults, **held}, set(SEARCH_SPACES.get(model, {})) - set(held)
-    # a start needs what it was scaled for: a searched value, or one the run has anyway
-    scaled = [s for s in scaled_starts(model, shape) if all(k in searched or effective[k] == v for k, v in s.items())]
+    # a start needs the input form it was scaled for: a searched value, or one the run has anyway
+    scaled = [s for s in scaled_starts(model, shape)
+              if all(k in searched or effective[k] == v for k, v in s.items() if k in SCALED_FOR)]
     labels = [f"scaled start {i + 1}" if len(scaled) > 1 else "scaled start" for i in range(len(scaled))]
-    points = {label: {**defaults, **s} for label, s in zip(labels, scaled, strict=True)}
+    points = {label: {**defaults, **s, **held} for label, s in zip(labels, scaled, strict=True)}
     return {**points, "fixed defaults": defaults}, scaled
 
 

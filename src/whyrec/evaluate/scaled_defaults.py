@@ -13,7 +13,11 @@ ml-100k gives back about its tuned value:
   0.4 x sqrt(1 / density), so sparse data weighs its few positives more (ml-100k: alpha 0.5 with ratings).
   ``regularization`` scales with the confidence one user puts on the data term, mean history length x
   (1 + alpha x mean weight): lambda = 0.05 x that (ml-100k: about 10). As for EASE, weighted and binary
-  input are two starting points (the mean weight is 1 on binary input).
+  input are two starting points (the mean weight is 1 on binary input). ``embedding_size`` follows the
+  observations per row of the factor matrices, n_interactions / (n_users + n_items): 9 factors per
+  observation per row, moved to the nearest searched size (ml-100k: 28 per row, 256 factors, the fixed
+  default; a Beauty-like shop with 4.5 per row: 64). More factors than that fit noise on sparse data
+  (docs/benchmarks/accuracy.md, synthetic-beauty).
 - **ItemKNN** ``n_neighbors`` is half the active catalog, at most 800 (ml-100k: 800); ``shrinkage`` damps
   similarities built on few co-occurrences, so it grows as items get rarer: 250 / mean users per item,
   at most 50.
@@ -36,11 +40,14 @@ import numpy as np
 
 from whyrec.data.dataset import Dataset
 
-__all__ = ["DataShape", "scaled_starts"]
+__all__ = ["SCALED_FOR", "DataShape", "scaled_starts"]
 
+#: Keys of a start that say which input its values were scaled for (not scaled values themselves).
+SCALED_FOR = frozenset({"use_weights"})
 _EASE_LAMBDA_PER_GRAM_DIAGONAL = 4.0
 _ALS_ALPHA_PER_SQRT_SPARSITY = 0.4
 _ALS_REGULARIZATION_PER_CONFIDENCE = 0.05
+_ALS_FACTORS_PER_ROW_OBSERVATION = 9.0
 _KNN_MAX_NEIGHBORS, _KNN_SHRINKAGE_SCALE, _KNN_MAX_SHRINKAGE = 800, 250.0, 50.0
 _BPR_STEP_PER_ITEM_USERS = 0.46
 
@@ -108,8 +115,11 @@ def _ease(shape: DataShape) -> list[dict[str, Any]]:
 def _als(shape: DataShape) -> list[dict[str, Any]]:
     confidence = _ALS_ALPHA_PER_SQRT_SPARSITY * np.sqrt(1.0 / shape.density)  # alpha x mean weight
     regularization = float(_ALS_REGULARIZATION_PER_CONFIDENCE * shape.mean_history * (1.0 + confidence))
-    weighted = {"alpha": float(confidence / shape.mean_weight), "regularization": regularization, "use_weights": True}
-    binary = {"alpha": float(confidence), "regularization": regularization, "use_weights": False}
+    size = round(_ALS_FACTORS_PER_ROW_OBSERVATION * shape.n_interactions / max(1, shape.n_users + shape.n_items))
+    weighted = {"alpha": float(confidence / shape.mean_weight), "regularization": regularization,
+                "embedding_size": size, "use_weights": True}
+    binary = {"alpha": float(confidence), "regularization": regularization, "embedding_size": size,
+              "use_weights": False}
     # with one weight for every pair the weighted start is the binary model; ALS does not search use_weights,
     # so only the weighted one (the default use_weights=True) survives into a search
     return [weighted] if shape.weights_constant else [weighted, binary]
