@@ -3,7 +3,8 @@
 Per size: the events are written once as CSV under /tmp (`write_synthetic`), then each measurement runs in a
 fresh child process (peak RSS from ``resource.getrusage``): loading; each model's single-node fit; Spark local
 ALS (``whyrec.scale.spark.train_als``, local[2]) against single-node ALS on the same split; batch recommend and
-recommend + exact explanation per 1,000 users (ALS). Before a fit, the model's cost is estimated (EASE: its own
+recommend + exact explanation per 1,000 users (ALS); approximate top-100 lists from the faiss HNSW index against
+exact ones (ALS: recall@100, latency). Before a fit, the model's cost is estimated (EASE: its own
 ``fit_estimate``; the others: the previous size's measured time and memory, grown by the measured exponent,
 at least linearly) and a fit over the memory budget or the time limit is recorded as not feasible instead.
 
@@ -11,7 +12,7 @@ Every measurement is appended to a JSON file (re-running one replaces it), so th
 ``--report`` renders docs/benchmarks/growth.md and its plots from that file (`growth_report`).
 
 Run: PYTHONPATH=src nice -n 10 .venv/bin/python benchmarks/growth.py [--sizes 1M,5M] [--models als,pop]
-     [--steps load,fit,spark,explain] [--limit 600] [--budget 6GiB] [--report]
+     [--steps load,fit,spark,ann] [--limit 600] [--budget 6GiB] [--report]
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ MODELS: dict[str, dict[str, Any]] = {
 }
 SEQUENTIAL_ONLY_AT = "1M"  # SASRec is fitted at the smallest size only (its time limit is max_minutes)
 EXPLAIN_USERS = 50  # explained one at a time (0.3-1.4 s each on the loaded machine); times are scaled to 1,000
+ANN_K, ANN_USERS, ANN_LATENCY_USERS = 100, 1_000, 200  # lists of 100 compared for recall; timed one at a time
 
 
 def shape(events: int) -> tuple[int, int]:
@@ -162,6 +164,42 @@ def measure_spark(size: str, root: Path = DATA) -> dict[str, Any]:
             "pairs": int(fit.interactions.nnz), "events": len(fit.events)}
 
 
+def measure_ann(size: str, root: Path = DATA) -> dict[str, Any]:
+    """ALS (`MODELS`) on the whole dataset, then whole lists of 100 from the faiss HNSW index (`Retriever`, the
+    `RetrievalConfig` defaults) against exact ranking (`ALS.recommend`) for `ANN_USERS` users: recall@100,
+    per-list latency (median, one list at a time) and the index's build time."""
+    from whyrec.data.history import HistoryBatch
+    from whyrec.models import ALS
+    from whyrec.retrieval import ItemIndex, RetrievalConfig, Retriever, recall_at_k
+
+    dataset = _load(size, root)
+    model = ALS(**MODELS["als"]).fit(dataset)
+    config = RetrievalConfig(mode="on")
+    started = time.perf_counter()
+    index = ItemIndex.build(model.item_vectors(), m=config.m, ef_construction=config.ef_construction)
+    build_s = time.perf_counter() - started
+    users = dataset.active_users[:: max(1, len(dataset.active_users) // ANN_USERS)][:ANN_USERS]
+    histories = dataset.histories_of(users)
+    retriever = Retriever(model, index, config)
+    exact, found = model.recommend(histories, ANN_K), retriever.recommend(histories, ANN_K)
+    singles = [HistoryBatch.from_histories([histories[i]], dataset.n_items)
+               for i in range(min(ANN_LATENCY_USERS, len(users)))]
+
+    def median_ms(call: Any) -> float:
+        times = []
+        for batch in singles:
+            started = time.perf_counter()
+            call(batch)
+            times.append((time.perf_counter() - started) * 1000)
+        return float(sorted(times)[len(times) // 2])
+
+    return {"seconds": build_s, "peak_rss": _peak(), "items": dataset.n_items, "users_compared": len(users),
+            "recall@100": recall_at_k(found.items, exact.items, ANN_K),
+            "from_index": float(found.approximate.mean()), "ef_search": config.ef_search,
+            "exact_ms": median_ms(lambda b: model.recommend(b, ANN_K)),
+            "approx_ms": median_ms(lambda b: retriever.recommend(b, ANN_K))}
+
+
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one measurement described by `spec` (``what``, ``size``, ``model``, ``root``)."""
     root = Path(spec.get("root", DATA))
@@ -174,23 +212,12 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         return measure_fit(size, spec["model"], root, explain=spec["model"] == "als")
     if what == "spark":
         return measure_spark(size, root)
-    raise ValueError(f"unknown measurement {what!r}; expected generate, load, fit or spark")
+    if what == "ann":
+        return measure_ann(size, root)
+    raise ValueError(f"unknown measurement {what!r}; expected generate, load, fit, spark or ann")
 
 
 # ---- the parent: estimates, child processes, the results file ----------------------------------------------
-
-def ann_module() -> str | None:
-    """The name of whyrec's approximate-retrieval module, if this checkout has one (the ANN hook)."""
-    import importlib.util
-
-    for name in ("whyrec.ann", "whyrec.retrieval", "whyrec.models.ann"):
-        try:
-            if importlib.util.find_spec(name) is not None:
-                return name
-        except ModuleNotFoundError:
-            continue
-    return None
-
 
 def feasibility(size: str, model_name: str, results: list[dict[str, Any]], limit_s: float,
                 budget: int) -> str | None:
@@ -275,6 +302,8 @@ def run(args: argparse.Namespace) -> None:
             todo += [("fit", m) for m in args.models.split(",") if m != "sasrec" or size == SEQUENTIAL_ONLY_AT]
         if "spark" in steps:
             todo.append(("spark", "als"))
+        if "ann" in steps:
+            todo.append(("ann", None))
         for what, model in todo:
             record = {**base, "what": what, "model": model}
             reason = feasibility(size, model, results, args.limit, budget) if what == "fit" and model else None
@@ -285,18 +314,14 @@ def run(args: argparse.Namespace) -> None:
                 record.update(child({"what": what, "size": size, "model": model}, args.limit + 120))
             print(json.dumps(record), flush=True)
             results = append(args.results, record)
-        ann = ann_module()
-        results = append(args.results, {**base, "what": "ann", "model": None, "load": [os.getloadavg()[0]] * 2,
-                                        "status": "no ANN module in whyrec" if ann is None else
-                                        f"{ann} present: run benchmarks/ann.py for recall@100 and latency"})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: 1M,5M,20M (or any 300k, 2M)")
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of {', '.join(MODELS)}")
-    parser.add_argument("--steps", default="load,fit,spark", help="comma-separated, of load, fit, spark "
-                        "(ALS's fit also times recommend and explain per 1,000 users)")
+    parser.add_argument("--steps", default="load,fit,spark,ann", help="comma-separated, of load, fit, spark, "
+                        "ann (ALS's fit also times recommend and explain per 1,000 users)")
     parser.add_argument("--limit", type=float, default=600.0, help="seconds per fit (estimate and kill)")
     parser.add_argument("--budget", default="6GiB", help="peak memory a fit may take (estimate)")
     parser.add_argument("--results", type=Path, default=RESULTS)

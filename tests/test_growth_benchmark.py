@@ -78,3 +78,19 @@ def test_report_has_tables_plots_and_exponents(results: tuple[Path, list[dict[st
     assert f"| {slope:.2f} |" in row and "not feasible: time (estimate 9 s / limit 1 s)" in row
     assert "- **als**: from 20k: not feasible: time" in text
     assert "- **pop**: feasible at every size measured" in text
+
+
+def test_approximate_lists_are_measured_against_exact_ones(results: tuple[Path, list[dict[str, Any]]],
+                                                           tmp_path: Path) -> None:
+    path, records = results
+    root = path.parent
+    ann = growth.measure_ann("10k", root)
+    assert ann["users_compared"] == growth.shape(10_000)[0]  # fewer users than ANN_USERS: every one
+    assert 0.9 <= ann["recall@100"] <= 1.0 and 0.0 <= ann["from_index"] <= 1.0
+    assert ann["seconds"] > 0 and ann["exact_ms"] > 0 and ann["approx_ms"] > 0
+    record = {"size": "10k", "events_asked": 10_000, "command": "pytest", "when": "now", "load": [0.0, 0.0],
+              "status": "ok", "what": "ann", "model": None, **ann}
+    text = growth_report.write_report([*records, record], tmp_path / "growth.md").read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| 10k |") and "%" in line)
+    assert f"| {ann['recall@100']:.4f} |" in row
+    assert "| 5k | | not run | | | | | |" in text  # the size without an ann record
