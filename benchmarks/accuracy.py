@@ -11,7 +11,8 @@ docs/benchmarks/accuracy.md is rendered from it (acc_render.py).
 
 Run: nice -n 10 .venv/bin/python benchmarks/accuracy.py --datasets ml-100k [--whyrec als,ease] [--peers all|none|...]
      .venv/bin/python benchmarks/accuracy.py --render
-     .venv/bin/python benchmarks/accuracy.py --all-models   (every whyrec model on ml-100k, fixed defaults)
+     .venv/bin/python benchmarks/accuracy.py --all-models [--whyrec bpr]   (every (or each named) whyrec model on
+     ml-100k, fixed defaults)
 """
 
 from __future__ import annotations
@@ -115,17 +116,24 @@ def peer_rows(name: str, parts: Split, systems: list[str], max_trials: int, *, c
 
 
 def merge(name: str, parts: Split, rows: list[dict[str, Any]], command: str) -> None:
-    """Put `rows` into the results file (replacing the same dataset and system), then render the md.
-
-    Runs of several datasets may go at once: the file is locked while it is read and rewritten."""
-    with open(RESULTS.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    """Put `rows` into the results file (replacing the same dataset and system), then render the md."""
+    def put(results: dict[str, Any]) -> None:
         data = results.setdefault("datasets", {}).setdefault(name, {"rows": {}})
         data["manifest"] = json.loads((split_dir(name) / "manifest.json").read_text())
         data["sizes"] = parts.sizes()
         for row in rows:
             data["rows"][row["system"]] = {**row, "command": command}
+
+    update_results(put)
+
+
+def update_results(change: Any) -> None:
+    """Apply `change` to the results file and render the md, with the file locked while it is read and
+    rewritten (runs of several datasets may go at once)."""
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        change(results)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         render(results)
 
@@ -137,9 +145,7 @@ def all_models(models: list[str]) -> None:
 
     dataset, _ = load_dataset("ml-100k")
     parts = split_dataset(dataset)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    table = results.setdefault("all_models", {"protocol": parts.protocol, "rows": []})
-    kept = [r for r in table["rows"] if r["model"] not in models]
+    rows = []
     for name in models:
         started = time.perf_counter()
         model = fit_on_split(create_model(name, seed=0), parts)
@@ -148,21 +154,25 @@ def all_models(models: list[str]) -> None:
         ranking = rank_split(model, parts, k=20)
         recommend_s = time.perf_counter() - started
         _, metrics = score_ranking(ranking, ks=(10, 20))
-        kept.append({"model": name, **{k: metrics[k] for k in ("recall@10", "ndcg@10", "recall@20", "ndcg@20",
+        rows.append({"model": name, **{k: metrics[k] for k in ("recall@10", "ndcg@10", "recall@20", "ndcg@20",
                                                                "coverage@10")},
                      "fit_s": round(fit_s, 1), "recommend_s": round(recommend_s, 2),
                      "params": model.config.model_dump(mode="json")})
         print(f"{name}: ndcg@10 {metrics['ndcg@10']:.4f}, fit {fit_s:.1f} s", flush=True)
-    table["rows"] = kept
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    render(results)
+
+    def put(results: dict[str, Any]) -> None:
+        table = results.setdefault("all_models", {"protocol": parts.protocol, "rows": []})
+        table["rows"] = [r for r in table["rows"] if r["model"] not in models] + rows
+
+    update_results(put)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
-    parser.add_argument("--whyrec", default="pop,itemknn,ease,als,bpr,multvae",
-                        help="whyrec models ('none' for none; sasrec and gru4rec run only where asked)")
+    parser.add_argument("--whyrec", default=None,
+                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae; sasrec and "
+                        "gru4rec run only where asked; with --all-models: the rows to rerun, default every model)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
     parser.add_argument("--max-minutes", type=float, default=None, help="the time budget of SASRec and GRU4Rec")
     parser.add_argument("--peer-trials", type=int, default=8, help="settings of each peer's grid to try (at most 8)")
@@ -176,9 +186,10 @@ def main() -> None:
         render(json.loads(RESULTS.read_text()))
         return
     if args.all_models:
-        all_models(list(MODEL_NAMES))
+        all_models(list(MODEL_NAMES) if args.whyrec is None else args.whyrec.split(","))
         return
-    models = [] if args.whyrec == "none" else args.whyrec.split(",")
+    chosen = args.whyrec or "pop,itemknn,ease,als,bpr,multvae"
+    models = [] if chosen == "none" else chosen.split(",")
     peers = [] if args.peers == "none" else list(PEER_SYSTEMS) if args.peers == "all" else args.peers.split(",")
     for name in [d for d in args.datasets.split(",") if d]:
         parts = load_split(name)
