@@ -55,6 +55,13 @@ def load() -> float:
     return round(os.getloadavg()[0], 1)
 
 
+def test_scores(ranking: Any) -> dict[str, float]:
+    """NDCG@10 and Recall@10 of a test ranking, and the standard error of the NDCG over its users."""
+    per_user, metrics = score_ranking(ranking, ks=(10,))
+    ndcg = per_user["ndcg@10"].to_numpy(dtype=float)
+    return {**{k: metrics[k] for k in KEYS}, "ndcg@10_se": float(ndcg.std(ddof=1) / np.sqrt(len(ndcg)))}
+
+
 def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:
     """Fit `model` as ``whyrec train --split-dir DIR --model MODEL`` does, and score it on test."""
     # a sequence model under a time budget trains in one stage (early stopping on valid, no refit), as
@@ -68,11 +75,11 @@ def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[s
     started = time.perf_counter()
     recommender = fit_tuned(recommender, parts) if tuned is not None else fit_and_validate(recommender, parts)[0]
     fit_s = time.perf_counter() - started
-    _, metrics = score_ranking(rank_split(recommender, parts, k=10), ks=(10,))
+    metrics = test_scores(rank_split(recommender, parts, k=10))
     changed = {k: v for k, v in recommender.config.model_dump(mode="json").items()
                if k != "seed" and v != choice.fixed_defaults.get(k)}
     return {"system": f"whyrec {model}", "library": "whyrec", "family": FAMILIES[model],
-            **{k: metrics[k] for k in KEYS}, "tune_s": round(tune_s, 1), "fit_s": round(fit_s, 1),
+            **metrics, "tune_s": round(tune_s, 1), "fit_s": round(fit_s, 1),
             "trials": choice.trials or 1, "tuning": choice.how, "chosen": changed,
             "valid_ndcg@10": choice.validation_ndcg, "load": [load_before, load()]}
 
@@ -103,11 +110,11 @@ def peer_rows(name: str, parts: Split, systems: list[str], max_trials: int, *, c
             continue
         record = json.loads((out / f"{system}.json").read_text())
         lists = np.load(out / f"{system}.npz")
-        _, metrics = score_ranking(ranking_of(parts, lists["test_users"], lists["test_items"]), ks=(10,))
+        metrics = test_scores(ranking_of(parts, lists["test_users"], lists["test_items"]))
         _, valid = score_ranking(ranking_of(parts, lists["valid_users"], lists["valid_items"], target="validation"),
                                  ks=(10,))
         row = {"system": system, "library": record["versions"], "family": record["family"],
-               **{k: metrics[k] for k in KEYS}, "tune_s": record["tune_s"], "fit_s": record["fit_s"],
+               **metrics, "tune_s": record["tune_s"], "fit_s": record["fit_s"],
                "trials": len(record["trials"]), "tuning": "grid on valid", "chosen": record["params"],
                "valid_ndcg@10": valid["ndcg@10"], "valid_ndcg@10_own": record["valid_ndcg@10_own"],
                "load": record.get("load", [load_before, load()])}
