@@ -11,9 +11,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from whyrec import progress
+from whyrec._threads import one_blas_thread
 from whyrec.data.dataset import Dataset
 from whyrec.evaluate.beyond import average_popularity, catalog_coverage, intra_list_diversity, novelty
 from whyrec.evaluate.metrics import DEFAULT_METRICS, Metric, hit_matrix
@@ -133,7 +133,7 @@ def rank_split(model: Recommender, split: Split, *, k: int, target: Target = "te
         workers = min(_WORKERS, os.cpu_count() or 1, len(starts) - 1)
         if workers > 1:
             # batches in parallel, one BLAS thread each (numpy releases the GIL in its array work)
-            with threadpool_limits(1, "blas"), ThreadPoolExecutor(workers) as pool:
+            with one_blas_thread(), ThreadPoolExecutor(workers) as pool:
                 for done in pool.map(rank, starts[1:]):
                     bar.advance(done)
         else:

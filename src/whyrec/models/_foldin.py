@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.linalg
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+
+from whyrec._threads import one_blas_thread
 
 __all__ = ["FoldIn"]
 
@@ -48,7 +49,7 @@ class FoldIn:
         Rows longer than the factor count are solved directly (A x = b), which is cheaper there.
         """
         # small per-history systems: BLAS threads only contend there (implicit's advice)
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             return self._solve(rows)
 
     def _solve(self, rows: sp.csr_array) -> npt.NDArray[np.float64]:

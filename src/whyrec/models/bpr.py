@@ -8,9 +8,9 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from pydantic import Field, PositiveFloat
-from threadpoolctl import threadpool_limits
 
 from whyrec import progress
+from whyrec._threads import one_blas_thread
 from whyrec._types import FloatArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import HistoryBatch
@@ -84,7 +84,7 @@ class BPR(WarmStartMixin, BaseRecommender[BPRConfig]):
         if cfg.negatives != "popularity":
             self._fit_sgd(x)
             return
-        with progress.task("BPR epochs", total=cfg.epochs) as bar, threadpool_limits(1, "blas"):
+        with progress.task("BPR epochs", total=cfg.epochs) as bar, one_blas_thread():
             model = BayesianPersonalizedRanking(factors=cfg.embedding_size, learning_rate=cfg.learning_rate,
                                                 regularization=cfg.regularization, iterations=cfg.epochs,
                                                 random_state=cfg.seed, num_threads=1, dtype=np.float32)

@@ -10,9 +10,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from pydantic import Field, PositiveFloat
-from threadpoolctl import threadpool_limits
 
 from whyrec import progress
+from whyrec._threads import one_blas_thread
 from whyrec._types import FloatArray, IndexArray
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History, HistoryBatch
@@ -30,7 +30,7 @@ def als_solver(item_factors: np.ndarray, regularization: float, alpha: float) ->
     """An implicit ALS object holding `item_factors`, used for its fold-in solver."""
     from implicit.cpu.als import AlternatingLeastSquares
 
-    with threadpool_limits(1, "blas"):  # implicit warns about BLAS threads at construction
+    with one_blas_thread():  # implicit warns about BLAS threads at construction
         solver = AlternatingLeastSquares(factors=item_factors.shape[1], regularization=regularization, alpha=alpha,
                                          dtype=np.float32)
     solver.item_factors = np.ascontiguousarray(item_factors, dtype=np.float32)
@@ -40,7 +40,7 @@ def als_solver(item_factors: np.ndarray, regularization: float, alpha: float) ->
 def fold_in(solver: Any, matrix: sp.csr_array) -> np.ndarray:
     """User vectors that best explain each history row, given fixed item factors (implicit's solver)."""
     rows = sp.csr_matrix(matrix, dtype=np.float32)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         return np.asarray(solver.recalculate_user(np.arange(rows.shape[0]), rows), dtype=np.float32)
 
 
@@ -83,7 +83,7 @@ class ALS(WarmStartMixin, ItemFactorVectors, BaseRecommender[ALSConfig]):
 
         cfg = self.config
         # implicit's own threads do the work; BLAS threads on top of them only contend (implicit's advice)
-        with progress.task("ALS epochs", total=cfg.epochs) as bar, threadpool_limits(1, "blas"):
+        with progress.task("ALS epochs", total=cfg.epochs) as bar, one_blas_thread():
             model = AlternatingLeastSquares(factors=cfg.embedding_size, regularization=cfg.regularization,
                                             alpha=cfg.alpha, iterations=cfg.epochs, random_state=cfg.seed,
                                             dtype=np.float32)
