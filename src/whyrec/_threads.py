@@ -26,4 +26,5 @@ def _controller() -> ThreadpoolController:
 
 def one_blas_thread() -> AbstractContextManager[object]:
     """A context in which every BLAS library of the process runs one thread (restored on exit)."""
-    return _controller().limit(limits=1, user_api="blas")
+    limiter: AbstractContextManager[object] = _controller().limit(limits=1, user_api="blas")
+    return limiter
