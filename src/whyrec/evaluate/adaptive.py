@@ -4,11 +4,9 @@
 tries the data-scaled starting points (`whyrec.evaluate.scaled_defaults`) and the fixed defaults (the
 ml-100k choices, now the fallback), then samples a space narrowed around them, for at most
 :data:`AUTO_TRIALS` trials and at most :data:`AUTO_BUDGET_FACTOR` times as long as the starting points took
-(and never past ``--tune-minutes``). So the choice is never worse on validation than the fixed defaults
-(for ALS and BPR, by more than one standard error: they keep the smallest model within one standard error of
-the best, `whyrec.evaluate.tuning.CAPACITY`), and ml-100k EASE or ALS take seconds. Models that train for
-epochs with early stopping (the PyTorch models) are not searched by ``auto``, since one trial is a whole
-training run: pass ``--tune N``. ``N`` runs N
+(and never past ``--tune-minutes``). So the choice is never worse on validation than the fixed defaults,
+and ml-100k EASE or ALS take seconds. Models that train for epochs with early stopping (the PyTorch models)
+are not searched by ``auto``, since one trial is a whole training run: pass ``--tune N``. ``N`` runs N
 trials in the model's full search space (docs/concepts/search-spaces.md), starting points first; ``off``
 uses the fixed defaults. The choice, and the validation NDCG@10 of the chosen model against popularity's,
 are kept in the run's ``meta.json`` (key ``param_choice``).

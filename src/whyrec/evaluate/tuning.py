@@ -25,7 +25,6 @@ from whyrec.models.capabilities import ValidationTuned
 from whyrec.models.registry import create_model, model_class
 
 __all__ = [
-    "CAPACITY",
     "SEARCH_SPACES",
     "Choice",
     "FloatRange",
@@ -34,7 +33,6 @@ __all__ = [
     "TuningResult",
     "fit_and_score",
     "search_space_of",
-    "select_trial",
     "tune",
 ]
 
@@ -130,12 +128,6 @@ SEARCH_SPACES: dict[str, dict[str, Dimension]] = {
     "hybrid": {"recency_decay": FloatRange(0.05, 1.0)},  # the text weight is tuned by the model itself
 }
 
-#: Per model, the hyperparameter whose smaller values make a smaller model. Among the trials whose validation
-#: NDCG@10 is within one standard error of the best, the smallest model wins (the one-standard-error rule,
-#: Hastie, Tibshirani & Friedman, The Elements of Statistical Learning, 7.10): on sparse data a bigger
-#: model's edge on valid is often noise that does not hold on test (docs/benchmarks/accuracy.md).
-CAPACITY: dict[str, str] = {"als": "embedding_size", "bpr": "embedding_size"}
-
 
 def search_space_of(model: str, overrides: Mapping[str, Dimension] | None = None) -> dict[str, Dimension]:
     """The default search space of `model`, with `overrides` replacing or adding dimensions.
@@ -182,10 +174,9 @@ class TuningResult(BaseModel):
     search_space: dict[str, str]
     trials: list[TrialRecord]
     best_params: dict[str, Any]
-    """The chosen trial's parameters (`select_trial`), plus ``epochs`` = its best epoch for models that stop
-    early."""
+    """The best trial's parameters, plus ``epochs`` = its best epoch for models that stop early."""
     best_value: float
-    """The chosen trial's validation NDCG@10."""
+    """The best trial's validation NDCG@10."""
 
 
 def _suggest(trial: Any, name: str, dimension: Dimension) -> Any:
@@ -214,19 +205,6 @@ def fit_and_score(model: str, params: Mapping[str, Any], parts: Split) -> tuple[
     return float(per_user.mean()), None, stderr
 
 
-def select_trial(model: str, records: list[TrialRecord]) -> TrialRecord:
-    """The trial to keep: the best on validation or, for a model in `CAPACITY`, the smallest model within one
-    standard error of the best (ties on size go to the higher score)."""
-    best = max(records, key=lambda r: r.value)
-    capacity = CAPACITY.get(model)
-    if capacity is None or best.stderr is None:
-        return best
-    close = [r for r in records if r.value >= best.value - best.stderr and capacity in r.params]
-    if best not in close:
-        return best
-    return min(close, key=lambda r: (r.params[capacity], -r.value))
-
-
 def _start_points(starts: Mapping[str, Mapping[str, Any]], dims: Mapping[str, Dimension]) -> dict[str, dict[str, Any]]:
     """`starts` restricted to the searched dimensions and moved into them; duplicates kept once (first label)."""
     points: dict[str, dict[str, Any]] = {}
@@ -253,8 +231,7 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
         space: dimensions replacing or adding to the model's default search space.
         starts: label -> parameters tried first, in order, before any sampled trial (values are moved into
             the space; a dimension a start leaves out is sampled). They run even past a timeout, so the
-            result is never worse on validation than any of them (by more than one standard error, for a
-            model in `CAPACITY`: `select_trial`).
+            result is never worse on validation than any of them.
         timeout_per_start: also stop starting new trials once the search has taken this many times as
             long as the starting points did (a budget that scales with the cost of a fit).
 
@@ -304,10 +281,7 @@ def tune(model: str, parts: Split, *, trials: int = 20, seed: int = 0, timeout_s
             logger.info("trial %d: ndcg@10 %.4f with %s", number, value, params)
             bar.note(f"best valid ndcg@10 {max(r.value for r in records):.4f}")
             bar.advance()
-    best = select_trial(model, records)
-    if best.value < max(r.value for r in records):
-        logger.info("kept trial %d (%s), the smallest model within one standard error of the best", best.number,
-                    best.params)
+    best = max(records, key=lambda r: r.value)
     best_params = {**fixed, **best.params}
     if best.best_epoch is not None:
         best_params["epochs"] = max(1, best.best_epoch)
