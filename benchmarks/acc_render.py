@@ -19,9 +19,7 @@ READING: dict[str, list[str]] = {
         "is 1.086x. With the refit of `whyrec train`'s default both reach 0.2201 (last section). No peer library",
         "ran a sequence model here (RecBole's SASRec trains at 53-96 targets a second on this machine,",
         "sequence.md, so a converged run on these files did not fit in the session), so the SASRec and GRU4Rec",
-        "families have no like-for-like row. Every family run against a peer is at or above 0.97x. ALS now",
-        "keeps the smallest model within one standard error of the best validation score (128 factors, valid",
-        "0.1287 against 0.1312 for 256): 0.1992 on test against 0.2011 before the rule, 1.020x implicit's ALS.",
+        "families have no like-for-like row. Every family run against a peer is at or above 0.97x.",
     ],
     "ml-100k-binary": [
         "Reading: the same split files with every interaction weighing 1. SASRec and GRU4Rec read only the order",
