@@ -19,7 +19,7 @@ from whyrec.data.history import History, HistoryBatch
 from whyrec.models._foldin import FoldIn
 from whyrec.models.base import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import Contributions, ItemFactorVectors, RetrainEdits, WarmStartMixin
-from whyrec.models.retraining import training_row
+from whyrec.models.retraining import ALSItemSystems, training_row
 
 __all__ = ["ALS", "ALSConfig", "als_solver", "fold_in"]
 
@@ -207,24 +207,13 @@ class ALS(WarmStartMixin, ItemFactorVectors, BaseRecommender[ALSConfig]):
         """
         rescore = self.edits_of(history)
         x = training_row(training, history, binary=not self.config.use_weights)
-        users, user_gram, xt = self._training_factors(training)
+        users, item_system = self._training_factors(training)
         if not x.any():
             return rescore  # the user was not in the training data: retraining without them changes nothing
         cfg = self.config
         u = training.users.index_of(str(history.user_id))
         xu = users[u]
         y = self._y64()
-        f = y.shape[1]
-        solved: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # item -> (A_r, b_r, A_r^-1 b_r)
-
-        def item_system(r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            if r not in solved:
-                lo, hi = xt.indptr[r], xt.indptr[r + 1]
-                who, c = xt.indices[lo:hi], cfg.alpha * xt.data[lo:hi]
-                a = user_gram + cfg.regularization * np.eye(f) + (users[who] * (c - 1.0)[:, None]).T @ users[who]
-                b = users[who].T @ c
-                solved[r] = (a, b, np.linalg.solve(a, b))
-            return solved[r]
 
         system, y_hist, confidence, hist = self._history_system(history)
         b_full = y_hist.T @ confidence
@@ -261,18 +250,19 @@ class ALS(WarmStartMixin, ItemFactorVectors, BaseRecommender[ALSConfig]):
 
         return score
 
-    def _training_factors(self, training: Dataset) -> tuple[np.ndarray, np.ndarray, sp.csr_array]:
-        """(folded-in user vectors, their Gram matrix, items x users matrix) of the training data, kept per dataset."""
+    def _training_factors(self, training: Dataset) -> tuple[np.ndarray, ALSItemSystems]:
+        """(folded-in user vectors, the item step's systems) of the training data, kept per dataset."""
         cached = getattr(self, "_retrain_cache", None)
         if cached is None or cached[0] != training.fingerprint:
             matrix = self._matrix(training.interactions)
             # implicit's threaded solver: the same fold-in as user_factors (tested equal), faster for every user
             solver = als_solver(self.item_factors_, self.config.regularization, self.config.alpha)
             users64 = fold_in(solver, matrix).astype(np.float64)
-            xt = matrix.T.tocsr()
-            cached = (training.fingerprint, users64, users64.T @ users64, xt)
+            systems = ALSItemSystems(users64, users64.T @ users64, matrix.T.tocsr(), alpha=self.config.alpha,
+                                     regularization=self.config.regularization)
+            cached = (training.fingerprint, users64, systems)
             self._retrain_cache = cached
-        return cached[1], cached[2], cached[3]
+        return cached[1], cached[2]
 
     def _y64(self) -> npt.NDArray[np.float64]:
         cached: npt.NDArray[np.float64] | None = getattr(self, "_y64_cache", None)

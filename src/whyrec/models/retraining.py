@@ -16,13 +16,15 @@ request time (this module holds what they share):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
+import scipy.sparse as sp
 
 from whyrec.data.dataset import Dataset
 from whyrec.data.history import History
 
-__all__ = ["training_row", "without_user_items"]
+__all__ = ["ALSItemSystems", "training_row", "without_user_items"]
 
 
 def training_row(training: Dataset, history: History, *, binary: bool = False) -> np.ndarray:
@@ -42,3 +44,41 @@ def without_user_items(training: Dataset, user_id: str, items: Iterable[int]) ->
     user = training.users.index_of(user_id)
     drop = (training.events.user == user) & np.isin(training.events.item, np.fromiter(items, dtype=np.int64))
     return training.subset(~drop, f"{training.name} without {int(drop.sum())} events of user {user_id}")
+
+
+class ALSItemSystems:
+    """ALS's item step on the training users, per item r: (A_r, b_r, A_r^-1 b_r), the normal equations of
+    Hu, Koren & Volinsky (2008) with A_r = X^T X + lambda I + X^T (C_r - I) X and b_r = X^T C_r p_r.
+
+    They depend only on the training data and the model, not on the user explained, so each is solved once
+    and kept for the next explanations, the least recently used dropped first beyond `budget_bytes`
+    (functools.lru_cache, which is thread-safe).
+
+    Args:
+        users: (n_users, f) training user vectors.
+        user_gram: their Gram matrix X^T X.
+        item_users: items x users confidence weights (the training matrix, transposed, CSR).
+        alpha: confidence scale.
+        regularization: the L2 penalty lambda.
+        budget_bytes: memory the kept systems may take.
+    """
+
+    def __init__(self, users: np.ndarray, user_gram: np.ndarray, item_users: sp.csr_array, *, alpha: float,
+                 regularization: float, budget_bytes: int = 256 * 2**20) -> None:
+        self.users, self.item_users, self.alpha = users, item_users, alpha
+        f = users.shape[1]
+        self.base = user_gram + regularization * np.eye(f)
+        self._solved = lru_cache(maxsize=max(16, budget_bytes // ((f * f + 2 * f) * 8)))(self._solve)
+
+    def __call__(self, item: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(A_r, b_r, A_r^-1 b_r) of item `item` (arrays shared with later calls: do not modify them)."""
+        solved: tuple[np.ndarray, np.ndarray, np.ndarray] = self._solved(item)
+        return solved
+
+    def _solve(self, item: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo, hi = self.item_users.indptr[item], self.item_users.indptr[item + 1]
+        who, c = self.item_users.indices[lo:hi], self.alpha * self.item_users.data[lo:hi]
+        x = self.users[who]
+        a = self.base + (x * (c - 1.0)[:, None]).T @ x
+        b = x.T @ c
+        return a, b, np.linalg.solve(a, b)
