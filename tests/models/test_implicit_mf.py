@@ -75,3 +75,25 @@ def test_als_score_edits_equals_scoring_the_edited_histories(blocks: Dataset) ->
     fast = model.edits_of(history)(removals)
     slow = model.score(HistoryBatch.from_histories([history.without(r) for r in removals], blocks.n_items))
     np.testing.assert_allclose(fast, slow, atol=1e-5)
+
+
+def test_the_item_step_systems_are_solved_once_and_kept_within_a_budget(ml100k: Dataset) -> None:
+    from whyrec.models.retraining import ALSItemSystems
+
+    rng = np.random.default_rng(0)
+    users = rng.standard_normal((ml100k.n_users, 8))
+    item_users = sp.csr_array(ml100k.interactions.T)
+    systems = ALSItemSystems(users, users.T @ users, item_users, alpha=2.0, regularization=5.0,
+                             budget_bytes=20 * (8 * 8 + 2 * 8) * 8)  # room for 20 systems (at least 16 kept)
+    item = int(np.argmax(ml100k.item_user_counts))
+    a, b, solution = systems(item)
+    who = item_users.indices[item_users.indptr[item]:item_users.indptr[item + 1]]
+    c = 2.0 * item_users.data[item_users.indptr[item]:item_users.indptr[item + 1]]
+    full_c = np.zeros(ml100k.n_users)
+    full_c[who] = c
+    expected = users.T @ (users * (1.0 + np.where(full_c > 0, full_c - 1.0, 0.0))[:, None]) + 5.0 * np.eye(8)
+    assert np.allclose(a, expected) and np.allclose(b, users[who].T @ c) and np.allclose(a @ solution, b)
+    assert systems(item)[0] is a  # kept: the same arrays, not solved again
+    for other in [i for i in range(41) if i != item]:
+        systems(other)
+    assert systems(item)[0] is not a and np.allclose(systems(item)[0], a)  # dropped beyond the budget, redone
