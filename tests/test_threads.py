@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from whyrec._threads import one_blas_thread
@@ -24,3 +25,11 @@ def test_every_blas_library_runs_one_thread_inside_and_its_own_count_after() -> 
         with one_blas_thread():  # the controller is reused: a second use limits again
             assert all(n == 1 for n in _blas_threads())
         assert _blas_threads() == before
+
+
+def test_a_blas_library_loaded_after_the_first_limit_is_limited_too() -> None:
+    with one_blas_thread():  # the controller exists before the new import
+        pass
+    pytest.importorskip("faiss")  # faiss-cpu brings its own BLAS (the ann extra)
+    with threadpool_limits(2, "blas"), one_blas_thread():
+        assert all(n == 1 for n in _blas_threads())
