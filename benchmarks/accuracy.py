@@ -34,6 +34,7 @@ from acc_render import DOCS, RESULTS, render
 
 from whyrec.evaluate import rank_split, score_ranking
 from whyrec.evaluate.adaptive import choose_params
+from whyrec.evaluate.metrics import standard_error
 from whyrec.evaluate.splits import Split
 from whyrec.models import MODEL_NAMES, create_model
 from whyrec.training import fit_and_validate, fit_on_split, fit_tuned
@@ -58,8 +59,7 @@ def load() -> float:
 def test_scores(ranking: Any) -> dict[str, float]:
     """NDCG@10 and Recall@10 of a test ranking, and the standard error of the NDCG over its users."""
     per_user, metrics = score_ranking(ranking, ks=(10,))
-    ndcg = per_user["ndcg@10"].to_numpy(dtype=float)
-    return {**{k: metrics[k] for k in KEYS}, "ndcg@10_se": float(ndcg.std(ddof=1) / np.sqrt(len(ndcg)))}
+    return {**{k: metrics[k] for k in KEYS}, "ndcg@10_se": standard_error(per_user["ndcg@10"])}
 
 
 def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:

@@ -168,6 +168,8 @@ def measure_ann(size: str, root: Path = DATA) -> dict[str, Any]:
     """ALS (`MODELS`) on the whole dataset, then whole lists of 100 from the faiss HNSW index (`Retriever`, the
     `RetrievalConfig` defaults) against exact ranking (`ALS.recommend`) for `ANN_USERS` users: recall@100,
     per-list latency (median, one list at a time) and the index's build time."""
+    from ann import latency  # the same timing as benchmarks/ann.py
+
     from whyrec.data.history import HistoryBatch
     from whyrec.models import ALS
     from whyrec.retrieval import ItemIndex, RetrievalConfig, Retriever, recall_at_k
@@ -186,12 +188,7 @@ def measure_ann(size: str, root: Path = DATA) -> dict[str, Any]:
                for i in range(min(ANN_LATENCY_USERS, len(users)))]
 
     def median_ms(call: Any) -> float:
-        times = []
-        for batch in singles:
-            started = time.perf_counter()
-            call(batch)
-            times.append((time.perf_counter() - started) * 1000)
-        return float(sorted(times)[len(times) // 2])
+        return latency(call, singles)["median"]
 
     return {"seconds": build_s, "peak_rss": _peak(), "items": dataset.n_items, "users_compared": len(users),
             "recall@100": recall_at_k(found.items, exact.items, ANN_K),

@@ -25,6 +25,7 @@ __all__ = [
     "ndcg",
     "precision",
     "recall",
+    "standard_error",
 ]
 
 BoolMatrix = npt.NDArray[np.bool_]
@@ -129,3 +130,14 @@ def hit_matrix(ranked: np.ndarray, relevant: Sequence[np.ndarray]) -> BoolMatrix
     at = np.minimum(np.searchsorted(truth, keys), max(len(truth) - 1, 0))
     hits: BoolMatrix = (truth[at] == keys) & (ranked >= 0) if len(truth) else np.zeros(ranked.shape, dtype=bool)
     return hits
+
+
+def standard_error(values: npt.ArrayLike) -> float | None:
+    """Standard error of the mean of per-user `values` (sample standard deviation / sqrt(n)); None below two.
+
+    Example:
+        >>> round(standard_error([0.0, 1.0, 0.0, 1.0]), 4)
+        0.2887
+    """
+    x = np.asarray(values, dtype=np.float64)
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else None

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from whyrec import progress
 from whyrec.errors import ConfigError
+from whyrec.evaluate.metrics import standard_error
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.validation import ValidationSet
 from whyrec.models.capabilities import ValidationTuned
@@ -201,8 +201,7 @@ def fit_and_score(model: str, params: Mapping[str, Any], parts: Split) -> tuple[
     else:
         recommender.fit(parts.train)
     per_user = validation.ndcg_per_user(recommender)
-    stderr = float(per_user.std(ddof=1) / np.sqrt(len(per_user))) if len(per_user) > 1 else None
-    return float(per_user.mean()), None, stderr
+    return float(per_user.mean()), None, standard_error(per_user)
 
 
 def _start_points(starts: Mapping[str, Mapping[str, Any]], dims: Mapping[str, Dimension]) -> dict[str, dict[str, Any]]:
