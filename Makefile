@@ -53,8 +53,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
+# two workers on two cores (many tests wait on a server, a browser or a database); whole files per worker, so a
+# file's fixtures are made once, and the files with slow tests first (tests/conftest.py), so the workers end together
+TEST_WORKERS ?= 2
 test: lint ci-postgres ci-browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The service's storage tests start a real PostgreSQL server (tests/serve/conftest.py) and, with CI=true,
 # fail without one. A clean CI machine (Debian) lacks the server binaries, so this installs them there;

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from whyrec.cli import output
 from whyrec.cli.main import app
 from whyrec.errors import ConfigError
 
@@ -111,12 +114,15 @@ def test_group_by_picks_the_column_attribute_reasons_cite(runs: dict[str, Path],
     assert "columns: category, year" in str(result.exception)
 
 
-def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, Path]) -> None:
+def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, Path],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     args = ("explain", str(runs["ease"]), "--user", "196", "--k", "1", "--evidence", "40")
+    # wide enough that no row wraps; rich fixes the width when COLUMNS is set as the console is made (xdist sets it)
+    monkeypatch.setattr(output.out, "_width", 200)
     (e,) = json.loads(invoke(*args, "--json"))
     against = sum(x["weight"] < 0 for x in e["evidence"])
     assert against > 0
-    def card(*more: str) -> str:  # wide enough that no row wraps
+    def card(*more: str) -> str:
         return runner.invoke(app, [*args, *more], env={"COLUMNS": "200"}, catch_exceptions=False).stdout
 
     rows = [line for line in card().splitlines() if "█" in line or "░" in line]

@@ -14,6 +14,7 @@ from whyrec.models import create_model
 BARS = {"ease": 0.1916, "als": 0.1732, "itemknn": 0.1821 * 0.97, "bpr": 0.1619 * 0.97}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ease", "als", "itemknn", "bpr"])
 def test_default_model_reaches_reference_ndcg(name: str, ml100k_split: Split) -> None:
     model = create_model(name).fit(ml100k_split.fit)

@@ -105,6 +105,7 @@ class TestBPRUniform(RegisteredModelContract):
 # the torch and text models come from the registry, which imports their modules (and torch) when asked
 
 
+@pytest.mark.slow  # torch training, four fits
 class TestMultVAE(RegisteredModelContract):
     model_class = registry.model_class("multvae")
     config = FAST["multvae"]
@@ -115,16 +116,19 @@ class TestLightGCN(RegisteredModelContract):
     config = FAST["lightgcn"]
 
 
+@pytest.mark.slow  # torch training, four fits
 class TestGRU4Rec(RegisteredModelContract):
     model_class = registry.model_class("gru4rec")
     config = FAST["gru4rec"]
 
 
+@pytest.mark.slow  # torch training, four fits
 class TestDeepFM(RegisteredModelContract):
     model_class = registry.model_class("deepfm")
     config = FAST["deepfm"]
 
 
+@pytest.mark.slow  # torch training, four fits
 class TestSASRec(RegisteredModelContract):
     model_class = registry.model_class("sasrec")
     config = FAST["sasrec"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from whyrec.cli.main import app
@@ -18,6 +19,9 @@ from whyrec.explain.pipeline import recommend_explained
 from whyrec.models.implicit_mf import ALS
 from whyrec.run_data import split_fingerprint
 from whyrec.runs import Run, load_run
+
+# a JVM and a Spark-trained run per worker: long, so parallel runs start these files first
+pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 

@@ -17,6 +17,9 @@ from whyrec.explain.explanation import ExplainMethod
 from whyrec.explain.pipeline import explain_list
 from whyrec.runs import Run, load_run
 
+# a JVM and a Spark-trained run per worker: long, so parallel runs start these files first
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 

@@ -61,6 +61,8 @@ def ml100k_dir() -> Path:
             for name in ML100K_FILES:
                 with wheel.open(_PREFIX + name) as src, open(staged / name, "wb") as dst:
                     shutil.copyfileobj(src, dst)
+        if all((target / name).is_file() for name in ML100K_FILES):
+            return target  # another process (a parallel test worker) got there first and may be reading it
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)  # atomic: a half-written cache is never seen
