@@ -2,7 +2,8 @@
 system (whyrec through ``--split-dir``'s reader, the peers through pandas in their own venv).
 
 Each folder holds ``train.csv``, ``valid.csv`` and ``test.csv`` with the columns ``user_id, item_id,
-timestamp, event, value, weight``. ``weight`` is whyrec's weight of the event (a rating's value, 1 for a view,
+timestamp, event, value, weight``, and ``catalog.csv``, the source's item table (every built-in source has
+one). ``weight`` is whyrec's weight of the event (a rating's value, 1 for a view,
 5 for a purchase...); the peers sum it per (user, item) pair as whyrec does. The binary copy of ml-100k holds
 the same rows with every event an ``interaction`` of weight 1, so that every system reads binary input.
 """
@@ -24,6 +25,9 @@ from whyrec.models.ranking import Recommendations
 
 SPLITS = Path(__file__).resolve().parent.parent / "runs" / "accbench" / "splits"
 PARTS = ("train", "valid", "test")
+#: The item table beside the parts, where the source has one (whyrec's catalog-aware models read it; the peers
+#: read interactions only)
+CATALOG = "catalog.csv"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def split_dir(name: str) -> Path:
 
 def write_split_files(data: BenchData, folder: Path) -> None:
     """Split `data` with its splitter and write the three parts as CSV files into `folder`."""
-    dataset, _ = DataSource(source=data.source, synthetic_events=data.events).load()
+    source = DataSource(source=data.source, synthetic_events=data.events)
+    dataset, _ = source.load()
     parts = split_dataset(dataset, make_splitter(data.split))
     log = dataset.events
     frame = pd.DataFrame({
@@ -83,6 +88,10 @@ def write_split_files(data: BenchData, folder: Path) -> None:
         here = parts.part == code
         dropped[part] = int((here & ~known).sum())
         frame[here & known].to_csv(folder / f"{part}.csv", index=False)
+    tables = source.builtin_tables()
+    catalog = tables[1] if tables is not None else None
+    if catalog is not None:  # the catalog as a shop exports it, beside the parts (``--catalog``)
+        catalog.to_csv(folder / CATALOG, index=False)
     manifest = {"dataset": data.name, "source": data.source, "events": data.events, "split": data.split,
                 "protocol": parts.protocol, "binary": data.binary, "sizes": parts.sizes(),
                 "rows_left_out_unknown_to_train": dropped}
@@ -91,7 +100,9 @@ def write_split_files(data: BenchData, folder: Path) -> None:
 
 def load_split(name: str) -> Split:
     """`name`'s split read from its files exactly as ``whyrec train --split-dir`` reads them."""
-    parts, _, _ = load_file_split(DataSource(source=str(split_dir(name))))
+    folder = split_dir(name)
+    catalog = folder / CATALOG
+    parts, _, _ = load_file_split(DataSource(source=str(folder), catalog=str(catalog) if catalog.exists() else None))
     return parts
 
 

@@ -44,7 +44,9 @@ PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 PEERS_OUT = ROOT / "runs" / "accbench" / "peers"
 #: whyrec model -> family of the comparison (None: a baseline)
 FAMILIES = {"pop": None, "als": "als", "bpr": "bpr", "ease": "ease", "itemknn": "itemknn", "multvae": "multvae",
-            "sasrec": "sasrec", "gru4rec": "gru4rec"}
+            "sasrec": "sasrec", "gru4rec": "gru4rec", "affinity": "affinity"}
+#: whyrec models that always read the catalog (EASE does when its chosen attribute_weight is above 0)
+CATALOG_MODELS = ("affinity", "text", "hybrid")
 #: the next-item models: a time budget trains them in one stage (early stopping on valid, no refit)
 SEQUENCE_MODELS = ("sasrec", "gru4rec")
 PEER_SYSTEMS = ("implicit-als", "implicit-bpr", "cornac-bpr", "cornac-ease", "cornac-itemknn", "cornac-vaecf",
@@ -78,7 +80,9 @@ def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[s
     metrics = test_scores(rank_split(recommender, parts, k=10))
     changed = {k: v for k, v in recommender.config.model_dump(mode="json").items()
                if k != "seed" and v != choice.fixed_defaults.get(k)}
+    reads_catalog = model in CATALOG_MODELS or bool(getattr(recommender.config, "attribute_weight", 0.0))
     return {"system": f"whyrec {model}", "library": "whyrec", "family": FAMILIES[model],
+            "reads_catalog": reads_catalog,
             **metrics, "tune_s": round(tune_s, 1), "fit_s": round(fit_s, 1),
             "trials": choice.trials or 1, "tuning": choice.how, "chosen": changed,
             "valid_ndcg@10": choice.validation_ndcg, "load": [load_before, load()]}
@@ -178,7 +182,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
     parser.add_argument("--whyrec", default=None,
-                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae; sasrec and "
+                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity; sasrec and "
                         "gru4rec run only where asked; with --all-models: the rows to rerun, default every model)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
     parser.add_argument("--max-minutes", type=float, default=None, help="the time budget of SASRec and GRU4Rec")
@@ -195,7 +199,7 @@ def main() -> None:
     if args.all_models:
         all_models(list(MODEL_NAMES) if args.whyrec is None else args.whyrec.split(","))
         return
-    chosen = args.whyrec or "pop,itemknn,ease,als,bpr,multvae"
+    chosen = args.whyrec or "pop,itemknn,ease,als,bpr,multvae,affinity"
     models = [] if chosen == "none" else chosen.split(",")
     peers = [] if args.peers == "none" else list(PEER_SYSTEMS) if args.peers == "all" else args.peers.split(",")
     for name in [d for d in args.datasets.split(",") if d]:

@@ -24,7 +24,8 @@ def invoke(*args: str) -> str:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
     out = {}
-    for model, params in (("ease", ["--param", "lambda=250", "--param", "use_weights=false"]), ("pop", [])):
+    for model, params in (("ease", ["--param", "lambda=250", "--param", "use_weights=false", "--param",
+                                    "attribute_weight=0"]), ("pop", [])):
         out[model] = root / model
         payload = json.loads(invoke("train", "--data", "ml-100k", "--model", model, "--out", str(out[model]),
                                     *params, "--json"))

@@ -82,7 +82,7 @@ def test_off_and_fixed_parameters_use_the_fixed_defaults(shop: Split) -> None:
     off, result = choose_params("als", shop, mode="off")
     assert result is None and off.how == "fixed defaults" and off.reason == "--tune off"
     assert off.params == {**create_model("als").config.model_dump(), "seed": 0}
-    held, result = choose_params("ease", shop, fixed={"lambda": 50.0, "use_weights": False})
+    held, result = choose_params("ease", shop, fixed={"lambda": 50.0, "use_weights": False, "attribute_weight": 0.0})
     assert result is None and held.params["regularization"] == 50.0 and "every searched" in held.reason
     trials, result = choose_params("itemknn", shop, mode=3)
     assert result is not None and len(result.trials) == 3 and trials.mode == "3 trials"
@@ -146,3 +146,22 @@ def test_als_keeps_a_scaled_start_on_data_with_one_weight_for_every_pair() -> No
     histories = parts.train.histories_of(parts.validation.active_users[:50])
     ours, theirs = weighted.recommend(histories, 10), binary.recommend(histories, 10)
     assert ours.scores == pytest.approx(theirs.scores, rel=1e-3, abs=1e-5)
+
+
+def test_ease_searches_side_information_only_where_the_catalog_has_shared_values(shop: Split,
+                                                                               tmp_path: Path) -> None:
+    shape = DataShape.of(shop.train)
+    assert shape.catalog_values > 0  # the shop's categories, brands and price bands
+    assert all(s["attribute_weight"] == 0.5 for s in scaled_starts("ease", shape))
+    choice, result = choose_params("ease", shop, mode="auto", seed=1)
+    assert result is not None and "attribute_weight" in result.search_space
+    assert [t.params["attribute_weight"] for t in result.trials[:3]] == [0.5, 0.5, 0.0]
+    tables = DataSource(source="synthetic", synthetic_events=4_000).builtin_tables()
+    assert tables is not None
+    tables[0].to_csv(tmp_path / "events.csv", index=False)  # the same events, no catalog
+    bare = split_dataset(DataSource(source=str(tmp_path / "events.csv")).load()[0])
+    assert DataShape.of(bare.train).catalog_values == 0
+    assert "attribute_weight" not in scaled_starts("ease", DataShape.of(bare.train))[0]
+    choice, result = choose_params("ease", bare, mode="auto", seed=1)
+    assert result is not None and "attribute_weight" not in result.search_space
+    assert choice.params["attribute_weight"] == 0.0 and choice.held_fixed == {}

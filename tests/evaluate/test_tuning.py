@@ -61,12 +61,13 @@ def test_bad_search_requests_are_refused(ml100k_split: Split) -> None:
     with pytest.raises(ConfigError, match="both fixed"):
         tune("ease", ml100k_split, trials=1, fixed={"use_weights": True}, space={"use_weights": IntRange(0, 1)})
     with pytest.raises(ConfigError, match="nothing is left"):
-        tune("ease", ml100k_split, trials=1, fixed={"use_weights": True, "regularization": 100.0})
+        tune("ease", ml100k_split, trials=1, fixed={"use_weights": True, "regularization": 100.0,
+                                                    "attribute_weight": 0.0})
 
 
 def test_fixed_hyperparameters_leave_the_search(ml100k_split: Split) -> None:
     result = tune("ease", ml100k_split, trials=2, fixed={"regularization": 300.0})
-    assert all(set(t.params) == {"use_weights"} for t in result.trials)
+    assert all(set(t.params) == {"use_weights", "attribute_weight"} for t in result.trials)
     assert result.best_params["regularization"] == 300.0
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -17,6 +17,7 @@ from whyrec.models import (
     BPR,
     EASE,
     MODEL_NAMES,
+    AttributeAffinity,
     BaseRecommender,
     ItemKNN,
     MostPopular,
@@ -24,7 +25,7 @@ from whyrec.models import (
     registry,
 )
 from whyrec.runs import RunMeta, load_run, save_run
-from whyrec.testing import RecommenderContract, block_events
+from whyrec.testing import RecommenderContract, block_events, blocks_with_catalog
 
 # small, fast settings for the 40 x 20 block data; defaults are tuned for ml-100k
 FAST: dict[str, dict[str, object]] = {
@@ -83,6 +84,29 @@ class TestItemKNN(RegisteredModelContract):
 class TestEASE(RegisteredModelContract):
     model_class = EASE
     config = FAST["ease"]
+
+
+class TestEASEWithCatalog(RegisteredModelContract):
+    """EASE with the catalog as side information (its category is the taste group, its brand is noise)."""
+
+    model_class = EASE
+    config: ClassVar[dict[str, object]] = {**FAST["ease"], "attribute_weight": 0.5}
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def toy_data(cls) -> Dataset:
+        return blocks_with_catalog()
+
+
+class TestAttributeAffinity(RegisteredModelContract):
+    """Attribute affinity learns the taste groups from the catalog alone: the category is the group."""
+
+    model_class = AttributeAffinity
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def toy_data(cls) -> Dataset:
+        return blocks_with_catalog()
 
 
 class TestALS(RegisteredModelContract):
@@ -145,7 +169,7 @@ class TestHybrid(RegisteredModelContract):
 
 
 def test_every_registered_model_is_checked() -> None:
-    checked = {cls.model_class.name for cls in RegisteredModelContract.__subclasses__()}
+    checked = {cls.model_class.name for cls in RegisteredModelContract.__subclasses__()}  # EASE twice
     assert checked == set(MODEL_NAMES)
 
 
@@ -158,7 +182,7 @@ def test_unknown_parameter_names_the_valid_ones() -> None:
 
 
 def test_unknown_model_lists_the_registry() -> None:
-    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr, multvae"):
+    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr, affinity, multvae"):
         create_model("svd")
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from whyrec._types import FloatArray
 from whyrec.data.idmap import IdMap
@@ -62,6 +63,42 @@ class AttributeTable:
     def of(self, index: int) -> dict[str, tuple[str, ...]]:
         """Every categorical attribute of entity `index`."""
         return {name: values[index] for name, values in self.categorical.items()}
+
+    def indicators(self, *, among: np.ndarray | None = None, min_count: int = 2) -> sp.csr_array:
+        """(n_entities, n_values) 0/1 matrix: which categorical values (``brand=Acme``...) each entity has.
+
+        Args:
+            among: bool mask of the entities whose values are counted (e.g. items with events); others keep
+                their row, and their values count only when `among` entities share them.
+            min_count: a value is a column only when at least this many counted entities have it (a value
+                of one entity relates it to nothing).
+
+        Example:
+            >>> from whyrec.data.idmap import IdMap
+            >>> table = AttributeTable(IdMap.from_ids(["a", "b", "c"]),
+            ...                        {"brand": (("X",), ("X",), ("Y",)), "tag": (("t", "u"), ("u",), ())})
+            >>> table.indicators().toarray()
+            array([[1., 1.],
+                   [1., 1.],
+                   [0., 0.]])
+        """
+        n = len(self.ids)
+        counted = np.ones(n, dtype=bool) if among is None else np.asarray(among, dtype=bool)
+        rows: list[int] = []
+        columns: list[int] = []
+        vocabulary: dict[tuple[str, str], int] = {}
+        for name, cells in self.categorical.items():
+            for entity, values in enumerate(cells):
+                for value in values:
+                    rows.append(entity)
+                    columns.append(vocabulary.setdefault((name, value), len(vocabulary)))
+        matrix = sp.csr_array((np.ones(len(rows)), (np.asarray(rows, dtype=np.int64),
+                                                    np.asarray(columns, dtype=np.int64))),
+                              shape=(n, len(vocabulary)))
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0  # a value listed twice in one cell is still one value
+        counts = np.asarray(matrix[counted].sum(axis=0)).ravel()
+        return sp.csr_array(matrix[:, np.flatnonzero(counts >= min_count)])
 
 
 @dataclass(frozen=True, eq=False)

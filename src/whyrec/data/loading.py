@@ -116,31 +116,34 @@ class DataSource(BaseModel):
             tables.append(table)
         return tables[0], tables[1]
 
-    def load(self) -> tuple[Dataset, CleaningReport]:
-        """Read, validate and build the dataset."""
+    def builtin_tables(self) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None] | None:
+        """The raw tables of a built-in source: (events, catalog, users), standard columns, time in seconds, every
+        cell a string (as a file reads); None when `source` is a file or a folder."""
         if self.source == "ml-100k":
-            tables = ml100k_tables()
-            return _assemble(_builtin(tables[0], self), tables[1], tables[2], self, name="ml-100k",
-                             paths=("ml-100k",) * 3)
+            return ml100k_tables()
         if self.source == "synthetic":
             from whyrec.data.builtin.synthetic import SyntheticConfig, generate
 
             data = generate(SyntheticConfig(n_events=self.synthetic_events or 100_000, seed=self.seed))
-            return _assemble(_builtin(data.events, self), data.catalog, data.users, self, name="synthetic",
-                             paths=("synthetic",) * 3)
-        if self.source == "synthetic-longtail":
+        elif self.source == "synthetic-longtail":
             from whyrec.data.builtin.synthetic import LONGTAIL_EVENTS, generate, longtail_config
 
             data = generate(longtail_config(self.synthetic_events or LONGTAIL_EVENTS, seed=self.seed))
-            return _assemble(_builtin(data.events, self), data.catalog, data.users, self, name="synthetic-longtail",
-                             paths=("synthetic-longtail",) * 3)
-        if self.source == "synthetic-beauty":
+        elif self.source == "synthetic-beauty":
             from whyrec.data.builtin.synthetic_beauty import FULL_EVENTS, BeautyConfig, generate_beauty
 
             scale = (self.synthetic_events or FULL_EVENTS) / FULL_EVENTS
             data = generate_beauty(BeautyConfig(scale=scale, seed=self.seed))
-            return _assemble(_builtin(data.events, self), data.catalog, data.users, self,
-                             name="synthetic-beauty", paths=("synthetic-beauty",) * 3)
+        else:
+            return None
+        return data.events, data.catalog, data.users
+
+    def load(self) -> tuple[Dataset, CleaningReport]:
+        """Read, validate and build the dataset."""
+        tables = self.builtin_tables()
+        if tables is not None:
+            return _assemble(_builtin(tables[0], self), tables[1], tables[2], self, name=self.source,
+                             paths=(self.source,) * 3)
         path = Path(self.source)
         if not path.suffix and not path.exists():
             raise ConfigError(f"unknown dataset {self.source!r}: not a file, and not a built-in dataset "

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from whyrec.errors import ConfigError
-from whyrec.evaluate.scaled_defaults import SCALED_FOR, DataShape, scaled_starts
+from whyrec.evaluate.scaled_defaults import SCALED_FOR, DataShape, scaled_starts, unusable_params
 from whyrec.evaluate.splits import Split
 from whyrec.evaluate.tuning import (
     SEARCH_SPACES,
@@ -209,17 +209,19 @@ def choose_params(model: str, parts: Split, *, mode: TuneMode = "auto", minutes:
         return fallback(f"{model} trains for epochs (one trial is a full training run); --tune auto does not "
                         "search it: pass --tune N to run N trials")
     shape = DataShape.of(parts.train)
-    anchors, scaled = starting_points(model, shape, held)
+    # what cannot change the model on this data is held at its default, as if given with --param
+    searched_held = {**{k: v for k, v in unusable_params(model, shape).items() if k not in held}, **held}
+    anchors, scaled = starting_points(model, shape, searched_held)
     if mode == "auto":
         local = _local_space(model, list(anchors.values()))
         trials, per_start = AUTO_TRIALS, AUTO_BUDGET_FACTOR
-        space = {name: dim for name, dim in local.items() if name not in held}
+        space = {name: dim for name, dim in local.items() if name not in searched_held}
     else:
         trials, space, per_start = int(mode), None, None
     budget = minutes * 60.0
     started = time.perf_counter()
     try:
-        result = tune(model, parts, trials=trials, seed=seed, timeout_s=budget, fixed=held, space=space,
+        result = tune(model, parts, trials=trials, seed=seed, timeout_s=budget, fixed=searched_held, space=space,
                       starts=anchors, timeout_per_start=per_start)
     except ConfigError:
         raise

@@ -8,7 +8,10 @@ ml-100k gives back about its tuned value:
   summed squared weight: lambda = 4 x its mean over active items (ml-100k, rating weights: about 2,400;
   binary: about 180; Steck 2019 tunes lambda on the same scale). Weighted and binary input give two
   starting points, because the diagonal changes by the mean squared weight; data with one weight for
-  every pair gives one, binary.
+  every pair gives one, binary. With a catalog whose categorical values are shared by items, both start
+  with ``attribute_weight`` 0.5 (a shared value adds lambda / 2 to two items' Gram entry: twice an
+  average item's diagonal); without one, the search holds it at 0 (`unusable_params`): it would change
+  nothing.
 - **ALS** ``alpha`` trades observed confidence against the unobserved cells: alpha x mean weight =
   0.4 x sqrt(1 / density), so sparse data weighs its few positives more (ml-100k: alpha 0.5 with ratings).
   ``regularization`` scales with the confidence one user puts on the data term, mean history length x
@@ -40,7 +43,7 @@ import numpy as np
 
 from whyrec.data.dataset import Dataset
 
-__all__ = ["SCALED_FOR", "DataShape", "scaled_starts"]
+__all__ = ["SCALED_FOR", "DataShape", "scaled_starts", "unusable_params"]
 
 #: Keys of a start that say which input its values were scaled for (not scaled values themselves).
 SCALED_FOR = frozenset({"use_weights"})
@@ -50,6 +53,7 @@ _ALS_REGULARIZATION_PER_CONFIDENCE = 0.05
 _ALS_FACTORS_PER_ROW_OBSERVATION = 9.0
 _KNN_MAX_NEIGHBORS, _KNN_SHRINKAGE_SCALE, _KNN_MAX_SHRINKAGE = 800, 250.0, 50.0
 _BPR_STEP_PER_ITEM_USERS = 0.46
+_EASE_ATTRIBUTE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class DataShape:
         weights_constant: every pair has the same weight (binary input, or one event kind).
         gram_diagonal_weighted: mean over items of the summed squared weights (diag of X^T X).
         gram_diagonal_binary: the same with every weight 1 (= mean_item_users).
+        catalog_values: categorical catalog values (``brand=Acme``...) that at least two active items have.
     """
 
     n_users: int
@@ -79,6 +84,7 @@ class DataShape:
     weights_constant: bool
     gram_diagonal_weighted: float
     gram_diagonal_binary: float
+    catalog_values: int = 0
 
     @classmethod
     def of(cls, dataset: Dataset) -> DataShape:
@@ -97,7 +103,9 @@ class DataShape:
                    mean_item_users=x.nnz / n_items, mean_weight=float(weights.mean()),
                    weights_constant=bool(np.ptp(weights) <= 1e-9 * max(1.0, abs(weights[0]))),
                    gram_diagonal_weighted=float((weights**2).sum()) / n_items,
-                   gram_diagonal_binary=x.nnz / n_items)
+                   gram_diagonal_binary=x.nnz / n_items,
+                   catalog_values=int(dataset.catalog.attributes.indicators(among=dataset.item_user_counts > 0)
+                                      .shape[1]))
 
     def as_dict(self) -> dict[str, float | int | bool]:
         """Rounded, for a run's metadata."""
@@ -108,6 +116,8 @@ def _ease(shape: DataShape) -> list[dict[str, Any]]:
     weighted = {"regularization": _EASE_LAMBDA_PER_GRAM_DIAGONAL * shape.gram_diagonal_weighted,
                 "use_weights": True}
     binary = {"regularization": _EASE_LAMBDA_PER_GRAM_DIAGONAL * shape.gram_diagonal_binary, "use_weights": False}
+    if shape.catalog_values:
+        weighted["attribute_weight"] = binary["attribute_weight"] = _EASE_ATTRIBUTE_WEIGHT
     # with one weight for every pair (binary data, or only purchases) the two are the same model
     return [binary] if shape.weights_constant else [weighted, binary]
 
@@ -136,6 +146,22 @@ def _bpr(shape: DataShape) -> list[dict[str, Any]]:
 
 
 _RULES = {"ease": _ease, "als": _als, "itemknn": _itemknn, "bpr": _bpr}
+
+
+def unusable_params(model: str, shape: DataShape) -> dict[str, Any]:
+    """Hyperparameters a search of `model` holds at these values, because on data of `shape` no other value
+    changes the model (EASE's ``attribute_weight`` without shared catalog values).
+
+    Example:
+        >>> shape = DataShape(n_users=900, n_items=1600, n_interactions=72_000, density=0.05,
+        ...                   mean_history=80.0, mean_item_users=45.0, mean_weight=1.0,
+        ...                   weights_constant=True, gram_diagonal_weighted=45.0, gram_diagonal_binary=45.0)
+        >>> unusable_params("ease", shape)
+        {'attribute_weight': 0.0}
+    """
+    if model == "ease" and not shape.catalog_values:
+        return {"attribute_weight": 0.0}
+    return {}
 
 
 def scaled_starts(model: str, shape: DataShape) -> list[dict[str, Any]]:

@@ -103,7 +103,10 @@ Dimension = IntRange | FloatRange | Choice
 SEARCH_SPACES: dict[str, dict[str, Dimension]] = {
     "itemknn": {"n_neighbors": IntRange(20, 1600, log=True), "shrinkage": FloatRange(0.0, 100.0),
                 "use_weights": Choice((False, True))},
-    "ease": {"regularization": FloatRange(50.0, 5000.0, log=True), "use_weights": Choice((False, True))},
+    "ease": {"regularization": FloatRange(50.0, 5000.0, log=True), "use_weights": Choice((False, True)),
+             "attribute_weight": FloatRange(0.0, 2.0)},
+    "affinity": {"popularity_weight": FloatRange(0.005, 1.0, log=True), "smoothing": FloatRange(0.0, 20.0),
+                 "use_weights": Choice((False, True))},
     "als": {"embedding_size": Choice((64, 128, 256)), "regularization": FloatRange(0.1, 100.0, log=True),
             "alpha": FloatRange(0.1, 20.0, log=True), "epochs": IntRange(5, 30)},
     "bpr": {"embedding_size": Choice((32, 64, 128)), "learning_rate": FloatRange(1e-3, 5e-2, log=True),

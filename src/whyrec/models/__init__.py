@@ -1,5 +1,6 @@
 """Recommendation models behind one contract: fit a Dataset, score any history."""
 
+from whyrec.models.affinity import AttributeAffinity, AttributeAffinityConfig
 from whyrec.models.base import BaseRecommender, ModelConfig, Recommender
 from whyrec.models.bpr import BPR, BPRConfig
 from whyrec.models.capabilities import AdditiveScorer, Contributions
@@ -18,6 +19,8 @@ __all__ = [
     "MODEL_NAMES",
     "ALSConfig",
     "AdditiveScorer",
+    "AttributeAffinity",
+    "AttributeAffinityConfig",
     "BPRConfig",
     "BaseRecommender",
     "Contributions",

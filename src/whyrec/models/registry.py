@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from whyrec.errors import ConfigError
+from whyrec.models.affinity import AttributeAffinity
 from whyrec.models.base import BaseRecommender
 from whyrec.models.bpr import BPR
 from whyrec.models.ease import EASE
@@ -19,7 +20,8 @@ from whyrec.models.popular import MostPopular
 __all__ = ["MODELS", "MODEL_NAMES", "create_model", "model_class"]
 
 #: Models without heavy dependencies, imported eagerly.
-MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostPopular, ItemKNN, EASE, ALS, BPR)}
+MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostPopular, ItemKNN, EASE, ALS, BPR,
+                                                                           AttributeAffinity)}
 #: PyTorch models: name -> (module, class), imported when first asked for.
 _TORCH_MODELS: dict[str, tuple[str, str]] = {
     "multvae": ("whyrec.models.torch.multvae", "MultVAE"),

@@ -4,15 +4,25 @@
 """
 
 from whyrec.testing.contracts import ExplainerContract, RecommenderContract, build_model
-from whyrec.testing.toys import LinearToyConfig, LinearToyModel, block_events, blocks, history_batch
+from whyrec.testing.toys import (
+    LinearToyConfig,
+    LinearToyModel,
+    block_catalog,
+    block_events,
+    blocks,
+    blocks_with_catalog,
+    history_batch,
+)
 
 __all__ = [
     "ExplainerContract",
     "LinearToyConfig",
     "LinearToyModel",
     "RecommenderContract",
+    "block_catalog",
     "block_events",
     "blocks",
+    "blocks_with_catalog",
     "build_model",
     "history_batch",
 ]

@@ -16,7 +16,8 @@ from whyrec.data import Dataset, History, HistoryBatch, build_dataset
 from whyrec.models import BaseRecommender, ModelConfig
 from whyrec.models.capabilities import Contributions
 
-__all__ = ["LinearToyConfig", "LinearToyModel", "block_events", "blocks", "history_batch"]
+__all__ = ["LinearToyConfig", "LinearToyModel", "block_catalog", "block_events", "blocks", "blocks_with_catalog",
+           "history_batch"]
 
 
 def block_events(n_users: int = 40, n_items: int = 20, per_user: int = 6, seed: int = 0) -> pd.DataFrame:
@@ -43,6 +44,21 @@ def block_events(n_users: int = 40, n_items: int = 20, per_user: int = 6, seed: 
 def blocks() -> Dataset:
     """40 users ("u0".."u39") x 20 items ("0".."19") in two taste groups (see `block_events`)."""
     return build_dataset(block_events(), name="blocks")
+
+
+def block_catalog(n_items: int = 20) -> pd.DataFrame:
+    """A catalog for the block data: ``category`` names an item's taste group ("A" for the first half, "B"
+    for the rest), ``brand`` cuts across the groups (item i has brand i mod 3), so only the category helps."""
+    half = n_items // 2
+    return pd.DataFrame({"item_id": [str(i) for i in range(n_items)],
+                         "title": [f"Item {i}" for i in range(n_items)],
+                         "category": ["A" if i < half else "B" for i in range(n_items)],
+                         "brand": [f"brand{i % 3}" for i in range(n_items)]})
+
+
+def blocks_with_catalog() -> Dataset:
+    """The block data (`blocks`) with `block_catalog` as its catalog."""
+    return build_dataset(block_events(), name="blocks", catalog=block_catalog())
 
 
 def history_batch(dataset: Dataset, item_ids: list[str]) -> HistoryBatch:
