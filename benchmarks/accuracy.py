@@ -182,7 +182,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
     parser.add_argument("--whyrec", default=None,
-                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity; sasrec and "
+                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity; "
+                        "sasrec and "
                         "gru4rec run only where asked; with --all-models: the rows to rerun, default every model)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
     parser.add_argument("--max-minutes", type=float, default=None, help="the time budget of SASRec and GRU4Rec")
