@@ -45,6 +45,8 @@ PEERS_OUT = ROOT / "runs" / "accbench" / "peers"
 #: whyrec model -> family of the comparison (None: a baseline)
 FAMILIES = {"pop": None, "als": "als", "bpr": "bpr", "ease": "ease", "itemknn": "itemknn", "multvae": "multvae",
             "sasrec": "sasrec", "gru4rec": "gru4rec", "affinity": "affinity"}
+#: benchmark-only names: a model with some hyperparameters held (an ablation row beside the model's own)
+VARIANTS = {"ease-interactions": ("ease", {"attribute_weight": 0.0})}
 #: whyrec models that always read the catalog (EASE does when its chosen attribute_weight is above 0)
 CATALOG_MODELS = ("affinity", "text", "hybrid")
 #: the next-item models: a time budget trains them in one stage (early stopping on valid, no refit)
@@ -64,11 +66,14 @@ def test_scores(ranking: Any) -> dict[str, float]:
     return {**{k: metrics[k] for k in KEYS}, "ndcg@10_se": standard_error(per_user["ndcg@10"])}
 
 
-def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:
-    """Fit `model` as ``whyrec train --split-dir DIR --model MODEL`` does, and score it on test."""
+def whyrec_row(system: str, parts: Split, *, max_minutes: float | None) -> dict[str, Any]:
+    """Fit `system` (a model, or one of VARIANTS) as ``whyrec train --split-dir DIR --model MODEL`` does (with
+    the variant's values as ``--param``), and score it on test."""
+    model, pinned = VARIANTS.get(system, (system, {}))
     # a sequence model under a time budget trains in one stage (early stopping on valid, no refit), as
     # sequence.md runs it
     held = {"max_minutes": max_minutes, "refit": False} if max_minutes is not None and model in SEQUENCE_MODELS else {}
+    held = {**held, **pinned}
     load_before = load()
     started = time.perf_counter()
     choice, tuned = choose_params(model, parts, mode="auto", fixed=held, seed=0)
@@ -81,8 +86,8 @@ def whyrec_row(model: str, parts: Split, *, max_minutes: float | None) -> dict[s
     changed = {k: v for k, v in recommender.config.model_dump(mode="json").items()
                if k != "seed" and v != choice.fixed_defaults.get(k)}
     reads_catalog = model in CATALOG_MODELS or bool(getattr(recommender.config, "attribute_weight", 0.0))
-    return {"system": f"whyrec {model}", "library": "whyrec", "family": FAMILIES[model],
-            "reads_catalog": reads_catalog,
+    return {"system": f"whyrec {system}", "library": "whyrec", "family": FAMILIES[model],
+            "reads_catalog": reads_catalog, "ablation": system in VARIANTS,
             **metrics, "tune_s": round(tune_s, 1), "fit_s": round(fit_s, 1),
             "trials": choice.trials or 1, "tuning": choice.how, "chosen": changed,
             "valid_ndcg@10": choice.validation_ndcg, "load": [load_before, load()]}
@@ -183,7 +188,7 @@ def main() -> None:
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
     parser.add_argument("--whyrec", default=None,
                         help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity; "
-                        "sasrec and "
+                        "a variant: ease-interactions, EASE without side information; sasrec and "
                         "gru4rec run only where asked; with --all-models: the rows to rerun, default every model)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
     parser.add_argument("--max-minutes", type=float, default=None, help="the time budget of SASRec and GRU4Rec")

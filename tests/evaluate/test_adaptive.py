@@ -27,7 +27,8 @@ def shop() -> Split:
 
 def test_scaled_starts_give_back_the_ml100k_defaults_on_ml100k(ml100k_split: Split) -> None:
     shape = DataShape.of(ml100k_split.train)
-    weighted, binary = scaled_starts("ease", shape)
+    weighted, binary, *side = scaled_starts("ease", shape)
+    assert side == [{**weighted, "attribute_weight": 0.5}, {**binary, "attribute_weight": 0.5}]  # the genres
     defaults = create_model("ease").config
     assert weighted["use_weights"] and not binary["use_weights"]
     assert defaults.regularization / 2 < weighted["regularization"] < defaults.regularization * 2
@@ -57,7 +58,9 @@ def test_sparser_data_gets_more_confidence_and_a_smaller_penalty(ml100k_split: S
     kept, _ = starting_points("als", sparse, {"embedding_size": 16})  # a held size replaces the scaled one
     assert kept["scaled start"]["embedding_size"] == 16
     assert kept["scaled start"]["alpha"] == pytest.approx(als_sparse["alpha"])
-    (ease_sparse,) = scaled_starts("ease", sparse)  # one weight for every pair: one, binary, start
+    # one weight for every pair: one, binary, start (and it again with the catalog as side information)
+    ease_sparse, with_catalog = scaled_starts("ease", sparse)
+    assert with_catalog == {**ease_sparse, "attribute_weight": 0.5}
     assert not ease_sparse["use_weights"]
     assert ease_sparse["regularization"] < scaled_starts("ease", dense)[1]["regularization"]
     # fewer events per item: longer SGD steps for BPR
@@ -68,8 +71,9 @@ def test_auto_searches_from_the_starting_points_and_never_loses_to_the_fixed_def
     choice, result = choose_params("ease", shop, mode="auto", seed=1)
     assert result is not None and choice.how == "tuned"
     starts = [t.start for t in result.trials]
-    assert starts[:3] == ["scaled start 1", "scaled start 2", "fixed defaults"]
-    assert 3 <= len(result.trials) <= AUTO_TRIALS and all(s is None for s in starts[3:])
+    # weighted and binary input, then both with the catalog as side information (the shop has one)
+    assert starts[:5] == [*(f"scaled start {i}" for i in range(1, 5)), "fixed defaults"]
+    assert 5 <= len(result.trials) <= AUTO_TRIALS and all(s is None for s in starts[5:])
     assert choice.validation_ndcg == result.best_value == max(t.value for t in result.trials)
     assert choice.fixed_defaults_ndcg is not None and choice.validation_ndcg >= choice.fixed_defaults_ndcg
     # the recorded value is what the chosen parameters score when fitted on train
@@ -152,10 +156,13 @@ def test_ease_searches_side_information_only_where_the_catalog_has_shared_values
                                                                                tmp_path: Path) -> None:
     shape = DataShape.of(shop.train)
     assert shape.catalog_values > 0  # the shop's categories, brands and price bands
-    assert all(s["attribute_weight"] == 0.5 for s in scaled_starts("ease", shape))
+    starts = scaled_starts("ease", shape)  # weighted and binary, then both with side information
+    assert [s.get("attribute_weight") for s in starts] == [None, None, 0.5, 0.5]
+    assert [{**s, "attribute_weight": None} for s in starts[2:]] == [{**s, "attribute_weight": None}
+                                                                      for s in starts[:2]]
     choice, result = choose_params("ease", shop, mode="auto", seed=1)
     assert result is not None and "attribute_weight" in result.search_space
-    assert [t.params["attribute_weight"] for t in result.trials[:3]] == [0.5, 0.5, 0.0]
+    assert [t.params["attribute_weight"] for t in result.trials[:5]] == [0.0, 0.0, 0.5, 0.5, 0.0]
     tables = DataSource(source="synthetic", synthetic_events=4_000).builtin_tables()
     assert tables is not None
     tables[0].to_csv(tmp_path / "events.csv", index=False)  # the same events, no catalog

@@ -8,10 +8,11 @@ ml-100k gives back about its tuned value:
   summed squared weight: lambda = 4 x its mean over active items (ml-100k, rating weights: about 2,400;
   binary: about 180; Steck 2019 tunes lambda on the same scale). Weighted and binary input give two
   starting points, because the diagonal changes by the mean squared weight; data with one weight for
-  every pair gives one, binary. With a catalog whose categorical values are shared by items, both start
-  with ``attribute_weight`` 0.5 (a shared value adds lambda / 2 to two items' Gram entry: twice an
-  average item's diagonal); without one, the search holds it at 0 (`unusable_params`): it would change
-  nothing.
+  every pair gives one, binary. With a catalog whose categorical values are shared by items, each start
+  is tried again with ``attribute_weight`` 0.5 (a shared value adds lambda / 2 to two items' Gram entry:
+  twice an average item's diagonal), after the starts without, so the search never does worse on
+  validation than it did without the catalog; without shared values, the search holds it at 0
+  (`unusable_params`): it would change nothing.
 - **ALS** ``alpha`` trades observed confidence against the unobserved cells: alpha x mean weight =
   0.4 x sqrt(1 / density), so sparse data weighs its few positives more (ml-100k: alpha 0.5 with ratings).
   ``regularization`` scales with the confidence one user puts on the data term, mean history length x
@@ -116,10 +117,11 @@ def _ease(shape: DataShape) -> list[dict[str, Any]]:
     weighted = {"regularization": _EASE_LAMBDA_PER_GRAM_DIAGONAL * shape.gram_diagonal_weighted,
                 "use_weights": True}
     binary = {"regularization": _EASE_LAMBDA_PER_GRAM_DIAGONAL * shape.gram_diagonal_binary, "use_weights": False}
-    if shape.catalog_values:
-        weighted["attribute_weight"] = binary["attribute_weight"] = _EASE_ATTRIBUTE_WEIGHT
     # with one weight for every pair (binary data, or only purchases) the two are the same model
-    return [binary] if shape.weights_constant else [weighted, binary]
+    starts = [binary] if shape.weights_constant else [weighted, binary]
+    if shape.catalog_values:  # each also with the catalog as side information, after those without
+        starts += [{**start, "attribute_weight": _EASE_ATTRIBUTE_WEIGHT} for start in starts]
+    return starts
 
 
 def _als(shape: DataShape) -> list[dict[str, Any]]:
