@@ -55,7 +55,15 @@ GRIDS: dict[str, tuple[str, list[dict[str, Any]]]] = {
                                                (128, 1.0, 40.0, 15), (64, 10.0, 5.0, 15)]]),
     "lenskit-ease": ("ease", [dict(regularization=lam) for lam in (1.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0,
                                                                     4000.0)]),
+    # cornac's next-item models read each user's events in time order (one session per user), as whyrec's
+    # SASRec and GRU4Rec do; a fit is minutes on two cores, so 4 settings (its defaults first)
+    "cornac-sasrec": ("sasrec", [dict(n_epochs=10), dict(n_epochs=30), dict(n_epochs=30, embedding_dim=64, dropout=0.5),
+                                 dict(n_epochs=50, learning_rate=0.002)]),
+    "cornac-gru4rec": ("gru4rec", [dict(n_epochs=10), dict(n_epochs=30), dict(n_epochs=30, layers=[200]),
+                                   dict(n_epochs=30, learning_rate=0.02, dropout_p_hidden=0.2)]),
 }
+#: the peers that read event order rather than (user, item) pairs
+SEQUENTIAL = ("cornac-sasrec", "cornac-gru4rec")
 
 
 class Part:
@@ -64,6 +72,8 @@ class Part:
     def __init__(self, frame: pd.DataFrame, users: pd.Index, items: pd.Index) -> None:
         pairs = frame.groupby(["user_id", "item_id"], sort=False, observed=True)["weight"].sum().reset_index()
         self.frame = pairs
+        #: every event, each user's in time order (ties keep the files' order)
+        self.events = frame.sort_values(["user_id", "timestamp"], kind="stable")[["user_id", "item_id", "timestamp"]]
         self.users, self.items = users, items
         rows, cols = users.get_indexer(pairs["user_id"]), items.get_indexer(pairs["item_id"])
         self.matrix = sp.csr_matrix((pairs["weight"].to_numpy(np.float32), (rows, cols)),
@@ -101,6 +111,8 @@ def fit_rank(system: str, params: dict[str, Any], part: Part, users: np.ndarray,
         model.fit(part.matrix.tocsr(), show_progress=False)
         ids, _ = model.recommend(users, part.matrix[users], N=K, filter_already_liked_items=True)
         return np.asarray(ids)
+    if system in SEQUENTIAL:
+        return _cornac_next_item(system, params, part, users, seed, seen)
     if system.startswith("cornac-"):
         return _cornac(system, params, part, users, seed, seen)
     return _lenskit(system, params, part, users, seen)
@@ -126,6 +138,27 @@ def _cornac(system: str, params: dict[str, Any], part: Part, users: np.ndarray, 
     scores = np.full((len(users), len(part.items)), -np.inf)
     for row, code in enumerate(user_codes):
         scores[row, to_part] = model.score(code)
+    return top_k(scores, seen)
+
+
+def _cornac_next_item(system: str, params: dict[str, Any], part: Part, users: np.ndarray, seed: int,
+                      seen: sp.csr_matrix) -> np.ndarray:
+    """cornac's SASRec or GRU4Rec on each user's event sequence; a user's list continues their sequence."""
+    import cornac
+
+    events = part.events
+    data = cornac.data.SequentialDataset.build(
+        list(zip(events["user_id"].astype(str), events["user_id"].astype(str), events["item_id"].astype(str),
+                 events["timestamp"].astype(np.int64), strict=True)), fmt="USIT", seed=seed)
+    cls = cornac.models.SASRec if system == "cornac-sasrec" else cornac.models.GRU4Rec
+    model = cls(**params, seed=seed, verbose=False)
+    model.fit(data)
+    to_part = part.items.get_indexer([data.item_ids[i] for i in range(data.num_items)])
+    sequences = events.groupby("user_id", sort=False)["item_id"].agg(list)
+    scores = np.full((len(users), len(part.items)), -np.inf)
+    for row, user in enumerate(part.users[users]):
+        history = [data.iid_map[str(i)] for i in sequences[user]]
+        scores[row, to_part] = np.asarray(model.score(data.uid_map[str(user)], history), dtype=np.float64)
     return top_k(scores, seen)
 
 
@@ -218,6 +251,9 @@ def main() -> None:
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
     failed = []
+    import torch
+
+    torch.set_num_threads(1)  # as whyrec's benchmark runs its own torch models
     for system in args.systems.split(","):
         try:
             run(system, args.split_dir, args.out_dir, args.seed, args.max_trials)

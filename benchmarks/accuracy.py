@@ -52,7 +52,7 @@ CATALOG_MODELS = ("affinity", "text", "hybrid")
 #: the next-item models: a time budget trains them in one stage (early stopping on valid, no refit)
 SEQUENCE_MODELS = ("sasrec", "gru4rec")
 PEER_SYSTEMS = ("implicit-als", "implicit-bpr", "cornac-bpr", "cornac-ease", "cornac-itemknn", "cornac-vaecf",
-                "lenskit-itemknn", "lenskit-als", "lenskit-ease")
+                "lenskit-itemknn", "lenskit-als", "lenskit-ease", "cornac-sasrec", "cornac-gru4rec")
 KEYS = ("ndcg@10", "recall@10")
 
 

@@ -256,3 +256,16 @@ def test_the_longtail_preset_has_a_large_catalog_with_a_long_tail() -> None:
     assert np.median(users_per_item) <= 4 < np.median(shop.item_user_counts[shop.active_items])
     top = np.sort(users_per_item)[::-1][: len(users_per_item) // 10]
     assert top.sum() > 0.3 * users_per_item.sum()  # a tenth of the products gets a third of the shoppers
+
+
+def test_builtin_tables_are_what_load_reads(tmp_path: Path) -> None:
+    source = DataSource(source="synthetic-longtail", synthetic_events=5_000, seed=3)
+    tables = source.builtin_tables()
+    assert tables is not None
+    events, catalog, users = tables
+    assert catalog is not None and users is not None
+    dataset, _ = source.load()
+    assert len(dataset.events) == len(events) and dataset.n_items == len(catalog)
+    assert set(dataset.catalog.attributes.categorical) >= {"category", "brand"}
+    events.to_csv(tmp_path / "events.csv", index=False)
+    assert DataSource(source=str(tmp_path / "events.csv")).builtin_tables() is None  # a file has none
