@@ -86,27 +86,26 @@ class TestEASE(RegisteredModelContract):
     config = FAST["ease"]
 
 
-class TestEASEWithCatalog(RegisteredModelContract):
-    """EASE with the catalog as side information (its category is the taste group, its brand is noise)."""
+class WithCatalog:
+    """Mixin: the block data with a catalog whose category is the taste group (its brand is noise)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def toy_data(cls) -> Dataset:
+        return blocks_with_catalog()
+
+
+class TestEASEWithCatalog(WithCatalog, RegisteredModelContract):
+    """EASE with the catalog as side information."""
 
     model_class = EASE
     config: ClassVar[dict[str, object]] = {**FAST["ease"], "attribute_weight": 0.5}
 
-    @pytest.fixture(scope="class")
-    @classmethod
-    def toy_data(cls) -> Dataset:
-        return blocks_with_catalog()
 
-
-class TestAttributeAffinity(RegisteredModelContract):
-    """Attribute affinity learns the taste groups from the catalog alone: the category is the group."""
+class TestAttributeAffinity(WithCatalog, RegisteredModelContract):
+    """Attribute affinity learns the taste groups from the catalog alone."""
 
     model_class = AttributeAffinity
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def toy_data(cls) -> Dataset:
-        return blocks_with_catalog()
 
 
 class TestALS(RegisteredModelContract):

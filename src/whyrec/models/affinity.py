@@ -88,10 +88,7 @@ class AttributeAffinity(BaseRecommender[AttributeAffinityConfig]):
 
     def history_weights(self, history: History) -> np.ndarray:
         """(n_items,) float64 input of one history (the row its scores are linear in)."""
-        n_items = len(self.popularity_)
-        if self.config.use_weights:
-            return np.bincount(history.items, weights=history.weights, minlength=n_items)
-        return (np.bincount(history.items, minlength=n_items) > 0).astype(np.float64)
+        return history.row(len(self.popularity_), weighted=self.config.use_weights)
 
     def contributions(self, history: History, items: IndexArray) -> Contributions:
         """Exact: history item h adds x_h times its row's entry at item i; the prior once is the baseline."""
