@@ -151,6 +151,8 @@ def _cornac_next_item(system: str, params: dict[str, Any], part: Part, users: np
         list(zip(events["user_id"].astype(str), events["user_id"].astype(str), events["item_id"].astype(str),
                  events["timestamp"].astype(np.int64), strict=True)), fmt="USIT", seed=seed)
     cls = cornac.models.SASRec if system == "cornac-sasrec" else cornac.models.GRU4Rec
+    if system == "cornac-gru4rec":  # its session-parallel batches hold one session each: no more than there are
+        params = {**params, "batch_size": min(params.get("batch_size", 512), data.num_sessions)}
     model = cls(**params, seed=seed, verbose=False)
     model.fit(data)
     to_part = part.items.get_indexer([data.item_ids[i] for i in range(data.num_items)])
