@@ -99,7 +99,8 @@ def write_split_files(data: BenchData, folder: Path) -> None:
 
 
 def load_split(name: str) -> Split:
-    """`name`'s split read from its files exactly as ``whyrec train --split-dir`` reads them."""
+    """`name`'s split read from its files exactly as ``whyrec train --split-dir DIR --catalog DIR/catalog.csv`` reads
+    them (no catalog option where the folder has none)."""
     folder = split_dir(name)
     catalog = folder / CATALOG
     parts, _, _ = load_file_split(DataSource(source=str(folder), catalog=str(catalog) if catalog.exists() else None))
