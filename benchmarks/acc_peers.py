@@ -99,9 +99,16 @@ def top_k(scores: np.ndarray, seen: sp.csr_matrix) -> np.ndarray:
     return np.take_along_axis(top, order, axis=1)
 
 
-def fit_rank(system: str, params: dict[str, Any], part: Part, users: np.ndarray, seed: int) -> np.ndarray:
-    """Fit `system` with `params` on `part` and return the (len(users), K) top item indices of `users`."""
+def fit_rank(system: str, params: dict[str, Any], part: Part, users: np.ndarray, seed: int,
+             fitted: dict[str, Any] | None = None) -> np.ndarray:
+    """Fit `system` with `params` on `part` and return the (len(users), K) top item indices of `users`.
+
+    A next-item peer keeps its fitted model in `fitted` (key ``model``) and, given one there, ranks `part`'s
+    sequences with it instead of fitting (one stage, as whyrec's sequence models run in this benchmark).
+    """
     seen = part.matrix[users]
+    if system in SEQUENTIAL:
+        return _cornac_next_item(system, params, part, users, seed, seen, {} if fitted is None else fitted)
     if system.startswith("implicit-"):
         from implicit.cpu.als import AlternatingLeastSquares
         from implicit.cpu.bpr import BayesianPersonalizedRanking
@@ -111,8 +118,6 @@ def fit_rank(system: str, params: dict[str, Any], part: Part, users: np.ndarray,
         model.fit(part.matrix.tocsr(), show_progress=False)
         ids, _ = model.recommend(users, part.matrix[users], N=K, filter_already_liked_items=True)
         return np.asarray(ids)
-    if system in SEQUENTIAL:
-        return _cornac_next_item(system, params, part, users, seed, seen)
     if system.startswith("cornac-"):
         return _cornac(system, params, part, users, seed, seen)
     return _lenskit(system, params, part, users, seen)
@@ -142,19 +147,21 @@ def _cornac(system: str, params: dict[str, Any], part: Part, users: np.ndarray, 
 
 
 def _cornac_next_item(system: str, params: dict[str, Any], part: Part, users: np.ndarray, seed: int,
-                      seen: sp.csr_matrix) -> np.ndarray:
-    """cornac's SASRec or GRU4Rec on each user's event sequence; a user's list continues their sequence."""
+                      seen: sp.csr_matrix, fitted: dict[str, Any]) -> np.ndarray:
+    """cornac's SASRec or GRU4Rec on each user's event sequence; a user's list continues their sequence.
+    Fits on `part` unless `fitted` holds a model (and its dataset) already; keeps them there."""
     import cornac
 
     events = part.events
-    data = cornac.data.SequentialDataset.build(
-        list(zip(events["user_id"].astype(str), events["user_id"].astype(str), events["item_id"].astype(str),
-                 events["timestamp"].astype(np.int64), strict=True)), fmt="USIT", seed=seed)
-    cls = cornac.models.SASRec if system == "cornac-sasrec" else cornac.models.GRU4Rec
-    if system == "cornac-gru4rec":  # its session-parallel batches hold one session each: no more than there are
-        params = {**params, "batch_size": min(params.get("batch_size", 512), data.num_sessions)}
-    model = cls(**params, seed=seed, verbose=False)
-    model.fit(data)
+    if "model" not in fitted:
+        data = cornac.data.SequentialDataset.build(
+            list(zip(events["user_id"].astype(str), events["user_id"].astype(str), events["item_id"].astype(str),
+                     events["timestamp"].astype(np.int64), strict=True)), fmt="USIT", seed=seed)
+        cls = cornac.models.SASRec if system == "cornac-sasrec" else cornac.models.GRU4Rec
+        if system == "cornac-gru4rec":  # session-parallel batches, one session each: no more than there are
+            params = {**params, "batch_size": min(params.get("batch_size", 512), data.num_sessions)}
+        fitted["model"], fitted["data"] = cls(**params, seed=seed, verbose=False).fit(data), data
+    model, data = fitted["model"], fitted["data"]
     to_part = part.items.get_indexer([data.item_ids[i] for i in range(data.num_items)])
     sequences = events.groupby("user_id", sort=False)["item_id"].agg(list)
     scores = np.full((len(users), len(part.items)), -np.inf)
@@ -189,7 +196,8 @@ def _lenskit(system: str, params: dict[str, Any], part: Part, users: np.ndarray,
     return top
 
 
-def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8) -> dict[str, Any]:
+def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8,
+        one_stage_sequences: bool = True) -> dict[str, Any]:
     """Tune `system` on valid (the first `max_trials` settings of its grid), refit on train + valid, write its
     lists; returns the record of the run."""
     parts = {name: pd.read_csv(folder / f"{name}.csv", dtype={"user_id": str, "item_id": str}) for name in
@@ -212,18 +220,23 @@ def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8) ->
     trials = []
     best: tuple[float, dict[str, Any], np.ndarray] | None = None
     started = time.perf_counter()
+    best_fitted: dict[str, Any] = {}
     for params in grid[:max_trials]:
         t0 = time.perf_counter()
-        top = fit_rank(system, params, train, valid_users, seed)
+        fitted: dict[str, Any] = {}
+        top = fit_rank(system, params, train, valid_users, seed, fitted)
         value = ndcg(top, valid_truth)
         trials.append({"params": params, "valid_ndcg@10": value, "seconds": round(time.perf_counter() - t0, 2)})
         print(f"{system} {params}: valid NDCG@10 {value:.4f} ({trials[-1]['seconds']:.1f} s)", flush=True)
         if best is None or value > best[0]:
-            best = (value, params, top)
+            best, best_fitted = (value, params, top), fitted
     assert best is not None
     tune_s = time.perf_counter() - started
     t0 = time.perf_counter()
-    top = fit_rank(system, best[1], fit, test_users, seed)
+    # next-item peers: one stage (the model fitted on train ranks the test users from their train + valid
+    # sequences), as whyrec's SASRec and GRU4Rec run here; the others are refit on train + valid
+    one_stage = system in SEQUENTIAL and one_stage_sequences
+    top = fit_rank(system, best[1], fit, test_users, seed, best_fitted if one_stage else None)
     final_s = time.perf_counter() - t0
     # an empty slot (a list shorter than K) is -1 here and '' in the file
     user_ids, item_ids = np.asarray(users, dtype=str), np.append(np.asarray(items, dtype=str), "")
@@ -231,7 +244,7 @@ def run(system: str, folder: Path, out: Path, seed: int, max_trials: int = 8) ->
                         valid_users=user_ids[valid_users], valid_items=item_ids[best[2]])
     record = {"system": system, "family": family, "params": best[1], "valid_ndcg@10_own": best[0],
               "trials": trials, "tune_s": round(tune_s, 1), "fit_s": round(final_s, 1),
-              "load": [load_before, round(os.getloadavg()[0], 1)],
+              "load": [load_before, round(os.getloadavg()[0], 1)], "one_stage": one_stage,
               "versions": _versions(system)}
     (out / f"{system}.json").write_text(json.dumps(record, indent=2) + "\n")
     return record
