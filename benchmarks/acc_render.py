@@ -66,7 +66,8 @@ READING: dict[str, list[str]] = {
         "information (attribute_weight 0.5, chosen on valid: 0.0885 against 0.0815 for the ablation without it)",
         "scores 0.1149, 1.033x; without it 0.1107.",
         "The preset has no sequential signal, and the sequence models are far behind (SASRec 0.0711, GRU4Rec",
-        "0.0494). Every family is at or above 0.97x. cornac's VAECF (2 settings) and ItemKNN (8) ran on",
+        "0.0494), cornac's too (SASRec 0.0463, GRU4Rec 0.0353, their defaults, one stage; 2026-12-04). Every",
+        "family is at or above 0.97x. cornac's VAECF (2 settings) and ItemKNN (8) ran on",
         "2026-12-03: whyrec's Mult-VAE is 1.32x VAECF; cornac's ItemKNN scored 0.0013 here (its cosine grid;",
         "lenskit's ItemKNN is the family's best peer).",
     ],
@@ -90,7 +91,11 @@ defaults, with early stopping on valid (SASRec and GRU4Rec under `--max-minutes`
 Each peer gets a fixed grid of at most 8 settings (its library defaults first,
 then common good values), every one fitted on train and scored on valid (NDCG@10), the best refit on train +
 valid, with no time limit; cornac's VAECF gets 2 (its defaults and the Mult-VAE paper's 600-200
-architecture). So the peers get at least whyrec's budget. `trials` counts the settings each system fitted.
+architecture). cornac's next-item models (SASRec, GRU4Rec; since 2026-12-04) read each user's events in
+time order and run in one stage, as whyrec's sequence models do here: the model fitted on train ranks the
+test users from their train + valid sequences. cornac's SASRec trains one example per prefix (a fit of its
+defaults took 373 s on synthetic-longtail, its smallest dataset), so it got 1 setting, its defaults; GRU4Rec got 4
+where they ran. So the other peers get at least whyrec's budget. `trials` counts the settings each system fitted.
 The peers' grids are in benchmarks/acc_peers.py. One seed (0) each. The machine was too loaded to run every
 peer everywhere before the deadline: rows missing from a table did not run, and on synthetic-beauty the
 peers got 4 or 2 settings (`--peer-trials`). Runs stopped at the deadline had their finished peers' lists
