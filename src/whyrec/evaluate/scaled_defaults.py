@@ -10,8 +10,9 @@ ml-100k gives back about its tuned value:
   starting points, because the diagonal changes by the mean squared weight; data with one weight for
   every pair gives one, binary. With a catalog whose categorical values are shared by items, each start
   is tried again with ``attribute_weight`` 0.5 (a shared value adds lambda / 2 to two items' Gram entry:
-  twice an average item's diagonal), after the starts without, so the search never does worse on
-  validation than it did without the catalog; without shared values, the search holds it at 0
+  twice an average item's diagonal), after the starts without, so every start tried without the catalog
+  is still tried (the sampled trials after them differ: docs/benchmarks/accuracy.md, synthetic-beauty);
+  without shared values, the search holds it at 0
   (`unusable_params`): it would change nothing.
 - **ALS** ``alpha`` trades observed confidence against the unobserved cells: alpha x mean weight =
   0.4 x sqrt(1 / density), so sparse data weighs its few positives more (ml-100k: alpha 0.5 with ratings).
@@ -167,7 +168,7 @@ def unusable_params(model: str, shape: DataShape) -> dict[str, Any]:
 
 
 def scaled_starts(model: str, shape: DataShape) -> list[dict[str, Any]]:
-    """Starting points for `model` on data of `shape`: one or two partial configs, unclipped.
+    """Starting points for `model` on data of `shape`: one to four partial configs, unclipped.
 
     An empty list means the model has no rule here and starts from its fixed defaults.
 
