@@ -210,7 +210,7 @@ def choose_params(model: str, parts: Split, *, mode: TuneMode = "auto", minutes:
                         "search it: pass --tune N to run N trials")
     shape = DataShape.of(parts.train)
     # what cannot change the model on this data is held at its default, as if given with --param
-    searched_held = {**{k: v for k, v in unusable_params(model, shape).items() if k not in held}, **held}
+    searched_held = {**unusable_params(model, shape), **held}
     anchors, scaled = starting_points(model, shape, searched_held)
     if mode == "auto":
         local = _local_space(model, list(anchors.values()))
