@@ -44,7 +44,8 @@ PEERS_PYTHON = ROOT / ".venv-peers" / "bin" / "python"
 PEERS_OUT = ROOT / "runs" / "accbench" / "peers"
 #: whyrec model -> family of the comparison (None: a baseline)
 FAMILIES = {"pop": None, "als": "als", "bpr": "bpr", "ease": "ease", "itemknn": "itemknn", "multvae": "multvae",
-            "sasrec": "sasrec", "gru4rec": "gru4rec", "affinity": "affinity"}
+            "sasrec": "sasrec", "gru4rec": "gru4rec", "affinity": "affinity",
+            "transitions": "transitions"}
 #: benchmark-only names: a model with some hyperparameters held (an ablation row beside the model's own)
 VARIANTS = {"ease-interactions": ("ease", {"attribute_weight": 0.0})}
 #: whyrec models that always read the catalog (EASE does when its chosen attribute_weight is above 0)
@@ -187,7 +188,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="", help=f"comma-separated, of {', '.join(DATASETS)}")
     parser.add_argument("--whyrec", default=None,
-                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity; "
+                        help="whyrec models ('none' for none; default pop,itemknn,ease,als,bpr,multvae,affinity,"
+                        "transitions; "
                         "a variant: ease-interactions, EASE without side information; sasrec and "
                         "gru4rec run only where asked; with --all-models: the rows to rerun, default every model)")
     parser.add_argument("--peers", default="all", help=f"'all', 'none' or of {', '.join(PEER_SYSTEMS)}")
@@ -205,7 +207,7 @@ def main() -> None:
     if args.all_models:
         all_models(list(MODEL_NAMES) if args.whyrec is None else args.whyrec.split(","))
         return
-    chosen = args.whyrec or "pop,itemknn,ease,als,bpr,multvae,affinity"
+    chosen = args.whyrec or "pop,itemknn,ease,als,bpr,multvae,affinity,transitions"
     models = [] if chosen == "none" else chosen.split(",")
     peers = [] if args.peers == "none" else list(PEER_SYSTEMS) if args.peers == "all" else args.peers.split(",")
     for name in [d for d in args.datasets.split(",") if d]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from whyrec.models import ALS, EASE, ItemKNN
+from whyrec.models import ALS, EASE, ItemKNN, ItemTransitions
 from whyrec.testing import ExplainerContract
 
 # small, fast settings for the 40 x 20 block data (as in tests/models/test_contracts.py)
@@ -39,6 +39,18 @@ class TestExactOnALS(ExplainerContract):
     additive = True
 
 
+class TestExactOnItemTransitions(ExplainerContract):
+    method = "exact"
+    model_class = ItemTransitions
+    additive = True
+
+
+class TestTermsOnItemTransitions(ExplainerContract):
+    method = "terms"
+    model_class = ItemTransitions
+    additive = True
+
+
 class TestTermsOnALS(ExplainerContract):
     method = "terms"
     model_class = ALS
@@ -60,3 +72,10 @@ class TestCounterfactualOnALS(ExplainerContract):
     method = "counterfactual"
     model_class = ALS
     config = ALS_FAST
+
+
+class TestCounterfactualOnItemTransitions(ExplainerContract):
+    """Retrain-verified: the refit's counts are exact (checked against real refits by the contract)."""
+
+    method = "counterfactual"
+    model_class = ItemTransitions

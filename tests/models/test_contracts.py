@@ -20,6 +20,7 @@ from whyrec.models import (
     AttributeAffinity,
     BaseRecommender,
     ItemKNN,
+    ItemTransitions,
     MostPopular,
     create_model,
     registry,
@@ -108,6 +109,12 @@ class TestAttributeAffinity(WithCatalog, RegisteredModelContract):
     model_class = AttributeAffinity
 
 
+class TestItemTransitions(RegisteredModelContract):
+    """Item transitions: within a taste group, the products bought soon after the history's newest ones."""
+
+    model_class = ItemTransitions
+
+
 class TestALS(RegisteredModelContract):
     model_class = ALS
     config = FAST["als"]
@@ -181,7 +188,7 @@ def test_unknown_parameter_names_the_valid_ones() -> None:
 
 
 def test_unknown_model_lists_the_registry() -> None:
-    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr, affinity, multvae"):
+    with pytest.raises(ConfigError, match="valid models: pop, itemknn, ease, als, bpr, affinity, transitions, multvae"):
         create_model("svd")
 
 

@@ -10,6 +10,7 @@ from whyrec.models.itemknn import ItemKNN, ItemKNNConfig
 from whyrec.models.popular import MostPopular, MostPopularConfig
 from whyrec.models.ranking import Recommendations, top_k
 from whyrec.models.registry import MODEL_NAMES, MODELS, create_model, model_class
+from whyrec.models.transitions import ItemTransitions, ItemTransitionsConfig
 
 __all__ = [
     "ALS",
@@ -27,6 +28,8 @@ __all__ = [
     "EASEConfig",
     "ItemKNN",
     "ItemKNNConfig",
+    "ItemTransitions",
+    "ItemTransitionsConfig",
     "ModelConfig",
     "MostPopular",
     "MostPopularConfig",

@@ -16,12 +16,13 @@ from whyrec.models.ease import EASE
 from whyrec.models.implicit_mf import ALS
 from whyrec.models.itemknn import ItemKNN
 from whyrec.models.popular import MostPopular
+from whyrec.models.transitions import ItemTransitions
 
 __all__ = ["MODELS", "MODEL_NAMES", "create_model", "model_class"]
 
 #: Models without heavy dependencies, imported eagerly.
 MODELS: dict[str, type[BaseRecommender[Any]]] = {cls.name: cls for cls in (MostPopular, ItemKNN, EASE, ALS, BPR,
-                                                                           AttributeAffinity)}
+                                                                           AttributeAffinity, ItemTransitions)}
 #: PyTorch models: name -> (module, class), imported when first asked for.
 _TORCH_MODELS: dict[str, tuple[str, str]] = {
     "multvae": ("whyrec.models.torch.multvae", "MultVAE"),
