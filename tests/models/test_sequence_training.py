@@ -48,6 +48,46 @@ def test_sampled_softmax_learns_the_next_item(model_class: type[SASRec] | type[G
     assert all(_next_items(model, data))
 
 
+def test_popularity_and_in_batch_negatives_learn_the_next_item(data: Dataset) -> None:
+    model = SASRec(**SMALL, epochs=25, loss="sampled_softmax", n_negatives=4, negative_exponent=1.0,
+                   in_batch_negatives=True, logq_correction=True).fit(data)
+    assert all(_next_items(model, data))
+
+
+def test_the_log_q_correction_makes_the_sampled_loss_estimate_the_full_softmax() -> None:
+    from whyrec.models.torch._next_item import NegativeSampler, next_item_loss
+    from whyrec.models.torch.sequence import NextItemConfig
+
+    generator = torch.Generator().manual_seed(0)
+    states, matrix = torch.randn(64, 8, generator=generator), torch.randn(400, 8, generator=generator)
+    bias, targets = torch.zeros(400), torch.randint(0, 400, (64,), generator=generator)
+    full = float(next_item_loss(states, targets, matrix, bias, sampler=None, generator=generator))
+    counts = (10_000.0 / np.arange(1, 401)).astype(np.int64)  # a long tail: draws far from uniform
+    losses = {}
+    for correct in (False, True):
+        config = NextItemConfig(n_negatives=20_000, negative_exponent=1.0, logq_correction=correct)
+        sampler = NegativeSampler.of(counts, config)
+        losses[correct] = float(next_item_loss(states, targets, matrix, bias, sampler=sampler, generator=generator))
+    # with many draws, sum_j exp(logit_j - log q_j) over the draws is about n_negatives x the full partition,
+    # so the corrected loss is the full softmax's plus log(n_negatives) plus the targets' mean log q (constants
+    # for the gradient); the uncorrected loss is not
+    shift = np.log(20_000) + float(sampler.log_q[targets].mean())
+    assert abs(losses[True] - shift - full) < 0.02
+    assert abs(losses[False] - shift - full) > 0.5
+
+
+def test_in_batch_candidates_are_the_batch_targets_and_the_draws() -> None:
+    from whyrec.models.torch._next_item import NegativeSampler
+    from whyrec.models.torch.sequence import NextItemConfig
+
+    sampler = NegativeSampler.of(np.array([5, 1, 0, 2]), NextItemConfig(n_negatives=3, in_batch_negatives=True))
+    targets = torch.tensor([2, 0])
+    candidates, log_q = sampler.candidates(targets, torch.Generator().manual_seed(0))
+    assert candidates[:2].tolist() == [2, 0] and len(candidates) == 5
+    np.testing.assert_allclose(log_q[:2].exp().numpy(), [1 / 12, 6 / 12], rtol=1e-6)  # (count + 1) / total
+    np.testing.assert_allclose(log_q[2:].exp().numpy(), 0.25, rtol=1e-6)  # exponent 0: uniform draws
+
+
 def test_auto_loss_is_the_full_softmax_on_a_small_catalog(data: Dataset, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="whyrec.models.torch"):
         SASRec(**SMALL, epochs=1).fit(data)

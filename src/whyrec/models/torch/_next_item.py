@@ -18,7 +18,7 @@ from whyrec import progress
 from whyrec.models.torch._loop import Budget, TrainingLog, epoch_label, fit_epochs
 from whyrec.models.torch.sequence import NextItemConfig, resolve_loss
 
-__all__ = ["NextItemNetwork", "fit_next_item", "next_item_loss"]
+__all__ = ["NegativeSampler", "NextItemNetwork", "fit_next_item", "next_item_loss"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,26 +43,68 @@ class NextItemNetwork:
     trim_padding: bool
 
 
+@dataclass(frozen=True)
+class NegativeSampler:
+    """How a sampled softmax picks the items a target competes with.
+
+    Attributes:
+        n_negatives: items drawn per batch (shared by every row of it).
+        log_q: (n_items,) log-probability of drawing each item (uniform, or by count ** exponent).
+        log_target: (n_items,) log-probability of an item being a batch's target (its share of training
+            targets): the draw probability of an in-batch negative.
+        in_batch: also score each row against the batch's other targets.
+        correct: subtract each candidate's log draw probability from its logit.
+        uniform: the draws are uniform (`log_q` is constant).
+    """
+
+    n_negatives: int
+    log_q: torch.Tensor
+    log_target: torch.Tensor
+    in_batch: bool
+    correct: bool
+    uniform: bool
+
+    @classmethod
+    def of(cls, counts: np.ndarray, config: NextItemConfig) -> NegativeSampler:
+        """From the training count of every item and the config's sampling options."""
+        weights = (counts.astype(np.float64) + 1.0) ** config.negative_exponent  # + 1: an unseen item can be drawn
+        targets = counts.astype(np.float64) + 1.0
+        return cls(config.n_negatives, torch.from_numpy(np.log(weights / weights.sum())).float(),
+                   torch.from_numpy(np.log(targets / targets.sum())).float(), config.in_batch_negatives,
+                   config.logq_correction, config.negative_exponent == 0.0)
+
+    def candidates(self, targets: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """(m,) candidate items of a batch whose rows have `targets`, and (m,) the log draw probability of each."""
+        if self.uniform:
+            drawn = torch.randint(0, len(self.log_q), (self.n_negatives,), generator=generator)
+        else:
+            drawn = torch.multinomial(self.log_q.exp(), self.n_negatives, replacement=True, generator=generator)
+        if not self.in_batch:
+            return drawn, self.log_q[drawn]
+        return torch.cat([targets, drawn]), torch.cat([self.log_target[targets], self.log_q[drawn]])
+
+
 def next_item_loss(states: torch.Tensor, targets: torch.Tensor, matrix: torch.Tensor, bias: torch.Tensor, *,
-                   sampled: bool, n_negatives: int, generator: torch.Generator) -> torch.Tensor:
+                   sampler: NegativeSampler | None, generator: torch.Generator) -> torch.Tensor:
     """Mean cross-entropy of the target items.
 
     Args:
         states: (n, d) one state per prediction.
         targets: (n,) item indices.
         matrix: (n_items, d) output item vectors; bias: (n_items,).
-        sampled: False: softmax over every item. True: over the target and `n_negatives` items drawn uniformly
-            (shared by the batch; a draw equal to a row's target is masked out). With uniform draws the
-            sampled logits need no log-probability correction.
-        n_negatives: negatives per batch when sampled.
+        sampler: None: softmax over every item. Otherwise over the target and the candidates `sampler`
+            draws for the batch (a candidate equal to a row's target is masked out of that row).
         generator: draws the negatives.
     """
-    if not sampled:
+    if sampler is None:
         return torch.nn.functional.cross_entropy(states @ matrix.T + bias, targets)
-    negatives = torch.randint(0, matrix.shape[0], (n_negatives,), generator=generator)
+    candidates, log_q = sampler.candidates(targets, generator)
     positive = (states * matrix[targets]).sum(-1, keepdim=True) + bias[targets, None]
-    negative = states @ matrix[negatives].T + bias[negatives]
-    negative = negative.masked_fill(negatives[None, :] == targets[:, None], float("-inf"))
+    negative = states @ matrix[candidates].T + bias[candidates]
+    if sampler.correct:  # the target is corrected by the draw it would have come from: the batch's, or the sampler's
+        positive = positive - (sampler.log_target if sampler.in_batch else sampler.log_q)[targets, None]
+        negative = negative - log_q
+    negative = negative.masked_fill(candidates[None, :] == targets[:, None], float("-inf"))
     logits = torch.cat([positive, negative], dim=1)
     return torch.nn.functional.cross_entropy(logits, torch.zeros(len(targets), dtype=torch.long))
 
@@ -98,9 +140,11 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
         generator: shuffles the windows and draws negatives.
         name: the model's name in progress labels and log lines.
     """
-    sampled = resolve_loss(config, n_items) == "sampled_softmax"
     data = torch.from_numpy(windows)
     lengths = (data[:, :-1] > 0).sum(1)
+    sampled = resolve_loss(config, n_items) == "sampled_softmax"
+    observed = windows[:, 1:][windows[:, :-1] > 0] - 1  # every training target once (windows overlap by one)
+    sampler = NegativeSampler.of(np.bincount(observed, minlength=n_items), config) if sampled else None
     optimizer = torch.optim.Adam(net.module.parameters(), lr=learning_rate, weight_decay=regularization)
     budget = Budget(config.max_minutes)
     log = TrainingLog()
@@ -123,8 +167,8 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
                 inputs, targets = batch[:, :-1], batch[:, 1:]
                 mask = inputs > 0  # no prediction from the padding (the first item has nothing before it)
                 matrix, bias = net.output()
-                loss = next_item_loss(net.encode(inputs)[mask], targets[mask] - 1, matrix, bias, sampled=sampled,
-                                      n_negatives=config.n_negatives, generator=generator)
+                loss = next_item_loss(net.encode(inputs)[mask], targets[mask] - 1, matrix, bias, sampler=sampler,
+                                      generator=generator)
                 optimizer.zero_grad()
                 loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
                 optimizer.step()

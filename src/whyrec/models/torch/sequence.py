@@ -32,6 +32,16 @@ class NextItemConfig(ModelConfig):
     shared by a batch), or ``auto``: full softmax up to 2,048 items, sampled above."""
     n_negatives: int = Field(default=256, ge=1)
     """Negative items per batch of the sampled softmax."""
+    negative_exponent: float = Field(default=0.0, ge=0.0, le=1.0)
+    """The sampled softmax draws negatives in proportion to (training count) ** this: 0 uniformly, 1 by
+    popularity, 0.5 between (cornac's and GRU4Rec's default)."""
+    in_batch_negatives: bool = False
+    """The sampled softmax also scores every target against the batch's other targets (each drawn by
+    popularity, so popular items are pushed down more)."""
+    logq_correction: bool = False
+    """Subtract each candidate's log sampling probability from its logit (the sampled-softmax correction,
+    Bengio & Senecal 2008; Yi et al., RecSys 2019): the loss then estimates the full softmax. Without it the
+    model learns scores relative to how often an item is drawn, which ranks popular items lower."""
     max_minutes: PositiveFloat | None = None
     """Wall-clock budget of one fit: the epoch in progress stops when it is spent, its validation still
     runs, and the best weights so far are kept. None: no budget."""
