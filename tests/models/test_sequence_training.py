@@ -54,6 +54,38 @@ def test_popularity_and_in_batch_negatives_learn_the_next_item(data: Dataset) ->
     assert all(_next_items(model, data))
 
 
+def test_separate_output_vectors_learn_the_next_item_and_reload_exactly(data: Dataset) -> None:
+    model = SASRec(**SMALL, epochs=25, separate_output=True).fit(data)
+    assert all(_next_items(model, data))
+    state = model.state()
+    assert state["output"].shape == (data.n_items, SMALL["embedding_size"])
+    batch = data.histories()
+    loaded = SASRec.from_state(model.config, state, data.n_items)
+    np.testing.assert_array_equal(loaded.score(batch), model.score(batch))
+    tied = SASRec(**SMALL, epochs=1).fit(data)  # a run saved before the option: tied vectors, read as such
+    old = SASRec.from_state(model.config, tied.state(), data.n_items)
+    assert old.module_.output is None
+    np.testing.assert_array_equal(old.score(batch), tied.score(batch))
+
+
+def test_unset_settings_follow_the_catalog_size(data: Dataset, caplog: pytest.LogCaptureFixture) -> None:
+    from whyrec.models.torch.sasrec import SHOP_SCALE, resolved_config
+
+    small, shop = resolved_config(SASRec().config, 1_682), resolved_config(SASRec().config, 6_000)
+    assert small.model_dump(include=set(SHOP_SCALE[False])) == SHOP_SCALE[False]
+    assert shop.model_dump(include=set(SHOP_SCALE[True])) == SHOP_SCALE[True]
+    assert resolved_config(SASRec(dropout=0.1).config, 6_000).dropout == 0.1  # a given value is kept
+    with caplog.at_level(logging.INFO, logger="whyrec.models.torch"):
+        model = SASRec(**SMALL, epochs=1).fit(data)
+    assert "prefix_training=False, separate_output=False" in caplog.text
+    assert model.config.separate_output is None  # the config keeps what was asked; the fit logs what it used
+
+
+def test_prefix_training_learns_the_next_item(data: Dataset) -> None:
+    model = SASRec(**SMALL, epochs=25, prefix_training=True, separate_output=True).fit(data)
+    assert all(_next_items(model, data))
+
+
 def test_the_log_q_correction_makes_the_sampled_loss_estimate_the_full_softmax() -> None:
     from whyrec.models.torch._next_item import NegativeSampler, next_item_loss
     from whyrec.models.torch.sequence import NextItemConfig

@@ -109,6 +109,22 @@ def next_item_loss(states: torch.Tensor, targets: torch.Tensor, matrix: torch.Te
     return torch.nn.functional.cross_entropy(logits, torch.zeros(len(targets), dtype=torch.long))
 
 
+def prefix_windows(windows: np.ndarray) -> np.ndarray:
+    """Every prefix of every window that ends in a target, left-padded to the same width.
+
+    Example:
+        >>> prefix_windows(np.array([[0, 4, 5, 6]]))
+        array([[0, 0, 4, 5],
+               [0, 4, 5, 6]])
+    """
+    width = windows.shape[1]
+    rows, ends = np.nonzero(windows[:, :-1] > 0)  # a real input at column c predicts the item at c + 1
+    ends = ends + 1
+    source = ends[:, None] - (width - 1) + np.arange(width)  # column j of a prefix reads column source[j]
+    out = windows[rows[:, None], np.clip(source, 0, None)]
+    return np.where(source >= 0, out, 0)
+
+
 def _batches(lengths: torch.Tensor, batch_size: int, generator: torch.Generator,
              bucket: bool) -> Iterator[torch.Tensor]:
     """Window indices of each batch in a random order; with `bucket`, windows of similar length together."""
@@ -126,7 +142,8 @@ def _batches(lengths: torch.Tensor, batch_size: int, generator: torch.Generator,
 
 def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemConfig, *, n_items: int,
                   learning_rate: float, regularization: float, batch_size: int, epochs: int, patience: int,
-                  validate: Callable[[], float] | None, generator: torch.Generator, name: str) -> TrainingLog:
+                  validate: Callable[[], float] | None, generator: torch.Generator, name: str,
+                  prefixes: bool = False) -> TrainingLog:
     """Train `net` to predict, at every position of every window, the item that follows.
 
     Args:
@@ -139,8 +156,9 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
         validate: validation NDCG@k of the current weights, or None.
         generator: shuffles the windows and draws negatives.
         name: the model's name in progress labels and log lines.
+        prefixes: train on every prefix of a window, predicting only its newest item (`prefix_windows`).
     """
-    data = torch.from_numpy(windows)
+    data = torch.from_numpy(prefix_windows(windows) if prefixes else windows)
     lengths = (data[:, :-1] > 0).sum(1)
     sampled = resolve_loss(config, n_items) == "sampled_softmax"
     observed = windows[:, 1:][windows[:, :-1] > 0] - 1  # every training target once (windows overlap by one)
@@ -166,6 +184,8 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
                     batch = batch[:, data.shape[1] - 1 - int(lengths[index].max()):]
                 inputs, targets = batch[:, :-1], batch[:, 1:]
                 mask = inputs > 0  # no prediction from the padding (the first item has nothing before it)
+                if prefixes:
+                    mask[:, :-1] = False
                 matrix, bias = net.output()
                 loss = next_item_loss(net.encode(inputs)[mask], targets[mask] - 1, matrix, bias, sampler=sampler,
                                       generator=generator)

@@ -13,18 +13,24 @@ if TYPE_CHECKING:
 __all__ = ["SASRecBlock", "SASRecNet"]
 
 
+def _dropout(cfg: SASRecConfig) -> float:
+    if cfg.dropout is None:
+        raise ValueError("SASRec's network needs a resolved config (whyrec.models.torch.sasrec.resolved_config)")
+    return cfg.dropout
+
+
 class SASRecBlock(nn.Module):
     """One pre-norm self-attention block with a feed-forward layer; keeps its attention weights on request."""
 
     def __init__(self, cfg: SASRecConfig) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(cfg.embedding_size)
-        self.attention = nn.MultiheadAttention(cfg.embedding_size, cfg.attention_heads, dropout=cfg.dropout,
+        self.attention = nn.MultiheadAttention(cfg.embedding_size, cfg.attention_heads, dropout=_dropout(cfg),
                                                batch_first=True)
         self.norm2 = nn.LayerNorm(cfg.embedding_size)
         self.ffn = nn.Sequential(nn.Linear(cfg.embedding_size, cfg.embedding_size), nn.GELU(),
-                                 nn.Dropout(cfg.dropout), nn.Linear(cfg.embedding_size, cfg.embedding_size))
-        self.drop = nn.Dropout(cfg.dropout)
+                                 nn.Dropout(_dropout(cfg)), nn.Linear(cfg.embedding_size, cfg.embedding_size))
+        self.drop = nn.Dropout(_dropout(cfg))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, keep: list[torch.Tensor] | None) -> torch.Tensor:
         q = self.norm1(x)
@@ -45,10 +51,13 @@ class SASRecNet(nn.Module):
         self.cfg = cfg
         self.items = nn.Embedding(n_items + 1, cfg.embedding_size, padding_idx=0)  # 0 = padding
         self.positions = nn.Embedding(cfg.max_length, cfg.embedding_size)
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = nn.Dropout(_dropout(cfg))
         self.blocks = nn.ModuleList(SASRecBlock(cfg) for _ in range(cfg.n_layers))
         self.norm = nn.LayerNorm(cfg.embedding_size)
         self.bias = nn.Parameter(torch.zeros(n_items))  # per-item output bias: popularity needs no state
+        # separate output vectors: what follows an item need not look like it (the transition is not symmetric)
+        self.output = nn.Parameter(torch.randn(n_items, cfg.embedding_size) * cfg.embedding_size ** -0.5) \
+            if cfg.separate_output else None
         # unit-scale inputs after the sqrt(d) scaling, and logits of order one at the start: nn.Embedding's
         # N(0, 1) init, scaled by sqrt(d), gives logits of order d and a slow, unstable start
         nn.init.normal_(self.items.weight, std=cfg.embedding_size ** -0.5)
@@ -76,5 +85,9 @@ class SASRecNet(nn.Module):
         """(n, L) padded item ids -> (n, L, d) states; position L-1 summarises the whole history."""
         return self.encode(self.items(ids), ids)
 
+    def output_items(self) -> torch.Tensor:
+        """(n_items, d) the vectors a state is scored against: the output ones, or the input embeddings."""
+        return self.items.weight[1:] if self.output is None else self.output
+
     def scores(self, states: torch.Tensor) -> torch.Tensor:
-        return states @ self.items.weight[1:].T + self.bias
+        return states @ self.output_items().T + self.bias

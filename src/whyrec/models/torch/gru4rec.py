@@ -132,7 +132,7 @@ class GRU4Rec(BaseRecommender[GRU4RecConfig]):
         self.training_log_: TrainingLog = fit_next_item(
             net, windows, cfg, n_items=dataset.n_items, learning_rate=cfg.learning_rate,
             regularization=cfg.regularization, batch_size=cfg.batch_size, epochs=cfg.epochs, patience=cfg.patience,
-            generator=generator, name="GRU4Rec",
+            generator=generator, name="GRU4Rec", prefixes=bool(cfg.prefix_training),
             validate=(lambda: validation.ndcg(self)) if validation is not None else None)
         logger.info("fitted GRU4Rec on %d windows, best epoch %d", len(windows), self.training_log_.best_epoch)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,14 +16,16 @@ from whyrec.data.history import History, HistoryBatch
 from whyrec.models.base import BaseRecommender
 from whyrec.models.torch._loop import TrainingLog, module_state, seeded
 from whyrec.models.torch.gru4rec import training_windows
-from whyrec.models.torch.sequence import NextItemConfig
+from whyrec.models.torch.sequence import NextItemConfig, shop_scale
 
 if TYPE_CHECKING:
     import torch
 
     from whyrec.models.torch._sasrec_net import SASRecNet
 
-__all__ = ["AttentionMaps", "SASRec", "SASRecConfig"]
+__all__ = ["SHOP_SCALE", "AttentionMaps", "SASRec", "SASRecConfig", "resolved_config"]
+
+logger = logging.getLogger(__name__)
 
 _SCORE_BATCH = 1024  # histories per forward pass when scoring
 
@@ -39,18 +42,44 @@ class SASRecConfig(NextItemConfig):
     """Heads per block (must divide embedding_size)."""
     max_length: int = Field(default=50, ge=2)
     """Most recent events a history is cut to."""
-    dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
-    """Dropout on embeddings, attention and feed-forward layers."""
+    dropout: float | None = Field(default=None, ge=0.0, lt=1.0)
+    """Dropout on embeddings, attention and feed-forward layers (unset: by catalog size, :data:`SHOP_SCALE`)."""
+    separate_output: bool | None = None
+    """Score items against their own output vectors; False scores them against the input embeddings (tied,
+    as in Kang & McAuley). Unset: by catalog size."""
+    prefix_training: bool | None = None
+    """As :class:`~whyrec.models.torch.sequence.NextItemConfig`'s; unset: by catalog size."""
     learning_rate: PositiveFloat = 2e-3
     """Adam step size."""
     regularization: NonNegativeFloat = 0.0
     """Adam weight decay."""
-    batch_size: int = Field(default=64, ge=1)
-    """Windows per update."""
+    batch_size: int | None = Field(default=None, ge=1)
+    """Windows (or prefixes) per update; unset: by catalog size."""
     epochs: int = Field(default=200, ge=1)
     """Most passes over the users (fewer when validation stops training early)."""
     patience: int = Field(default=10, ge=1)
     """Epochs without validation improvement before stopping."""
+
+
+#: What the settings left unset are at shop scale (catalogs above FULL_SOFTMAX_MAX_ITEMS, where ``loss="auto"``
+#: samples) and below. A sparse shop's short histories and one-way transitions need the newest item where
+#: scoring puts it (prefixes), output vectors of their own (what follows an item need not look like it) and
+#: more dropout; on ml-100k's long, dense histories those lose (docs/benchmarks/accuracy.md, 2026-12-04).
+SHOP_SCALE: dict[bool, dict[str, Any]] = {
+    True: {"prefix_training": True, "separate_output": True, "dropout": 0.5, "batch_size": 512},
+    False: {"prefix_training": False, "separate_output": False, "dropout": 0.2, "batch_size": 64},
+}
+
+
+def resolved_config(config: SASRecConfig, n_items: int) -> SASRecConfig:
+    """`config` with each setting left unset filled in for a catalog of `n_items` (:data:`SHOP_SCALE`).
+
+    Example:
+        >>> resolved_config(SASRecConfig(dropout=0.3), 12_000).model_dump(include={"dropout", "batch_size"})
+        {'dropout': 0.3, 'batch_size': 512}
+    """
+    chosen = SHOP_SCALE[shop_scale(n_items)]
+    return config.model_copy(update={k: v for k, v in chosen.items() if getattr(config, k) is None})
 
 
 @dataclass(frozen=True)
@@ -99,16 +128,19 @@ class SASRec(BaseRecommender[SASRecConfig]):
     def _fit(self, dataset: Dataset) -> None:
         from whyrec.models.torch._next_item import NextItemNetwork, fit_next_item
 
-        cfg = self.config
+        cfg = resolved_config(self.config, dataset.n_items)
+        logger.info("SASRec on %d items: %s", dataset.n_items,
+                    ", ".join(f"{k}={getattr(cfg, k)}" for k in SHOP_SCALE[True]))
         generator = seeded(cfg.seed)
         module = self.module_ = _network(dataset.n_items, cfg)
         self.n_items_ = dataset.n_items
-        net = NextItemNetwork(module, module, lambda: (module.items.weight[1:], module.bias), trim_padding=True)
+        net = NextItemNetwork(module, module, lambda: (module.output_items(), module.bias), trim_padding=True)
         validation = self.validation_
         self.training_log_: TrainingLog = fit_next_item(
             net, training_windows(dataset.user_indptr, dataset.events.item, cfg.max_length), cfg,
             n_items=dataset.n_items, learning_rate=cfg.learning_rate, regularization=cfg.regularization,
-            batch_size=cfg.batch_size, epochs=cfg.epochs, patience=cfg.patience, generator=generator, name="SASRec",
+            batch_size=int(cfg.batch_size or 1), epochs=cfg.epochs, patience=cfg.patience, generator=generator,
+            name="SASRec", prefixes=bool(cfg.prefix_training),
             validate=(lambda: validation.ndcg(self)) if validation is not None else None)
 
     def _score(self, histories: HistoryBatch) -> FloatArray:
@@ -166,6 +198,9 @@ class SASRec(BaseRecommender[SASRecConfig]):
         import torch
 
         n_items = int(state["items.weight"].shape[0]) - 1
-        self.module_ = _network(n_items, self.config)
+        cfg = resolved_config(self.config, n_items)
+        if cfg.separate_output and "output" not in state:  # a run saved before the option existed: tied
+            cfg = cfg.model_copy(update={"separate_output": False})
+        self.module_ = _network(n_items, cfg)
         self.module_.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in state.items()})
         self.module_.eval()

@@ -16,7 +16,7 @@ from pydantic import Field, PositiveFloat
 
 from whyrec.models.base import ModelConfig
 
-__all__ = ["FULL_SOFTMAX_MAX_ITEMS", "NextItemConfig", "NextItemLoss", "resolve_loss"]
+__all__ = ["FULL_SOFTMAX_MAX_ITEMS", "NextItemConfig", "NextItemLoss", "resolve_loss", "shop_scale"]
 
 #: Largest catalog that ``loss="auto"`` trains with a full softmax.
 FULL_SOFTMAX_MAX_ITEMS = 2_048
@@ -42,6 +42,11 @@ class NextItemConfig(ModelConfig):
     """Subtract each candidate's log sampling probability from its logit (the sampled-softmax correction,
     Bengio & Senecal 2008; Yi et al., RecSys 2019): the loss then estimates the full softmax. Without it the
     model learns scores relative to how often an item is drawn, which ranks popular items lower."""
+    prefix_training: bool | None = None
+    """Train on every prefix of a window as an example of its own, predicting only its newest item (cornac's
+    way): the newest item then always sits where scoring puts it, at the last position, at the cost of one
+    forward pass per target. False predicts every position of a window in one pass. Unset: the model's
+    choice (SASRec: by catalog size; GRU4Rec: False)."""
     max_minutes: PositiveFloat | None = None
     """Wall-clock budget of one fit: the epoch in progress stops when it is spent, its validation still
     runs, and the best weights so far are kept. None: no budget."""
@@ -56,6 +61,11 @@ class NextItemConfig(ModelConfig):
     """Torch threads while fitting (None: torch's default). On a busy machine 1 is often faster."""
 
 
+def shop_scale(n_items: int) -> bool:
+    """Whether a catalog of `n_items` is above :data:`FULL_SOFTMAX_MAX_ITEMS` (the sampled-softmax regime)."""
+    return n_items > FULL_SOFTMAX_MAX_ITEMS
+
+
 def resolve_loss(config: NextItemConfig, n_items: int) -> Literal["softmax", "sampled_softmax"]:
     """The loss `config` trains `n_items` items with (``auto`` decided by :data:`FULL_SOFTMAX_MAX_ITEMS`).
 
@@ -65,4 +75,4 @@ def resolve_loss(config: NextItemConfig, n_items: int) -> Literal["softmax", "sa
     """
     if config.loss != "auto":
         return config.loss
-    return "softmax" if n_items <= FULL_SOFTMAX_MAX_ITEMS else "sampled_softmax"
+    return "sampled_softmax" if shop_scale(n_items) else "softmax"
