@@ -67,7 +67,9 @@ def main() -> None:
     fitted = fit_on_split(model, split)
     fit_seconds = time.perf_counter() - fit_started
     log = fitted.training_log_
-    per_window = targets_per_window(split.train, fitted.config.max_length)
+    trained = getattr(fitted, "training_config_", fitted.config)  # SASRec's settings resolved for the catalog
+    # a prefix holds one target; a window every position's
+    per_window = 1.0 if trained.prefix_training else targets_per_window(split.train, fitted.config.max_length)
     ours = evaluate(fitted, split, ks=(10,)).summary["ndcg@10"]
     pop = evaluate(MostPopular().fit(split.fit), split, ks=(10,)).summary["ndcg@10"]
     result = {
@@ -75,7 +77,7 @@ def main() -> None:
         "model": args.model,
         "data": {"scale": args.scale, "users": dataset.n_users, "items": dataset.n_items,
                  "events": len(dataset.events)},
-        "params": fitted.config.model_dump(),
+        "params": trained.model_dump(),
         "fit_seconds": round(fit_seconds, 1),
         "epochs": len(log.losses), "best_epoch": log.best_epoch, "stopped_by": log.stopped_by,
         "sequences_per_second": [round(x) for x in log.sequences_per_second],

@@ -79,6 +79,7 @@ def test_unset_settings_follow_the_catalog_size(data: Dataset, caplog: pytest.Lo
         model = SASRec(**SMALL, epochs=1).fit(data)
     assert "prefix_training=False, separate_output=False" in caplog.text
     assert model.config.separate_output is None  # the config keeps what was asked; the fit logs what it used
+    assert model.training_config_.separate_output is False and model.training_config_.batch_size == SMALL["batch_size"]
 
 
 def test_prefix_training_learns_the_next_item(data: Dataset) -> None:

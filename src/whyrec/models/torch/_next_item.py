@@ -168,7 +168,8 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
     log = TrainingLog()
     done = [0]
     n_batches = -(-len(data) // batch_size)
-    logger.info("%s: %d windows of up to %d items, %s%s", name, len(data), data.shape[1] - 1,
+    logger.info("%s: %d %s of up to %d items, %s%s", name, len(data), "prefixes" if prefixes else "windows",
+                data.shape[1] - 1,
                 f"sampled softmax ({config.n_negatives} negatives)" if sampled else f"full softmax ({n_items} items)",
                 f", budget {config.max_minutes:g} min" if config.max_minutes else "")
 

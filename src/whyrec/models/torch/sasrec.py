@@ -128,7 +128,7 @@ class SASRec(BaseRecommender[SASRecConfig]):
     def _fit(self, dataset: Dataset) -> None:
         from whyrec.models.torch._next_item import NextItemNetwork, fit_next_item
 
-        cfg = resolved_config(self.config, dataset.n_items)
+        cfg = self.training_config_ = resolved_config(self.config, dataset.n_items)  # what this fit trains with
         logger.info("SASRec on %d items: %s", dataset.n_items,
                     ", ".join(f"{k}={getattr(cfg, k)}" for k in SHOP_SCALE[True]))
         generator = seeded(cfg.seed)
