@@ -124,6 +124,8 @@ class ItemTransitions(BaseRecommender[ItemTransitionsConfig]):
     def contributions(self, history: History, items: IndexArray) -> Contributions:
         """Exact removal effects: what each distinct item's removal takes off the score (re-scored). Only items
         among the last `window` events have one; the baseline is the rest of the score."""
+        # whyrec.explain.counterfactual.leave_one_out re-scores every distinct item for any model; here only
+        # the window's items can change the score, so only they are re-scored
         hist = np.unique(history.items).astype(np.int32)
         read = np.unique(history.items[-self.config.window:])
         batch = HistoryBatch.from_histories([history, *(history.without([int(j)]) for j in read)], len(self.prior_))

@@ -161,8 +161,10 @@ def fit_next_item(net: NextItemNetwork, windows: np.ndarray, config: NextItemCon
     data = torch.from_numpy(prefix_windows(windows) if prefixes else windows)
     lengths = (data[:, :-1] > 0).sum(1)
     sampled = resolve_loss(config, n_items) == "sampled_softmax"
-    observed = windows[:, 1:][windows[:, :-1] > 0] - 1  # every training target once (windows overlap by one)
-    sampler = NegativeSampler.of(np.bincount(observed, minlength=n_items), config) if sampled else None
+    sampler = None
+    if sampled:
+        observed = windows[:, 1:][windows[:, :-1] > 0] - 1  # every training target once (windows overlap by one)
+        sampler = NegativeSampler.of(np.bincount(observed, minlength=n_items), config)
     optimizer = torch.optim.Adam(net.module.parameters(), lr=learning_rate, weight_decay=regularization)
     budget = Budget(config.max_minutes)
     log = TrainingLog()
